@@ -1,0 +1,34 @@
+"""The `namesmith` command: the engine's commands, and the bot's (`run`, `chat`)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from engine import cli as engine_cli
+from engine.errors import EngineError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="namesmith", description="Invent names with a character-level RNN."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    engine_cli.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        args.func(args)
+    except EngineError as exc:
+        print(f"namesmith: error: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

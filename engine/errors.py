@@ -1,0 +1,26 @@
+"""Domain errors: their message is safe and useful to show to a user as it is."""
+
+
+class EngineError(Exception):
+    """Base of every error the engine raises on purpose; `str(err)` is a friendly message."""
+
+
+class CorpusError(EngineError):
+    """A list of names that cannot be used for training (empty, binary, bad encoding, ...)."""
+
+
+class CheckpointError(EngineError):
+    """A checkpoint file that is missing, damaged, foreign or written by a newer Namesmith."""
+
+
+class RequestError(EngineError):
+    """A generation or scoring request whose parameters cannot be honoured."""
+
+
+class UnknownStyle(RequestError):
+    """A style name that no loaded model answers to."""
+
+    def __init__(self, style: str, known: list[str]) -> None:
+        self.style = style
+        self.known = sorted(known)
+        super().__init__(f"unknown style {style!r}; known styles: {', '.join(self.known)}")

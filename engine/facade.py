@@ -1,0 +1,122 @@
+"""The engine as the bot sees it: an object that owns the loaded models and a thread pool.
+
+Callers just `await engine.generate(request)`. Sampling runs in worker threads (torch releases
+the GIL), so the event loop never blocks. Requests for one style that arrive while a batch for
+that style is running wait for it and then go out together as the next batch: under load, many
+users are served by one tensor op per character instead of one each, and with no load a request
+starts at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine import checkpoint, sampling, scoring
+from engine.errors import UnknownStyle
+from engine.namemodel import NameModel
+from engine.sampling import GenerationRequest, GenerationResult
+from engine.scoring import Score
+
+log = logging.getLogger(__name__)
+
+PACKAGED_MODELS = Path(__file__).parent / "models"
+
+
+@dataclass(slots=True)
+class _Queue:
+    pending: list[tuple[GenerationRequest, asyncio.Future[GenerationResult]]] = field(
+        default_factory=list
+    )
+    running: bool = False
+
+
+def load_models(folder: Path = PACKAGED_MODELS) -> dict[str, NameModel]:
+    """Every `<style>.pt` in a folder, keyed by style name."""
+    return {p.stem: checkpoint.load(p) for p in sorted(folder.glob("*.pt"))}
+
+
+class NameEngine:
+    def __init__(self, models: Mapping[str, NameModel], *, workers: int = 2) -> None:
+        self._models = dict(models)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="namesmith-sample")
+        self._queues: dict[str, _Queue] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_folders(cls, *folders: Path, workers: int = 2) -> NameEngine:
+        """Load models from folders in order; a later folder's style replaces an earlier one's."""
+        models: dict[str, NameModel] = {}
+        for folder in folders:
+            if folder.is_dir():
+                models.update(load_models(folder))
+        return cls(models, workers=workers)
+
+    @property
+    def styles(self) -> dict[str, NameModel]:
+        return dict(self._models)
+
+    def model(self, style: str) -> NameModel:
+        try:
+            return self._models[style]
+        except KeyError:
+            raise UnknownStyle(style, list(self._models)) from None
+
+    def replace_style(self, style: str, model: NameModel) -> None:
+        """Swap a style's model; batches already running finish on the old one."""
+        self._models[style] = model
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        model = self.model(request.style)
+        sampling.plan(model, request)  # bad requests fail here, alone, before any batching
+        loop = asyncio.get_running_loop()
+        if request.seed is not None:
+            # A seeded request must not share random draws with others, or it would not repeat.
+            return await loop.run_in_executor(self._pool, sampling.generate, model, request)
+        fut: asyncio.Future[GenerationResult] = loop.create_future()
+        queue = self._queues.setdefault(request.style, _Queue())
+        queue.pending.append((request, fut))
+        if not queue.running:
+            queue.running = True
+            task = asyncio.create_task(self._drain(request.style, queue))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await fut
+
+    async def _drain(self, style: str, queue: _Queue) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while queue.pending:
+                batch, queue.pending = queue.pending, []
+                live = [(r, f) for r, f in batch if not f.cancelled()]
+                if not live:
+                    continue
+                model = self.model(style)
+                try:
+                    results = await loop.run_in_executor(
+                        self._pool, sampling.generate_many, model, [r for r, _ in live]
+                    )
+                except Exception as exc:
+                    for _, f in live:
+                        if not f.done():
+                            f.set_exception(exc)
+                    continue
+                for (_, f), res in zip(live, results, strict=True):
+                    if not f.done():
+                        f.set_result(res)
+        finally:
+            queue.running = False
+
+    async def score(self, style: str, name: str, label: str | None = None) -> Score:
+        model = self.model(style)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, scoring.score, model, name, label)
+
+    async def aclose(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._pool.shutdown(wait=True)

@@ -1,0 +1,266 @@
+"""Batched sampling with per-request constraints.
+
+Every row of a batch is one candidate name; all rows advance together, one tensor op per
+character. A row's first characters are forced to its request's prefix, its label and
+temperature are its own, and a row leaves the batch the moment it ends, so the batch only ever
+computes live names. Requests from many users can share one batch (`generate_many`).
+
+Constraints that decoding cannot enforce (ends with, contains, new names only, no duplicates) are
+met by drawing more candidates in a few bounded rounds; whatever was found is returned, with a
+note when it is fewer than asked.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from engine.corpus import MAX_NAME_LEN
+from engine.errors import RequestError
+from engine.model import CharRNN, State, select_state
+from engine.namemodel import NameModel
+from engine.vocab import BOS, EOS, PAD
+
+TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 3.0
+MAX_COUNT = 1000
+MAX_ROUNDS = 6
+ROWS_PER_NAME = 60  # effort bound: at most this many candidates per name asked for (+ 500)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    style: str = "english"
+    prefix: str = ""
+    temperature: float = 1.0
+    count: int = 5
+    label: str | None = None  # e.g. "female"; any unique start ("f") works; None = any
+    min_len: int | None = None
+    max_len: int | None = None
+    ends_with: str = ""
+    contains: str = ""
+    new_only: bool = False  # exclude names of the training corpus
+    seed: int | None = None  # same seed, same request, same model -> same names
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationResult:
+    request: GenerationRequest
+    names: tuple[str, ...]
+    note: str | None = None  # set when fewer names than asked could be found
+    candidates: int = 0  # rows sampled to find them
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A validated request, in the model's terms."""
+
+    request: GenerationRequest
+    prefix: str
+    prefix_ids: tuple[int, ...]
+    label: int | None
+    min_len: int
+    max_len: int
+    ends_with: str  # casefolded
+    contains: str  # casefolded
+
+    def accepts(self, name: str, model: NameModel) -> bool:
+        folded = name.casefold()
+        return (
+            folded.endswith(self.ends_with)
+            and self.contains in folded
+            and not (self.request.new_only and name in model.corpus_names)
+        )
+
+    def describe(self) -> str:
+        r, parts = self.request, []
+        if self.prefix:
+            parts.append(f"start with {self.prefix!r}")
+        if r.ends_with:
+            parts.append(f"end with {r.ends_with!r}")
+        if r.contains:
+            parts.append(f"contain {r.contains!r}")
+        if r.min_len is not None or r.max_len is not None:
+            parts.append(f"are {self.min_len}–{self.max_len} letters long")
+        if r.new_only:
+            parts.append("are not in the training list")
+        return " and ".join(parts) or "are different from each other"
+
+
+def plan(model: NameModel, r: GenerationRequest) -> _Plan:
+    """Validate a request against a model; raises RequestError with a message for the user."""
+    if not isinstance(r.temperature, int | float) or not (
+        math.isfinite(r.temperature) and TEMPERATURE_MIN <= r.temperature <= TEMPERATURE_MAX
+    ):
+        raise RequestError(
+            f"temperature must be a number between {TEMPERATURE_MIN:g} and {TEMPERATURE_MAX:g}, "
+            f"got {r.temperature!r}"
+        )
+    if not 1 <= r.count <= MAX_COUNT:
+        raise RequestError(f"count must be between 1 and {MAX_COUNT}, got {r.count}")
+    prefix = model.as_written(r.prefix.strip())
+    model.check_spelling(prefix, "the prefix")
+    for text, what in ((r.ends_with, "'ends'"), (r.contains, "'contains'")):
+        model.check_spelling(text, what, any_case=True)
+    label = model.resolve_label(r.label)
+    limit = min(MAX_NAME_LEN, model.max_len + 4)
+    lo = 1 if r.min_len is None else r.min_len
+    hi = limit if r.max_len is None else r.max_len
+    if lo < 1 or hi < 1:
+        raise RequestError("name lengths must be at least 1")
+    if lo > limit:
+        raise RequestError(f"this style writes names of up to {limit} letters; {lo} is too long")
+    if lo > hi:
+        raise RequestError(f"the shortest length ({lo}) is more than the longest ({hi})")
+    hi = min(hi, limit)
+    for text, what in ((prefix, "prefix"), (r.ends_with, "ending"), (r.contains, "'contains'")):
+        if len(text) > hi:
+            raise RequestError(
+                f"the {what} {text!r} is longer than the longest name allowed ({hi})"
+            )
+    return _Plan(
+        request=r,
+        prefix=prefix,
+        prefix_ids=tuple(model.vocab.encode(prefix)),
+        label=label,
+        min_len=max(lo, len(prefix)),
+        max_len=hi,
+        ends_with=r.ends_with.strip().casefold(),
+        contains=r.contains.strip().casefold(),
+    )
+
+
+@torch.inference_mode()
+def sample_rows(
+    net: CharRNN,
+    prefixes: Sequence[Sequence[int]],
+    labels: Tensor,  # (b,) long
+    temperatures: Tensor,  # (b,) float
+    min_len: Tensor,  # (b,) long: EOS is masked until a row has this many characters
+    max_len: Tensor,  # (b,) long: a row still writing past this many characters is dropped
+    generator: torch.Generator,
+) -> list[list[int] | None]:
+    """Sample one name per row; returns each row's character ids, or None if it ran too long."""
+    b = len(prefixes)
+    width = int(max_len.max()) + 1
+    out = torch.full((b, width), PAD, dtype=torch.long)
+    end_at = torch.full((b,), -1, dtype=torch.long)
+    p_width = max((len(p) for p in prefixes), default=0)
+    forced = torch.full((b, max(p_width, 1)), -1, dtype=torch.long)
+    for i, p in enumerate(prefixes):
+        forced[i, : len(p)] = torch.tensor(p, dtype=torch.long)
+
+    # Per-row values of the rows still alive; compacted together whenever rows finish.
+    alive = torch.arange(b)
+    lab, temp, lo, hi = labels, temperatures[:, None], min_len, max_len
+    x = torch.full((b,), BOS, dtype=torch.long)
+    state: State | None = None
+    t = 0
+    while alive.numel():
+        logits, state = net.step(x, lab, state)  # (a, vocab)
+        logits = logits / temp
+        logits[:, EOS].masked_fill_(lo > t, float("-inf"))
+        nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
+        if t < p_width:
+            f = forced[alive, t]
+            nxt = torch.where(f >= 0, f, nxt)
+        out[alive, t] = nxt
+        t += 1
+        ended = nxt == EOS
+        done = ended | (t > hi)  # t characters written and the row still going: too long
+        if bool(ended.any()):
+            end_at[alive[ended]] = t - 1
+        if bool(done.any()):
+            keep = ~done
+            alive, lab, temp, lo, hi, x = (
+                alive[keep],
+                lab[keep],
+                temp[keep],
+                lo[keep],
+                hi[keep],
+                nxt[keep],
+            )
+            state = select_state(state, keep)
+        else:
+            x = nxt
+    rows = out.tolist()
+    return [row[:e] if e >= 0 else None for row, e in zip(rows, end_at.tolist(), strict=True)]
+
+
+def generate(model: NameModel, request: GenerationRequest) -> GenerationResult:
+    """One request; repeatable when `request.seed` is set."""
+    return generate_many(model, [request], seed=request.seed)[0]
+
+
+def generate_many(
+    model: NameModel, requests: Sequence[GenerationRequest], seed: int | None = None
+) -> list[GenerationResult]:
+    """Serve several requests to one model together, sharing every batch between them."""
+    plans = [plan(model, r) for r in requests]
+    gen = torch.Generator().manual_seed(seed if seed is not None else random.getrandbits(63))
+    found: list[list[str]] = [[] for _ in plans]
+    seen: list[set[str]] = [set() for _ in plans]
+    tried = [0] * len(plans)
+    prior = torch.tensor(model.label_prior)
+
+    for _ in range(MAX_ROUNDS):
+        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.request.count]
+        if not todo:
+            break
+        rows_for: list[int] = []
+        for i in todo:
+            p = plans[i]
+            budget = ROWS_PER_NAME * p.request.count + 500 - tried[i]
+            missing = p.request.count - len(found[i])
+            # Expect this round to accept what earlier rounds did, with a margin.
+            rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else 0.7
+            rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.3) + 2)))
+        if not any(rows_for):
+            break
+        prefixes: list[tuple[int, ...]] = []
+        label_parts, temps, los, his = [], [], [], []
+        for i, n in zip(todo, rows_for, strict=True):
+            p = plans[i]
+            prefixes.extend([p.prefix_ids] * n)
+            if p.label is None:
+                label_parts.append(torch.multinomial(prior, n, replacement=True, generator=gen))
+            else:
+                label_parts.append(torch.full((n,), p.label, dtype=torch.long))
+            temps.append(torch.full((n,), float(p.request.temperature)))
+            los.append(torch.full((n,), p.min_len, dtype=torch.long))
+            his.append(torch.full((n,), p.max_len, dtype=torch.long))
+        rows = sample_rows(
+            model.net,
+            prefixes,
+            torch.cat(label_parts),
+            torch.cat(temps),
+            torch.cat(los),
+            torch.cat(his),
+            gen,
+        )
+        start = 0
+        for i, n in zip(todo, rows_for, strict=True):
+            tried[i] += n
+            for ids in rows[start : start + n]:
+                if ids is None or len(found[i]) >= plans[i].request.count:
+                    continue
+                name = model.vocab.decode(ids)
+                if name not in seen[i] and plans[i].accepts(name, model):
+                    seen[i].add(name)
+                    found[i].append(name)
+            start += n
+
+    results = []
+    for p, names, n_tried in zip(plans, found, tried, strict=True):
+        note = None
+        if len(names) < p.request.count:
+            note = (
+                f"found {len(names)} of {p.request.count} names that {p.describe()} "
+                f"after {n_tried} tries; a higher temperature or looser options may find more"
+            )
+        results.append(GenerationResult(p.request, tuple(names), note, n_tried))
+    return results

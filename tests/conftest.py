@@ -1,0 +1,26 @@
+"""Shared fixtures: a tiny model trained in seconds on a corpus that ships with a package."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine import checkpoint, corpus
+from engine.model import ModelConfig
+from engine.namemodel import NameModel
+from engine.train import TrainConfig, train
+
+TINY = ModelConfig(vocab_size=0, n_embd=16, n_label_embd=4, n_hidden=48, dropout=0.0)
+TINY_TRAIN = TrainConfig(seconds=60, max_steps=300, batch_size=64, lr=1e-2, eval_every=100)
+
+
+@pytest.fixture(scope="session")
+def english() -> corpus.Corpus:
+    return corpus.load("english")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(english: corpus.Corpus) -> NameModel:
+    """English first names by gender, a small GRU, 300 steps: enough to be name-like."""
+    result = train(english, TINY_TRAIN, TINY)
+    metrics = {"val_nll": result.val_nll, "steps": result.steps}
+    return checkpoint.build(result.model, result.vocab, english, metrics, "tiny test model")

@@ -1,0 +1,109 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine.errors import RequestError
+from engine.namemodel import NameModel
+from engine.sampling import GenerationRequest, generate, generate_many
+
+
+def _gen(model: NameModel, **kw: object) -> tuple[str, ...]:
+    return generate(model, GenerationRequest(seed=1, **kw)).names  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("prefix", ["Eld", "A", "Mar", "Zo"])
+def test_every_name_starts_with_the_prefix(tiny_model: NameModel, prefix: str) -> None:
+    names = _gen(tiny_model, prefix=prefix, count=30)
+    assert len(names) == 30
+    assert all(n.startswith(prefix) for n in names)
+
+
+def test_a_lowercase_prefix_is_capitalised_like_the_corpus(tiny_model: NameModel) -> None:
+    assert all(n.startswith("Eld") for n in _gen(tiny_model, prefix="eld"))
+
+
+def test_no_duplicates_within_a_reply(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, prefix="Ann", count=40, temperature=0.5)
+    assert len(names) == len(set(names))
+
+
+def test_new_only_excludes_the_training_names(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=50, new_only=True, temperature=0.6)
+    assert names
+    assert not set(names) & tiny_model.corpus_names
+
+
+def test_length_limits_are_met(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=30, min_len=7, max_len=8)
+    assert names
+    assert all(7 <= len(n) <= 8 for n in names)
+
+
+def test_ends_with_and_contains_are_case_insensitive(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=10, ends_with="A", contains="ar")
+    assert names
+    assert all(n.lower().endswith("a") and "ar" in n.lower() for n in names)
+
+
+def test_an_impossible_constraint_returns_what_it_found_with_a_note(tiny_model: NameModel) -> None:
+    res = generate(tiny_model, GenerationRequest(count=5, ends_with="qqqq", seed=3))
+    assert len(res.names) < 5
+    assert res.note is not None
+    assert "end with 'qqqq'" in res.note
+    assert res.candidates <= 60 * 5 + 500
+
+
+def test_the_same_seed_gives_the_same_names(tiny_model: NameModel) -> None:
+    r = GenerationRequest(count=10, seed=42)
+    assert generate(tiny_model, r).names == generate(tiny_model, r).names
+    assert generate(tiny_model, r).names != generate(tiny_model, GenerationRequest(count=10, seed=43)).names
+
+
+def test_gender_is_followed(tiny_model: NameModel) -> None:
+    female = set(_gen(tiny_model, count=40, label="f", temperature=0.3))
+    male = set(_gen(tiny_model, count=40, label="male", temperature=0.3))
+    assert female != male
+    # At a low temperature most names are real ones, so their list tells the gender apart.
+    from engine import corpus
+
+    c = corpus.load("english")
+    is_female = {n for n, lab in zip(c.names, c.label_ids, strict=True) if c.labels[lab] == "female"}
+    assert len(female & is_female) > len(male & is_female)
+
+
+def test_many_requests_share_a_batch_and_keep_their_own_options(tiny_model: NameModel) -> None:
+    reqs = [
+        GenerationRequest(prefix="Ka", count=3),
+        GenerationRequest(prefix="Lu", count=7, temperature=0.5, label="f"),
+        GenerationRequest(count=4, max_len=5),
+    ]
+    a, b, c = generate_many(tiny_model, reqs, seed=5)
+    assert len(a.names) == 3 and all(n.startswith("Ka") for n in a.names)
+    assert len(b.names) == 7 and all(n.startswith("Lu") for n in b.names)
+    assert len(c.names) == 4 and all(len(n) <= 5 for n in c.names)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"temperature": 0}, "temperature must be a number between 0.1 and 3"),
+        ({"temperature": -1.0}, "temperature must be"),
+        ({"temperature": math.nan}, "temperature must be"),
+        ({"temperature": math.inf}, "temperature must be"),
+        ({"temperature": 1e9}, "temperature must be"),
+        ({"count": 0}, "count must be between 1 and 1000"),
+        ({"count": 1001}, "count must be between 1 and 1000"),
+        ({"prefix": "Жa☃"}, "unknown letters in the prefix: Ж, ☃ — the english style knows"),
+        ({"ends_with": "ß"}, "unknown letters in 'ends': ß"),
+        ({"label": "robot"}, "unknown gender 'robot' for the english style; choose one of: female"),
+        ({"min_len": 9, "max_len": 4}, r"shortest length \(9\) is more than the longest \(4\)"),
+        ({"min_len": 0}, "at least 1"),
+        ({"min_len": 200}, "too long"),
+        ({"prefix": "Abcdefgh", "max_len": 4}, "longer than the longest name allowed"),
+    ],
+)
+def test_bad_requests_get_a_clear_error(tiny_model: NameModel, kw: dict[str, object], message: str) -> None:
+    with pytest.raises(RequestError, match=message):
+        generate(tiny_model, GenerationRequest(**kw))  # type: ignore[arg-type]

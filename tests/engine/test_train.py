@@ -1,0 +1,74 @@
+from __future__ import annotations
+
+import math
+
+import torch
+
+from engine import corpus
+from engine.model import ModelConfig
+from engine.train import Progress, TrainConfig, encode, mean_nll, train
+from tests.conftest import TINY, TINY_TRAIN
+
+
+def _small_corpus() -> corpus.Corpus:
+    return corpus.load("elf")
+
+
+def test_training_learns_more_than_letter_frequencies() -> None:
+    c = _small_corpus()
+    result = train(c, TINY_TRAIN, TINY)
+    # A model that only knew how often each character occurs would pay ln(vocab) or so per token.
+    assert result.val_nll < math.log(len(result.vocab)) - 0.8
+    assert result.steps > 0
+
+
+def test_same_seed_and_steps_give_the_same_weights() -> None:
+    config = TrainConfig(max_steps=40, eval_every=20, seed=7)
+    a = train(_small_corpus(), config, TINY)
+    b = train(_small_corpus(), config, TINY)
+    for (ka, va), (kb, vb) in zip(
+        a.model.state_dict().items(), b.model.state_dict().items(), strict=True
+    ):
+        assert ka == kb
+        torch.testing.assert_close(va, vb)
+
+
+def test_early_stopping_ends_a_run_that_stops_improving() -> None:
+    # lr 0 can never improve after the first evaluation.
+    config = TrainConfig(max_steps=10_000, eval_every=5, patience=2, lr=0.0, warmup_steps=1)
+    result = train(_small_corpus(), config, TINY)
+    assert result.stopped == "early_stop"
+    assert len(result.history) == 3
+
+
+def test_time_budget_stops_the_run() -> None:
+    result = train(_small_corpus(), TrainConfig(seconds=0.5, eval_every=10_000), TINY)
+    assert result.stopped == "budget"
+
+
+def test_progress_is_reported_with_validation_on_eval_steps() -> None:
+    seen: list[Progress] = []
+    train(_small_corpus(), TrainConfig(max_steps=20, eval_every=10), TINY, seen.append)
+    assert [p.step for p in seen] == list(range(1, 21))
+    assert [p.step for p in seen if p.val_loss is not None] == [10, 20]
+    assert seen[-1].fraction == 1.0
+
+
+def test_returned_model_is_the_best_on_validation() -> None:
+    c = _small_corpus()
+    config = TrainConfig(max_steps=60, eval_every=20)
+    result = train(c, config, TINY)
+    assert result.val_nll == min(v for _, v in result.history)
+
+
+def test_a_labelled_corpus_gets_a_label_embedding_per_label() -> None:
+    result = train(_small_corpus(), TrainConfig(max_steps=1), TINY)
+    assert result.model.config.n_labels == 2
+
+
+def test_mean_nll_is_per_predicted_token() -> None:
+    # A fresh model's prediction is near uniform: close to ln(vocab) nats per token.
+    c = _small_corpus()
+    result = train(c, TrainConfig(max_steps=1, lr=0.0), ModelConfig(vocab_size=0, dropout=0.0))
+    data = encode(result.vocab, c.names[:50], c.label_ids[:50])
+    assert abs(mean_nll(result.model, data) - math.log(len(result.vocab) - 2)) < 0.3
