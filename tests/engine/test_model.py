@@ -30,5 +30,5 @@ def test_pad_and_start_are_never_predicted() -> None:
 def test_select_state_keeps_rows_of_both_lstm_tensors() -> None:
     h, c = torch.randn(1, 5, 3), torch.randn(1, 5, 3)
     keep = torch.tensor([True, False, True, False, False])
-    kh, kc = select_state((h, c), keep)  # type: ignore[misc]
+    kh, kc = select_state((h, c), keep)
     assert kh.shape == kc.shape == (1, 2, 3)

@@ -58,7 +58,10 @@ def test_an_impossible_constraint_returns_what_it_found_with_a_note(tiny_model: 
 def test_the_same_seed_gives_the_same_names(tiny_model: NameModel) -> None:
     r = GenerationRequest(count=10, seed=42)
     assert generate(tiny_model, r).names == generate(tiny_model, r).names
-    assert generate(tiny_model, r).names != generate(tiny_model, GenerationRequest(count=10, seed=43)).names
+    assert (
+        generate(tiny_model, r).names
+        != generate(tiny_model, GenerationRequest(count=10, seed=43)).names
+    )
 
 
 def test_gender_is_followed(tiny_model: NameModel) -> None:
@@ -69,7 +72,9 @@ def test_gender_is_followed(tiny_model: NameModel) -> None:
     from engine import corpus
 
     c = corpus.load("english")
-    is_female = {n for n, lab in zip(c.names, c.label_ids, strict=True) if c.labels[lab] == "female"}
+    is_female = {
+        n for n, lab in zip(c.names, c.label_ids, strict=True) if c.labels[lab] == "female"
+    }
     assert len(female & is_female) > len(male & is_female)
 
 
@@ -104,6 +109,8 @@ def test_many_requests_share_a_batch_and_keep_their_own_options(tiny_model: Name
         ({"prefix": "Abcdefgh", "max_len": 4}, "longer than the longest name allowed"),
     ],
 )
-def test_bad_requests_get_a_clear_error(tiny_model: NameModel, kw: dict[str, object], message: str) -> None:
+def test_bad_requests_get_a_clear_error(
+    tiny_model: NameModel, kw: dict[str, object], message: str
+) -> None:
     with pytest.raises(RequestError, match=message):
         generate(tiny_model, GenerationRequest(**kw))  # type: ignore[arg-type]

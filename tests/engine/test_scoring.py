@@ -36,7 +36,8 @@ def test_corpus_quantiles_are_sorted(tiny_model: NameModel) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "message"), [("", "give a name"), ("A" * 40, "limit is 32"), ("Zoë☃", "unknown letters")]
+    ("name", "message"),
+    [("", "give a name"), ("A" * 40, "limit is 32"), ("Zoë☃", "unknown letters")],
 )
 def test_bad_names(tiny_model: NameModel, name: str, message: str) -> None:
     with pytest.raises(RequestError, match=message):
