@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 
+from bot import app
 from engine import cli as engine_cli
 from engine.errors import EngineError
 
@@ -16,6 +17,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True)
     engine_cli.register(sub)
+    p = sub.add_parser("run", help="start the bot: every platform with a token, else the console")
+    p.set_defaults(func=lambda args: app.main())
+    p = sub.add_parser("chat", help="the console chat, no token needed")
+    p.set_defaults(func=lambda args: app.main(console=True))
     return parser
 
 

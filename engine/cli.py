@@ -31,8 +31,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--embd", type=int, default=64)
     p.add_argument("--dropout", type=float, default=0.4)
+    p.add_argument("--weight-drop", type=float, default=0.25, help="DropConnect on the recurrence")
     p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=3e-3)
+    p.add_argument("--lr", type=float, default=4e-3)
+    p.add_argument("--ema", type=float, default=0.999, help="weight averaging; 0 turns it off")
     p.add_argument("--threads", type=int, help="torch threads (default: every core)")
     p.add_argument("--description", default="", help="one line shown by /styles")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -99,6 +101,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         max_steps=args.max_steps,
         batch_size=args.batch_size,
         lr=args.lr,
+        ema=args.ema,
         seed=args.seed,
         threads=args.threads,
     )
@@ -109,6 +112,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         n_hidden=args.hidden,
         n_layers=args.layers,
         dropout=args.dropout,
+        weight_drop=args.weight_drop,
     )
     total = args.max_steps or args.seconds
     with tqdm(total=total, disable=args.quiet, unit="step" if args.max_steps else "s") as bar:

@@ -28,7 +28,8 @@ class ModelConfig:
     n_label_embd: int = 16
     n_hidden: int = 256
     n_layers: int = 1
-    dropout: float = 0.4
+    dropout: float = 0.4  # on the cell's inputs and outputs
+    weight_drop: float = 0.25  # DropConnect on the hidden-to-hidden weights while training
 
 
 class CharRNN(nn.Module):
@@ -59,7 +60,18 @@ class CharRNN(nn.Module):
 
     def forward(self, tokens: Tensor, labels: Tensor, state: State | None = None) -> Tensor:
         """Next-character logits for every position: tokens (b, t), labels (b,) -> (b, t, vocab)."""
-        out, _ = self.rnn(self._inputs(tokens, labels), state)  # (b, t, n_hidden)
+        x = self._inputs(tokens, labels)
+        if self.training and self.config.weight_drop > 0:
+            # AWD-LSTM's weight drop: one mask on the recurrent weights per batch regularises
+            # the recurrence itself, which plain dropout between steps cannot reach.
+            dropped = {
+                name: F.dropout(w, self.config.weight_drop, training=True)
+                for name, w in self.rnn.named_parameters()
+                if name.startswith("weight_hh")
+            }
+            out, _ = torch.func.functional_call(self.rnn, dropped, (x, state))
+        else:
+            out, _ = self.rnn(x, state)  # (b, t, n_hidden)
         logits: Tensor = self.head(self.drop(out)) + self.logit_mask
         return logits
 

@@ -25,13 +25,13 @@ class TrainConfig:
     seconds: float = 150.0  # wall-clock budget; the run stops at the first eval past it
     max_steps: int | None = None  # when set, the schedule follows steps and the run is repeatable
     batch_size: int = 32
-    lr: float = 3e-3
+    lr: float = 4e-3
     min_lr_ratio: float = 0.05  # cosine decay ends at lr * min_lr_ratio
     warmup_steps: int = 100
     weight_decay: float = 0.1
     grad_clip: float = 1.0
-    ema: float = 0.0  # when > 0, validate and keep an exponential moving average of the weights
-    val_fraction: float = 0.1
+    ema: float = 0.999  # > 0: validate and keep an exponential moving average of the weights
+    val_fraction: float = 0.05
     eval_every: int = 250
     patience: int = 8  # evals without a new best before stopping early
     seed: int = 1337
@@ -178,7 +178,7 @@ def train(
         AveragedModel(
             model,
             multi_avg_fn=get_ema_multi_avg_fn(config.ema),  # type: ignore[no-untyped-call]
-            use_buffers=True,
+            use_buffers=False,  # the only buffer is a constant mask of -inf
         )
         if config.ema > 0
         else None

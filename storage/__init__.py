@@ -14,6 +14,7 @@ from storage.audit import Audit, AuditEntry
 from storage.db import Database
 from storage.errors import DatabaseTooNew, InvalidValue, LimitReached, StorageError
 from storage.favourites import Favourite, Favourites, Page
+from storage.replies import Replies
 from storage.settings import Preferences, Settings
 from storage.stats import Snapshot, Stats
 
@@ -27,6 +28,7 @@ class Storage:
     settings: Settings
     audit: Audit
     stats: Stats
+    replies: Replies
 
     async def close(self) -> None:
         await self.db.close()
@@ -35,7 +37,7 @@ class Storage:
 async def open(path: str | Path) -> Storage:
     """Open (creating file and folder if missing) and migrate the database at `path`."""
     db = await Database.open(path)
-    return Storage(db, Favourites(db), Settings(db), Audit(db), Stats(db))
+    return Storage(db, Favourites(db), Settings(db), Audit(db), Stats(db), Replies(db))
 
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "LimitReached",
     "Page",
     "Preferences",
+    "Replies",
     "Settings",
     "Snapshot",
     "Stats",

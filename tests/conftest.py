@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
+import os
+
+# python-telegram-bot: opt in to timedelta retry_after now, as its deprecation warning asks.
+os.environ.setdefault("PTB_TIMEDELTA", "1")
+
 import pytest
+import torch
 
 from engine import checkpoint, corpus
 from engine.model import ModelConfig
 from engine.namemodel import NameModel
 from engine.train import TrainConfig, train
 
+# One intra-op thread: tests run beside each other and beside training; two OpenMP teams
+# spinning on two cores slow everything down many times over.
+torch.set_num_threads(1)
+
 TINY = ModelConfig(vocab_size=0, n_embd=16, n_label_embd=4, n_hidden=48, dropout=0.0)
-TINY_TRAIN = TrainConfig(seconds=60, max_steps=300, batch_size=64, lr=1e-2, eval_every=100)
+TINY_TRAIN = TrainConfig(seconds=600, max_steps=400, batch_size=64, lr=1e-2, eval_every=100)
 
 
 @pytest.fixture(scope="session")

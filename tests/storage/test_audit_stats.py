@@ -26,3 +26,11 @@ async def test_stats_count_names_users_and_favourites(store: storage.Storage) ->
 
 async def test_empty_stats(store: storage.Storage) -> None:
     assert await store.stats.snapshot() == storage.Snapshot(0, 0, 0)
+
+
+async def test_replies_round_trip_and_prune(store: storage.Storage) -> None:
+    rid = await store.replies.add("tg:1", '{"names": ["Eldrin"]}')
+    assert await store.replies.get(rid) == '{"names": ["Eldrin"]}'
+    assert await store.replies.get(rid + 1) is None
+    assert await store.replies.prune(keep_days=0) == 1
+    assert await store.replies.get(rid) is None

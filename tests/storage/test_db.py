@@ -19,6 +19,7 @@ EXPECTED_SCHEMA = {
         "detail",
     ],
     "counters": ["name", "value"],
+    "replies": ["id", "user_key", "payload", "created_at"],
 }  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""One adapter per transport; only an adapter imports its SDK."""

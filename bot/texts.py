@@ -1,0 +1,62 @@
+"""Reply texts. Command help lives here so /help and the README agree."""
+
+from __future__ import annotations
+
+from bot.grammar import MAX_COUNT
+
+WELCOME = (
+    "Hi! I invent names with a neural network trained on lists of real ones.\n"
+    "Try /name, /name Eld 0.7, or /name elf female. Send /help for everything I can do."
+)
+
+# command -> (one line for the list, the full help)
+HELP: dict[str, tuple[str, str]] = {
+    "name": (
+        "invent names",
+        "/name [prefix] [temperature] [count] [style] [female|male] [new] [options]\n"
+        "  /name Eld 0.7 → names starting with Eld at temperature 0.7\n"
+        "  /name elf female 8 → 8 female elf names\n"
+        "A number up to 3, or one with a decimal point, is the temperature (0.1–3: low is safe, "
+        "high is wild). A whole number above 3, or one after the temperature, is the count "
+        f"(1–{MAX_COUNT}). A style's name or female/male picks those.\n"
+        "Options: style=elf gender=f len=4-8 ends=iel contains=ar prefix=elf count=5 temp=0.8, "
+        "and the word new (only names not in the training list).",
+    ),
+    "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
+    "rate": ("how name-like a name is", "/rate <name>: how name-like it is, e.g. /rate Aragorn"),
+    "fav": ("save a favourite", "/fav <name>: save a name (or press ⭐ under a reply)."),
+    "favs": ("your favourites", "/favs [page]: your favourites, newest first."),
+    "unfav": ("forget a favourite", "/unfav <name> forgets one; /unfav all forgets them all."),
+    "export": ("favourites as a file", "/export: your favourites as a text file."),
+    "settings": (
+        "your defaults",
+        "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 gender=f "
+        "sets any of them. In a group, an admin's /settings chat style=elf sets the group's "
+        "defaults; each member's own settings still win.",
+    ),
+    "reset": ("forget your defaults", "/reset: forget your defaults."),
+    "help": ("this help", "/help [command]: all commands, or one in detail."),
+    "start": ("say hello", "/start: say hello."),
+    "stats": ("usage figures (admins)", "/stats: names served, users, favourites (admins)."),
+}
+
+HELP_ALL = "\n".join(f"/{cmd} — {short}" for cmd, (short, _) in HELP.items()) + (
+    "\nSend /help name for the details of /name."
+)
+
+SORRY = "Sorry, something went wrong on my side. Please try again."
+EXPIRED = "That button has expired; send the command again."
+
+
+def slow_down(limit: int, period: float) -> str:
+    return f"Slow down a little: at most {limit} requests every {period:g} seconds."
+
+
+def rating_words(percentile: float) -> str:
+    if percentile >= 75:
+        return "very name-like"
+    if percentile >= 40:
+        return "a plausible name"
+    if percentile >= 10:
+        return "unusual"
+    return "not much like a name"

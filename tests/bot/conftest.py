@@ -1,0 +1,79 @@
+"""A real service (tiny model, real SQLite file) and the real PTB client on a fake server."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+from pydantic import SecretStr
+from telegram.ext import Application
+
+import storage
+from bot.adapters import telegram as tg
+from bot.config import Config
+from bot.ratelimit import RateLimiter
+from bot.service import Service
+from engine.facade import NameEngine
+from engine.namemodel import NameModel
+from tests.fakes.telegram import TOKEN, FakeTelegram
+
+ADMIN = "tg:999"
+
+
+@pytest.fixture
+async def service_factory(
+    tiny_model: NameModel, tmp_path: Path
+) -> AsyncIterator[Callable[..., Awaitable[Service]]]:
+    """Builds services on one database file (a second one is a restart)."""
+    made: list[Service] = []
+
+    async def make(limit: int = 100) -> Service:
+        engine = NameEngine({"english": tiny_model, "elf": tiny_model})
+        store = await storage.open(tmp_path / "namesmith.sqlite3")
+        svc = Service(engine, store, RateLimiter(limit, 10.0), admins=frozenset({ADMIN}))
+        made.append(svc)
+        return svc
+
+    yield make
+    for svc in made:
+        await svc.engine.aclose()
+        await svc.store.close()
+
+
+@pytest.fixture
+async def service(service_factory: Callable[..., Awaitable[Service]]) -> Service:
+    return await service_factory()
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeTelegram]:
+    server = FakeTelegram()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+def config_for(fake: FakeTelegram) -> Config:
+    return Config(
+        telegram_token=SecretStr(TOKEN),
+        telegram_api_url=fake.base_url,
+        telegram_file_url=fake.base_file_url,
+        _env_file=None,  # type: ignore[call-arg]
+    )
+
+
+@asynccontextmanager
+async def running(service: Service, fake: FakeTelegram) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+    """Start the real Application polling the fake server, the way `namesmith run` does."""
+    app = tg.build(service, config_for(fake))
+    async with app:
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        try:
+            yield app
+        finally:
+            await app.updater.stop()
+            await app.stop()

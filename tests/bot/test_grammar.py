@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.grammar import Command, NameOptions, ParseError, parse, split_command
+
+STYLES = {"english", "elf", "dwarf", "surnames"}
+
+
+def _name(text: str) -> NameOptions:
+    cmd = parse(text, STYLES, "NamesmithBot")
+    assert cmd is not None
+    return cmd.options
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/name", NameOptions()),
+        ("/name Eld", NameOptions(prefix="Eld")),
+        ("/name Eld 0.7", NameOptions(prefix="Eld", temperature=0.7)),
+        ("/name 0.7", NameOptions(temperature=0.7)),
+        ("/name Eld 0.7 10", NameOptions(prefix="Eld", temperature=0.7, count=10)),
+        ("/name Eld 0,7", NameOptions(prefix="Eld", temperature=0.7)),
+        ("/name 2", NameOptions(temperature=2.0)),
+        ("/name 3", NameOptions(temperature=3.0)),
+        ("/name 10", NameOptions(count=10)),
+        ("/name 1.5 4", NameOptions(temperature=1.5, count=4)),
+        ("/name elf", NameOptions(style="elf")),
+        ("/name Eld elf female", NameOptions(prefix="Eld", style="elf", gender="female")),
+        ("/name prefix=elf", NameOptions(prefix="elf")),
+        ("/name new", NameOptions(new_only=True)),
+        (
+            "/name style=elf gender=f len=4-8 ends=iel contains=ar new",
+            NameOptions(
+                style="elf",
+                gender="female",
+                min_len=4,
+                max_len=8,
+                ends_with="iel",
+                contains="ar",
+                new_only=True,
+            ),
+        ),
+        ("/name len=6", NameOptions(min_len=6, max_len=6)),
+        ("/name temp=1.2 count=3 g=m", NameOptions(temperature=1.2, count=3, gender="male")),
+        ("/name@NamesmithBot Eld", NameOptions(prefix="Eld")),
+        ("/NAME@namesmithbot Eld", NameOptions(prefix="Eld")),
+        ("/name   Eld    0.7  ", NameOptions(prefix="Eld", temperature=0.7)),
+    ],
+)
+def test_name_grammar(text: str, expected: NameOptions) -> None:
+    assert _name(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/name Eld hot", "temperature must be a number between 0.1 and 3, e.g. /name Eld 0.7"),
+        ("/name 0", "temperature must be a number between 0.1 and 3"),
+        ("/name -1", "temperature must be"),
+        ("/name 4.5", "temperature must be"),
+        ("/name Eld 0.7 50", "count must be a whole number from 1 to 20"),
+        ("/name Eld 0.7 2.5", "count must be a whole number"),
+        ("/name 0.7 5 6", "too many numbers"),
+        ("/name Eld 0.7 5 more", "I don't understand 'more'"),
+        ("/name style=klingon", "unknown style 'klingon'; choose one of: dwarf, elf, english"),
+        ("/name gender=x", "gender must be female or male"),
+        ("/name len=8-4", "the shortest must be at least 1 and at most the longest"),
+        ("/name len=abc", "len takes a length or a range"),
+        ("/name color=red", "unknown option color="),
+        ("/name ends=", "ends= needs a value, e.g. ends=iel"),
+        ("/frobnicate", "unknown command /frobnicate; send /help"),
+    ],
+)
+def test_bad_name_input_says_what_is_allowed(text: str, message: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse(text, STYLES, "NamesmithBot")
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize("text", ["hello", "", "   ", "/", "/name@OtherBot Eld"])
+def test_not_a_command_for_us(text: str) -> None:
+    assert parse(text, STYLES, "NamesmithBot") is None
+
+
+def test_other_commands_keep_their_words() -> None:
+    assert parse("/rate Aragorn", STYLES) == Command("rate", ("Aragorn",))
+    assert parse("/favs 2", STYLES) == Command("favs", ("2",))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/settings", NameOptions()),
+        (
+            "/settings temperature=0.8 style=dwarf count=5 gender=f",
+            NameOptions(temperature=0.8, style="dwarf", count=5, gender="female"),
+        ),
+    ],
+)
+def test_settings_grammar(text: str, expected: NameOptions) -> None:
+    cmd = parse(text, STYLES)
+    assert cmd is not None
+    assert cmd.options == expected
+
+
+@pytest.mark.parametrize("text", ["/settings Eld", "/settings len=4-8", "/settings temp=9"])
+def test_bad_settings(text: str) -> None:
+    with pytest.raises(ParseError):
+        parse(text, STYLES)
+
+
+def test_split_command() -> None:
+    assert split_command("/help@bot name", "bot") == ("help", ["name"])

@@ -1,0 +1,194 @@
+"""The real python-telegram-bot Application against our fake Bot API server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
+
+from bot.service import Service
+from tests.bot.conftest import running
+from tests.fakes.telegram import FakeTelegram
+
+
+def _buttons(call: Any) -> list[dict[str, str]]:
+    markup = call.params.get("reply_markup") or {"inline_keyboard": []}
+    if isinstance(markup, str):
+        markup = json.loads(markup)
+    return [b for row in markup["inline_keyboard"] for b in row]
+
+
+def _names(call: Any) -> list[str]:
+    return str(call.params["text"]).splitlines()[1:]
+
+
+async def test_name_with_prefix_and_temperature(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name Eld 0.7")
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["chat_id"] == 1
+    assert str(reply.params["text"]).startswith("english · t=0.7 · starts Eld")
+    names = _names(reply)
+    assert len(names) == 5
+    assert all(n.startswith("Eld") for n in names)
+    labels = [b["text"] for b in _buttons(reply)]
+    assert [f"⭐ {n}" for n in names] == labels[:5]
+    assert "🔄 more like this" in labels
+    assert "🎲 elf" in labels
+
+
+async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name Eld hot")
+        fake.command("/name Жук", user_id=2)
+        fake.command("/name style=klingon", user_id=3)
+        replies = await fake.wait_sent(3)
+    by_chat = {r.params["chat_id"]: r.params["text"] for r in replies}
+    assert by_chat[1] == "⚠️ temperature must be a number between 0.1 and 3, e.g. /name Eld 0.7"
+    assert "unknown letters in the prefix: Ж" in by_chat[2]
+    assert "unknown style 'klingon'; choose one of: elf, english" in by_chat[3]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/start", "Hi! I invent names"),
+        ("/help", "/name — invent names"),
+        ("/help name", "/name [prefix] [temperature]"),
+        ("/help nope", "no command /nope"),
+        ("/styles", "elf (female/male) — tiny test model"),
+        ("/rate Margaret", "Margaret: "),
+        ("/rate", "give a name to rate"),
+        ("/fav Eldrin", "⭐ Saved Eldrin. You have 1 favourite."),
+        ("/favs", "No favourites yet"),
+        ("/favs x", "the page must be a whole number"),
+        ("/unfav Nobody", "Nobody was not in your favourites"),
+        ("/export", "No favourites to export yet."),
+        ("/settings", "Your defaults: style=english temperature=1 count=5 gender=any"),
+        ("/settings style=elf count=3", "Saved. Your defaults: style=elf temperature=1 count=3"),
+        ("/settings Eld", "settings are style, temperature, count and gender"),
+        ("/reset", "Your defaults are back to: style=english"),
+        ("/stats", "/stats is for the bot's admins"),
+        ("/frob", "unknown command /frob"),
+    ],
+)
+async def test_every_command_answers(
+    service: Service, fake: FakeTelegram, text: str, expected: str
+) -> None:
+    async with running(service, fake):
+        fake.command(text)
+        (reply,) = await fake.wait_sent(1)
+    assert expected in reply.params["text"]
+
+
+async def test_favourites_flow_and_export(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name 0.5 4")
+        (names_reply,) = await fake.wait_sent(1)
+        first = _buttons(names_reply)[0]
+        fake.press(first["callback_data"])
+        saved = (await fake.wait_sent(2))[1]
+        fake.command("/favs")
+        favs = (await fake.wait_sent(3))[2]
+        fake.command("/export")
+        (doc,) = await fake.wait_sent(1, "sendDocument")
+    name = first["text"].removeprefix("⭐ ")
+    assert saved.params["text"] == f"⭐ Saved {name}. You have 1 favourite."
+    assert f"1. {name} (english" in favs.params["text"]
+    assert doc.files["document"].decode() == f"{name}\tenglish\n"
+
+
+async def test_more_and_style_buttons(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name Ka 0.8 3")
+        (first,) = await fake.wait_sent(1)
+        buttons = {b["text"]: b["callback_data"] for b in _buttons(first)}
+        fake.press(buttons["🔄 more like this"])
+        fake.press(buttons["🎲 elf"], user_id=1)
+        replies = await fake.wait_sent(3)
+    texts = sorted(str(r.params["text"]).splitlines()[0] for r in replies[1:])
+    assert texts == ["elf · t=0.8 · starts Ka", "english · t=0.8 · starts Ka"]
+
+
+async def test_buttons_keep_working_after_a_restart(
+    service_factory: Callable[..., Awaitable[Service]], fake: FakeTelegram
+) -> None:
+    first = await service_factory()
+    async with running(first, fake):
+        fake.command("/name 0.5 3")
+        (reply,) = await fake.wait_sent(1)
+    button = _buttons(reply)[1]
+    second = await service_factory()  # a new process: new engine, same database file
+    async with running(second, fake):
+        fake.press(button["callback_data"])
+        saved = (await fake.wait_sent(2))[1]
+    assert saved.params["text"].startswith(f"⭐ Saved {button['text'].removeprefix('⭐ ')}")
+
+
+async def test_groups_answer_the_sender_and_ignore_other_bots(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("/name@OtherBot Eld", user_id=5, chat_id=-100, chat_type="group")
+        fake.command("/name@NamesmithBot Eld", user_id=5, chat_id=-100, chat_type="group")
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["chat_id"] == -100
+    assert "reply_to_message_id" in reply.params or "reply_parameters" in reply.params
+    assert all(n.startswith("Eld") for n in _names(reply))
+
+
+async def test_group_defaults_need_a_group_admin(service: Service, fake: FakeTelegram) -> None:
+    fake.chat_admins.add((-100, 7))
+    async with running(service, fake):
+        fake.command("/settings chat style=elf", user_id=6, chat_id=-100, chat_type="group")
+        refused = (await fake.wait_sent(1))[0]
+        fake.command("/settings chat style=elf", user_id=7, chat_id=-100, chat_type="group")
+        accepted = (await fake.wait_sent(2))[1]
+        fake.command("/name", user_id=8, chat_id=-100, chat_type="group")
+        names = (await fake.wait_sent(3))[2]
+    assert "only the group's admins" in refused.params["text"]
+    assert accepted.params["text"].startswith("Saved. This group's defaults: style=elf")
+    assert str(names.params["text"]).startswith("elf")
+
+
+async def test_rate_limit_answers_slow_down_and_spares_others(
+    service_factory: Callable[..., Awaitable[Service]], fake: FakeTelegram
+) -> None:
+    service = await service_factory(limit=3)
+    async with running(service, fake):
+        for _ in range(5):
+            fake.command("/start", user_id=1)
+        fake.command("/start", user_id=2)
+        replies = await fake.wait_sent(6)
+    user1 = [r.params["text"] for r in replies if r.params["chat_id"] == 1]
+    user2 = [r.params["text"] for r in replies if r.params["chat_id"] == 2]
+    assert sum(t.startswith("Slow down") for t in user1) == 2
+    assert len(user1) == 5
+    assert user2[0].startswith("Hi!")
+
+
+async def test_a_429_from_the_api_loses_no_reply(service: Service, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 429, retry_after=1)
+    async with running(service, fake):
+        fake.command("/start")
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["text"].startswith("Hi!")
+
+
+async def test_a_500_from_the_api_loses_no_reply(service: Service, fake: FakeTelegram) -> None:
+    fake.fail_next("sendMessage", 500)
+    async with running(service, fake):
+        fake.command("/start")
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["text"].startswith("Hi!")
+
+
+async def test_admin_stats(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name 4", user_id=999)
+        await fake.wait_sent(1)
+        fake.command("/stats", user_id=999)
+        stats = (await fake.wait_sent(2))[1]
+    assert "Names served: 4" in stats.params["text"]

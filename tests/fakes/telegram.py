@@ -1,0 +1,235 @@
+"""A fake Telegram Bot API server on 127.0.0.1, for the real python-telegram-bot client.
+
+It serves getUpdates from a queue the test fills, records every call, and can be told to fail
+the next calls of a method (a 429 with retry_after, a 500) to test that nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+BOT_ID = 4242
+BOT_USERNAME = "NamesmithBot"
+TOKEN = "4242:fake-token-for-tests"
+WAIT_SECONDS = 20.0
+
+
+@dataclass
+class Call:
+    method: str
+    params: dict[str, Any]
+    files: dict[str, bytes] = field(default_factory=dict)
+
+
+class FakeTelegram:
+    def __init__(self) -> None:
+        self.calls: list[Call] = []
+        self._updates: list[dict[str, Any]] = []
+        self._update_ids = itertools.count(1)
+        self._message_ids = itertools.count(1000)
+        self._new_update = asyncio.Event()
+        self._new_call = asyncio.Event()
+        self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+        self.chat_admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    # --- lifecycle ------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        sockets = site._server.sockets  # type: ignore[union-attr]
+        self.port = sockets[0].getsockname()[1]
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/bot"
+
+    @property
+    def base_file_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/file/bot"
+
+    # --- what a test does -----------------------------------------------------------------
+
+    def fail_next(self, method: str, status: int, times: int = 1, retry_after: int = 1) -> None:
+        body: dict[str, Any] = {"ok": False, "error_code": status}
+        if status == 429:
+            body["description"] = f"Too Many Requests: retry after {retry_after}"
+            body["parameters"] = {"retry_after": retry_after}
+        else:
+            body["description"] = "Internal Server Error"
+        self._failures.setdefault(method, []).extend([(status, body)] * times)
+
+    def command(
+        self, text: str, *, user_id: int = 1, chat_id: int | None = None, chat_type: str = "private"
+    ) -> int:
+        """Queue a message from a user; returns its message_id."""
+        chat_id = user_id if chat_id is None else chat_id
+        message_id = next(self._message_ids)
+        word = text.split()[0] if text.startswith("/") else ""
+        entities = [{"type": "bot_command", "offset": 0, "length": len(word)}] if word else []
+        self._push(
+            {
+                "message": {
+                    "message_id": message_id,
+                    "date": int(time.time()),
+                    "chat": self._chat(chat_id, chat_type),
+                    "from": self._user(user_id),
+                    "text": text,
+                    "entities": entities,
+                }
+            }
+        )
+        return message_id
+
+    def press(self, data: str, *, user_id: int = 1, chat_id: int | None = None,
+              chat_type: str = "private") -> None:  # fmt: skip
+        chat_id = user_id if chat_id is None else chat_id
+        self._push(
+            {
+                "callback_query": {
+                    "id": str(next(self._message_ids)),
+                    "from": self._user(user_id),
+                    "chat_instance": "ci",
+                    "data": data,
+                    "message": {
+                        "message_id": 1,
+                        "date": int(time.time()),
+                        "chat": self._chat(chat_id, chat_type),
+                        "from": self._bot_user(),
+                        "text": "names",
+                    },
+                }
+            }
+        )
+
+    def sent(self, method: str = "sendMessage") -> list[Call]:
+        return [c for c in self.calls if c.method == method]
+
+    async def wait_sent(self, n: int, method: str = "sendMessage") -> list[Call]:
+        """Wait (up to WAIT_SECONDS) until `n` calls of `method` were answered successfully."""
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while len(self.sent(method)) < n:
+                    self._new_call.clear()
+                    await self._new_call.wait()
+        except TimeoutError:
+            raise AssertionError(
+                f"{len(self.sent(method))} of {n} {method} calls arrived"
+            ) from None
+        return self.sent(method)
+
+    # --- the API --------------------------------------------------------------------------
+
+    def _push(self, update: dict[str, Any]) -> None:
+        update["update_id"] = next(self._update_ids)
+        self._updates.append(update)
+        self._new_update.set()
+
+    @staticmethod
+    def _user(user_id: int) -> dict[str, Any]:
+        return {"id": user_id, "is_bot": False, "first_name": f"User{user_id}"}
+
+    @staticmethod
+    def _bot_user() -> dict[str, Any]:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Namesmith", "username": BOT_USERNAME}
+
+    @staticmethod
+    def _chat(chat_id: int, chat_type: str) -> dict[str, Any]:
+        chat: dict[str, Any] = {"id": chat_id, "type": chat_type}
+        if chat_type != "private":
+            chat["title"] = "Group"
+        return chat
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
+        if request.can_read_body:
+            form = await request.post()
+            for key, value in form.items():
+                if isinstance(value, web.FileField):
+                    files[key] = value.file.read()
+                elif key in ("text", "caption"):
+                    params[key] = str(value)
+                else:
+                    params[key] = _decode(str(value))
+        failures = self._failures.get(method)
+        if failures:
+            status, body = failures.pop(0)
+            return web.json_response(body, status=status)
+        result = await self._result(method, params, files)
+        return web.json_response({"ok": True, "result": result})
+
+    async def _result(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
+        if method == "getUpdates":
+            offset = int(params.get("offset", 0) or 0)
+            timeout = min(float(params.get("timeout", 0) or 0), 1.0)
+            self._updates = [u for u in self._updates if u["update_id"] >= offset]
+            if not self._updates and timeout:
+                self._new_update.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._new_update.wait(), timeout)
+            return self._updates[:100]
+        self.calls.append(Call(method, params, files))
+        self._new_call.set()
+        if method == "getMe":
+            return {
+                **self._bot_user(),
+                "can_join_groups": True,
+                "can_read_all_group_messages": False,
+                "supports_inline_queries": False,
+            }
+        if method in ("sendMessage", "sendDocument"):
+            chat_id = int(params["chat_id"])
+            message: dict[str, Any] = {
+                "message_id": next(self._message_ids),
+                "date": int(time.time()),
+                "chat": self._chat(chat_id, "private" if chat_id > 0 else "group"),
+                "from": self._bot_user(),
+            }
+            if method == "sendMessage":
+                message["text"] = params["text"]
+            else:
+                message["caption"] = params.get("caption", "")
+                message["document"] = {"file_id": "f1", "file_unique_id": "u1",
+                                       "file_name": "namesmith-favourites.txt"}  # fmt: skip
+            return message
+        if method == "getChatMember":
+            key = (int(params["chat_id"]), int(params["user_id"]))
+            status = "administrator" if key in self.chat_admins else "member"
+            member: dict[str, Any] = {"status": status, "user": self._user(key[1])}
+            if status == "administrator":
+                member |= {"can_be_edited": False, "is_anonymous": False,
+                           "can_manage_chat": True, "can_delete_messages": True,
+                           "can_manage_video_chats": True, "can_restrict_members": True,
+                           "can_promote_members": False, "can_change_info": True,
+                           "can_invite_users": True, "can_post_stories": False,
+                           "can_edit_stories": False, "can_delete_stories": False}  # fmt: skip
+            return member
+        return True  # deleteWebhook, answerCallbackQuery, setMyCommands, ...
+
+
+def _decode(value: str) -> Any:
+    """PTB sends non-string fields JSON-encoded inside the form."""
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
