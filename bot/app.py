@@ -88,14 +88,42 @@ async def _until_done(coro: Coroutine[Any, Any, None], stop: asyncio.Event) -> N
 def main(console: bool | None = None) -> int:
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22's opt-in; quiets a deprecation warning
     config = Config()
+    # Keep the console chat readable: only warnings go to its terminal.
+    configure_logging("WARNING" if console else config.log_level, secrets(config))
+    asyncio.run(run(config, console=console))
+    return 0
+
+
+def secrets(config: Config) -> list[str]:
+    return [t.get_secret_value() for t in (config.telegram_token, config.discord_token) if t]
+
+
+def configure_logging(level: str, hidden: list[str] | None = None) -> None:
+    """Log to stderr; every record has the given secrets blanked out, whoever logs it (PTB logs
+    its API URL, token included, at DEBUG)."""
+    if hidden:
+        install_redaction(hidden)
     logging.basicConfig(
-        level=config.log_level.upper(),
+        level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    if console:
-        logging.getLogger().setLevel(logging.WARNING)  # keep the chat readable
-    asyncio.run(run(config, console=console))
-    return 0
+    logging.getLogger("httpcore").setLevel(logging.WARNING)
+
+
+def install_redaction(hidden: list[str]) -> None:
+    words = [h for h in hidden if h]
+    base = logging.getLogRecordFactory()
+
+    def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = base(*args, **kwargs)
+        message = record.getMessage()
+        if any(w in message for w in words):
+            for w in words:
+                message = message.replace(w, "[secret]")
+            record.msg, record.args = message, ()
+        return record
+
+    logging.setLogRecordFactory(factory)

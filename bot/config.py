@@ -19,6 +19,8 @@ class Config(BaseSettings):
     # python-telegram-bot's base_url form; point it at a self-hosted Bot API server (or a fake).
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
+    # Outgoing messages per second across all chats (the Bot API's published limit is 30).
+    telegram_overall_rate: float = 30.0
 
     database: Path = Path("data/namesmith.sqlite3")
     models_dir: Path = Path("data/models")  # retrained styles; they override the shipped ones

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -192,3 +193,28 @@ async def test_admin_stats(service: Service, fake: FakeTelegram) -> None:
         fake.command("/stats", user_id=999)
         stats = (await fake.wait_sent(2))[1]
     assert "Names served: 4" in stats.params["text"]
+
+
+async def test_logs_have_one_line_per_command_and_no_token_or_text(
+    service: Service, fake: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    from bot.app import configure_logging
+    from tests.fakes.telegram import TOKEN
+
+    factory = logging.getLogRecordFactory()
+    try:
+        configure_logging("DEBUG", [TOKEN])
+        caplog.set_level(logging.DEBUG)
+        async with running(service, fake):
+            fake.command("/name Secretprefix 0.7")
+            await fake.wait_sent(1)
+    finally:
+        logging.setLogRecordFactory(factory)
+    everything = "\n".join(r.getMessage() for r in caplog.records)
+    assert TOKEN not in everything
+    assert TOKEN.split(":")[1] not in everything
+    info = "\n".join(r.getMessage() for r in caplog.records if r.levelno >= logging.INFO)
+    assert "Secretprefix" not in info
+    ours = [r.getMessage() for r in caplog.records if r.name == "bot.service"]
+    assert len(ours) == 1
+    assert ours[0].startswith("platform=telegram command=name outcome=ok ms=")
