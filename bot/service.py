@@ -14,7 +14,7 @@ from dataclasses import asdict, replace
 from typing import Any
 
 from bot import texts
-from bot.grammar import Command, NameOptions, ParseError, parse
+from bot.grammar import COMMANDS, Command, NameOptions, ParseError, parse, split_command
 from bot.ratelimit import RateLimiter
 from bot.reply import Attachment, Button, Context, Reply
 from engine.errors import EngineError
@@ -54,17 +54,14 @@ class Service:
         self, ctx: Context, text: str, bot_username: str | None = None
     ) -> Reply | None:
         """Answer one message; None when it is not a command for this bot."""
-        started = time.perf_counter()
-        command = "?"
-        try:
-            cmd = parse(text, self.engine.styles.keys(), bot_username)
-            if cmd is None:
-                return None
-            command = cmd.name
-            return await self._guarded(ctx, command, started, lambda: self._dispatch(ctx, cmd))
-        except ParseError as exc:
-            self._log(ctx, command, "bad_input", started)
-            return Reply(f"⚠️ {exc}")
+        split = split_command(text, bot_username)
+        if split is None:
+            return None
+        styles = self.engine.styles.keys()
+        command = split[0] if split[0] in COMMANDS else "unknown"  # never log what users type
+        return await self._guarded(
+            ctx, command, time.perf_counter(), lambda: self._dispatch(ctx, parse(text, styles))
+        )
 
     async def on_button(self, ctx: Context, data: str) -> Reply:
         started = time.perf_counter()
@@ -94,7 +91,8 @@ class Service:
         ms = (time.perf_counter() - started) * 1000
         log.info("platform=%s command=%s outcome=%s ms=%.1f", ctx.platform, command, outcome, ms)
 
-    async def _dispatch(self, ctx: Context, cmd: Command) -> Reply:
+    async def _dispatch(self, ctx: Context, cmd: Command | None) -> Reply:
+        assert cmd is not None  # split_command already said this is a command for us
         handler = getattr(self, f"cmd_{cmd.name}")
         reply: Reply = await handler(ctx, cmd)
         return reply

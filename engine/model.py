@@ -33,6 +33,8 @@ class ModelConfig:
 
 
 class CharRNN(nn.Module):
+    logit_mask: Tensor
+
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config

@@ -134,6 +134,62 @@ def plan(model: NameModel, r: GenerationRequest) -> _Plan:
     )
 
 
+class _Stepper:
+    """`CharRNN.step` for inference, fused for the GRU: the first layer's input projection of
+    every (label, character) pair is precomputed once, so a step is a row gather instead of a
+    matmul, and the cell is a few elementwise ops around one hidden matmul per layer."""
+
+    def __init__(self, net: CharRNN) -> None:
+        self.net = net
+        self.fast = net.config.cell == "gru" and not net.training
+        if not self.fast:
+            return
+        c = net.config
+        rnn = net.rnn
+        w_ih0 = rnn.weight_ih_l0  # (3h, n_embd + n_label_embd)
+        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, 3h)
+        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, 3h)
+        self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, 3 * c.n_hidden)
+        self.vocab_size = c.vocab_size
+        # Per layer: the hidden projection, and (above the first) the input projection.
+        self.hidden: list[tuple[Tensor, Tensor]] = [
+            (getattr(rnn, f"weight_hh_l{k}").T.contiguous(), getattr(rnn, f"bias_hh_l{k}"))
+            for k in range(c.n_layers)
+        ]
+        self.inputs: list[tuple[Tensor, Tensor]] = [
+            (getattr(rnn, f"weight_ih_l{k}").T.contiguous(), getattr(rnn, f"bias_ih_l{k}"))
+            for k in range(1, c.n_layers)
+        ]
+        self.head_w = net.head.weight.T.contiguous()
+        self.head_b = net.head.bias + net.logit_mask
+
+    def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
+        if not self.fast:
+            return self.net.step(tokens, labels, state)
+        c = self.net.config
+        if state is None:
+            state = torch.zeros(c.n_layers, tokens.shape[0], c.n_hidden)
+        assert isinstance(state, Tensor)
+        x = self.table[labels * self.vocab_size + tokens]  # (b, 3h): layer 0's input projection
+        new = []
+        for k, (w_hh_t, b_hh) in enumerate(self.hidden):
+            if k > 0:
+                w_ih_t, b_ih = self.inputs[k - 1]
+                x = torch.addmm(b_ih, x, w_ih_t)  # (b, 3h)
+            h = state[k]
+            gh = torch.addmm(b_hh, h, w_hh_t)  # (b, 3h)
+            i_r, i_z, i_n = x.chunk(3, 1)
+            h_r, h_z, h_n = gh.chunk(3, 1)
+            r = torch.sigmoid(i_r + h_r)
+            z = torch.sigmoid(i_z + h_z)
+            n = torch.tanh(i_n + r * h_n)
+            h = n + z * (h - n)  # (1 - z) * n + z * h
+            new.append(h)
+            x = h
+        logits = torch.addmm(self.head_b, x, self.head_w)  # (b, vocab)
+        return logits, torch.stack(new)
+
+
 @torch.inference_mode()
 def sample_rows(
     net: CharRNN,
@@ -159,9 +215,10 @@ def sample_rows(
     lab, temp, lo, hi = labels, temperatures[:, None], min_len, max_len
     x = torch.full((b,), BOS, dtype=torch.long)
     state: State | None = None
+    step = _Stepper(net)
     t = 0
     while alive.numel():
-        logits, state = net.step(x, lab, state)  # (a, vocab)
+        logits, state = step(x, lab, state)  # (a, vocab)
         logits = logits / temp
         logits[:, EOS].masked_fill_(lo > t, float("-inf"))
         nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]

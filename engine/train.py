@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import torch
 from torch import Tensor
-from torch.optim.swa_utils import AveragedModel, get_ema_multi_avg_fn
+from torch.optim.swa_utils import AveragedModel
 
 from engine.corpus import Corpus
 from engine.model import CharRNN, ModelConfig
@@ -116,6 +116,19 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
     return batches
 
 
+def _ema(decay: float) -> Callable[[Sequence[Tensor], Sequence[Tensor], Tensor | int], None]:
+    """An exponential moving average whose decay warms up, (1 + n) / (10 + n) capped at
+    `decay`, so a short run is not averaged towards its random initial weights."""
+
+    @torch.no_grad()
+    def update(averaged: Sequence[Tensor], current: Sequence[Tensor], n: Tensor | int) -> None:
+        d = min(decay, (1 + int(n)) / (10 + int(n)))
+        for a, c in zip(averaged, current, strict=True):
+            a.lerp_(c, 1 - d)
+
+    return update
+
+
 def split(corpus: Corpus, fraction: float, seed: int) -> tuple[list[int], list[int]]:
     """Indices for (train, validation); validation gets at least one name."""
     idx = list(range(len(corpus)))
@@ -177,7 +190,7 @@ def train(
     averaged = (
         AveragedModel(
             model,
-            multi_avg_fn=get_ema_multi_avg_fn(config.ema),  # type: ignore[no-untyped-call]
+            multi_avg_fn=_ema(config.ema),
             use_buffers=False,  # the only buffer is a constant mask of -inf
         )
         if config.ema > 0

@@ -19,7 +19,9 @@ from engine.train import TrainConfig, train
 # spinning on two cores slow everything down many times over.
 torch.set_num_threads(1)
 
-TINY = ModelConfig(vocab_size=0, n_embd=16, n_label_embd=4, n_hidden=48, dropout=0.0)
+TINY = ModelConfig(
+    vocab_size=0, n_embd=16, n_label_embd=4, n_hidden=48, dropout=0.0, weight_drop=0.0
+)
 TINY_TRAIN = TrainConfig(seconds=600, max_steps=400, batch_size=64, lr=1e-2, eval_every=100)
 
 

@@ -36,9 +36,7 @@ def build(service: Service, config: Config) -> Application:  # type: ignore[type
         .base_url(config.telegram_api_url)
         .base_file_url(config.telegram_file_url)
         # Outgoing limits: waits on Telegram's flood limits and retries a 429 for us.
-        .rate_limiter(
-            AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=3)
-        )
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=3))
         .concurrent_updates(True)  # a slow request never stalls other users
         .build()
     )

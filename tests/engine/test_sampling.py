@@ -114,3 +114,24 @@ def test_bad_requests_get_a_clear_error(
 ) -> None:
     with pytest.raises(RequestError, match=message):
         generate(tiny_model, GenerationRequest(**kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+def test_fused_gru_step_equals_the_model(layers: int) -> None:
+    import torch
+
+    from engine.model import CharRNN, ModelConfig
+    from engine.sampling import _Stepper
+
+    torch.manual_seed(0)
+    net = CharRNN(ModelConfig(vocab_size=11, n_labels=3, n_hidden=24, n_layers=layers)).eval()
+    step = _Stepper(net)
+    assert step.fast
+    tokens, labels = torch.randint(3, 11, (5,)), torch.tensor([0, 1, 2, 1, 0])
+    state_a = state_b = None
+    for _ in range(4):
+        with torch.inference_mode():
+            a, state_a = net.step(tokens, labels, state_a)
+            b, state_b = step(tokens, labels, state_b)
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+        tokens = a.argmax(-1)
