@@ -182,7 +182,9 @@ class FakeTelegram:
     async def _result(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if method == "getUpdates":
             offset = int(params.get("offset", 0) or 0)
-            timeout = min(float(params.get("timeout", 0) or 0), 1.0)
+            # Long polls are cut short so that stopping the client (which waits for the
+            # poll in flight) is quick.
+            timeout = min(float(params.get("timeout", 0) or 0), 0.25)
             self._updates = [u for u in self._updates if u["update_id"] >= offset]
             if not self._updates and timeout:
                 self._new_update.clear()
