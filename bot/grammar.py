@@ -4,8 +4,8 @@
 
 - A word is the prefix ("Eld"). A bare style name ("elf") or gender ("female", "male") is that
   option instead; write prefix=elf to start names with a style's name.
-- A number up to 3, or any number with a decimal point, is the temperature (0.1 to 3).
-  A whole number above 3 is the count; a whole number after the temperature is the count too.
+- A number with a decimal point is the temperature (0.1 to 3); a whole number is the count.
+  Two numbers are the temperature, then the count: /name Eld 1 10.
 - Named options: style= gender= (f, m, female, male) len=4-8 (or len=6) ends= contains=
   count= temp= prefix= and the bare word `new` (only names not in the training list).
 """
@@ -161,9 +161,9 @@ _EXAMPLES = {"style": "elf", "gender": "f", "len": "4-8", "ends": "iel", "contai
 def parse_name_options(words: list[str], styles: Collection[str]) -> NameOptions:
     opts = NameOptions()
     prefix_given = False
+    numbers: list[str] = []
     for word in words:
         key, eq, value = word.partition("=")
-        number = _number(word)
         if eq:
             opts = _option(opts, key, value, styles)
             prefix_given = prefix_given or key.casefold() in ("prefix", "start")
@@ -173,26 +173,28 @@ def parse_name_options(words: list[str], styles: Collection[str]) -> NameOptions
             opts = replace(opts, gender=word.casefold())
         elif word.casefold() in styles:
             opts = replace(opts, style=word.casefold())
-        elif number is not None:
-            is_whole = word.lstrip("+-").isdigit()
-            if opts.temperature is None and not (is_whole and number > TEMPERATURE_MAX):
-                if opts.count is not None:
-                    raise ParseError(TEMP_HELP)
-                opts = replace(opts, temperature=_temperature(word))
-            elif opts.count is None:
-                opts = replace(opts, count=_count(word))
-            else:
-                raise ParseError("too many numbers: give a temperature and then a count")
+        elif _number(word) is not None:
+            numbers.append(word)
         elif not prefix_given:
             opts = replace(opts, prefix=word)
             prefix_given = True
-        elif opts.temperature is None:
-            raise ParseError(TEMP_HELP)
+        elif not numbers and opts.temperature is None:
+            raise ParseError(TEMP_HELP)  # "/name Eld hot": a word where a number belongs
         else:
             raise ParseError(
                 f"I don't understand {word!r}: give one prefix, then a temperature and a count, "
                 "e.g. /name Eld 0.7 5"
             )
+    if len(numbers) > 2:
+        raise ParseError("too many numbers: give a temperature and then a count, e.g. /name 0.7 5")
+    if len(numbers) == 2:
+        return replace(opts, temperature=_temperature(numbers[0]), count=_count(numbers[1]))
+    if numbers:
+        word = numbers[0]
+        is_whole = word.lstrip("+-").isdigit()
+        if is_whole:
+            return replace(opts, count=_count(word))
+        return replace(opts, temperature=_temperature(word))
     return opts
 
 

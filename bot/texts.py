@@ -16,9 +16,9 @@ HELP: dict[str, tuple[str, str]] = {
         "/name [prefix] [temperature] [count] [style] [female|male] [new] [options]\n"
         "  /name Eld 0.7 → names starting with Eld at temperature 0.7\n"
         "  /name elf female 8 → 8 female elf names\n"
-        "A number up to 3, or one with a decimal point, is the temperature (0.1–3: low is safe, "
-        "high is wild). A whole number above 3, or one after the temperature, is the count "
-        f"(1–{MAX_COUNT}). A style's name or female/male picks those.\n"
+        "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
+        f"a whole number is the count (1–{MAX_COUNT}); two numbers are the temperature, then "
+        "the count. A style's name or female/male picks those.\n"
         "Options: style=elf gender=f len=4-8 ends=iel contains=ar prefix=elf count=5 temp=0.8, "
         "and the word new (only names not in the training list).",
     ),

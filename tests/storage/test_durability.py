@@ -38,11 +38,14 @@ FIRST_WRITE_SECONDS = 60.0
 
 def _run_and_kill(path: Path, start: int, after: float, log: Path) -> list[int]:
     """Start a writer, read its acknowledgements for `after` seconds, then SIGKILL it."""
-    with log.open("ab") as err, subprocess.Popen(
-        [sys.executable, "-c", WRITER, str(path), str(start)],
-        stdout=subprocess.PIPE,
-        stderr=err,
-    ) as proc:
+    with (
+        log.open("ab") as err,
+        subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(path), str(start)],
+            stdout=subprocess.PIPE,
+            stderr=err,
+        ) as proc,
+    ):
         assert proc.stdout is not None
         sel = selectors.DefaultSelector()
         sel.register(proc.stdout, selectors.EVENT_READ)
