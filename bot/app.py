@@ -25,8 +25,9 @@ log = logging.getLogger(__name__)
 
 
 async def build_service(config: Config, *, extra_admins: frozenset[str] = frozenset()) -> Service:
+    # One torch thread per sampling worker: parallel batches, no oversubscribed cores.
     engine = NameEngine.from_folders(
-        PACKAGED_MODELS, config.models_dir, workers=config.sampling_threads
+        PACKAGED_MODELS, config.models_dir, workers=config.sampling_threads, torch_threads=1
     )
     store = await storage.open(config.database)
     await store.replies.prune()

@@ -16,6 +16,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
+
 from engine import checkpoint, sampling, scoring
 from engine.errors import UnknownStyle
 from engine.namemodel import NameModel
@@ -41,20 +43,29 @@ def load_models(folder: Path = PACKAGED_MODELS) -> dict[str, NameModel]:
 
 
 class NameEngine:
-    def __init__(self, models: Mapping[str, NameModel], *, workers: int = 2) -> None:
+    def __init__(
+        self, models: Mapping[str, NameModel], *, workers: int = 2, torch_threads: int | None = None
+    ) -> None:
+        """`workers` threads sample in parallel. `torch_threads`, when given, sets torch's
+        intra-op threads for the whole process: with several workers, 1 keeps two OpenMP teams
+        from spinning against each other on the same cores."""
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)
         self._models = dict(models)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="namesmith-sample")
         self._queues: dict[str, _Queue] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
     @classmethod
-    def from_folders(cls, *folders: Path, workers: int = 2) -> NameEngine:
+    def from_folders(
+        cls, *folders: Path, workers: int = 2, torch_threads: int | None = None
+    ) -> NameEngine:
         """Load models from folders in order; a later folder's style replaces an earlier one's."""
         models: dict[str, NameModel] = {}
         for folder in folders:
             if folder.is_dir():
                 models.update(load_models(folder))
-        return cls(models, workers=workers)
+        return cls(models, workers=workers, torch_threads=torch_threads)
 
     @property
     def styles(self) -> dict[str, NameModel]:

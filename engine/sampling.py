@@ -76,6 +76,15 @@ class _Plan:
             and not (self.request.new_only and name in model.corpus_names)
         )
 
+    def prior_acceptance(self) -> float:
+        """A guess at the share of candidates kept, before any is drawn."""
+        rate = 0.95  # duplicates, and names that ran past the longest length
+        if self.request.new_only:
+            rate *= 0.6  # about a third of samples at temperature 1 are real names
+        if self.ends_with or self.contains:
+            rate *= 0.1
+        return rate
+
     def describe(self) -> str:
         r, parts = self.request, []
         if self.prefix:
@@ -206,9 +215,8 @@ def sample_rows(
     out = torch.full((b, width), PAD, dtype=torch.long)
     end_at = torch.full((b,), -1, dtype=torch.long)
     p_width = max((len(p) for p in prefixes), default=0)
-    forced = torch.full((b, max(p_width, 1)), -1, dtype=torch.long)
-    for i, p in enumerate(prefixes):
-        forced[i, : len(p)] = torch.tensor(p, dtype=torch.long)
+    # Forced characters per row and step, -1 where the row samples freely.
+    forced = torch.tensor([[*p, *[-1] * (p_width - len(p))] for p in prefixes], dtype=torch.long)
 
     # Per-row values of the rows still alive; compacted together whenever rows finish.
     alive = torch.arange(b)
@@ -221,7 +229,10 @@ def sample_rows(
         logits, state = step(x, lab, state)  # (a, vocab)
         logits = logits / temp
         logits[:, EOS].masked_fill_(lo > t, float("-inf"))
-        nxt = torch.multinomial(torch.softmax(logits, dim=-1), 1, generator=generator)[:, 0]
+        # Inverse-CDF sampling: one uniform draw per row (multinomial draws one per class).
+        cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)  # (a, vocab)
+        u = torch.rand((cdf.shape[0], 1), generator=generator) * cdf[:, -1:]
+        nxt = torch.searchsorted(cdf, u, right=True)[:, 0].clamp_(max=cdf.shape[1] - 1)
         if t < p_width:
             f = forced[alive, t]
             nxt = torch.where(f >= 0, f, nxt)
@@ -273,9 +284,9 @@ def generate_many(
             p = plans[i]
             budget = ROWS_PER_NAME * p.request.count + 500 - tried[i]
             missing = p.request.count - len(found[i])
-            # Expect this round to accept what earlier rounds did, with a margin.
-            rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else 0.7
-            rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.3) + 2)))
+            # Expect this round to accept what earlier rounds did (a prior guess at first).
+            rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else p.prior_acceptance()
+            rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.15) + 2)))
         if not any(rows_for):
             break
         prefixes: list[tuple[int, ...]] = []

@@ -135,3 +135,32 @@ def test_fused_gru_step_equals_the_model(layers: int) -> None:
             b, state_b = step(tokens, labels, state_b)
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
         tokens = a.argmax(-1)
+
+
+def test_sampling_follows_the_model_distribution() -> None:
+    """Inverse-CDF draws land on each class as often as its probability says, never on a
+    masked one (pad, start)."""
+    import torch
+
+    from engine.model import CharRNN, ModelConfig
+    from engine.sampling import sample_rows
+    from engine.vocab import EOS
+
+    torch.manual_seed(0)
+    net = CharRNN(ModelConfig(vocab_size=6, n_hidden=8)).eval()
+    n = 20_000
+    ones = torch.ones(n, dtype=torch.long)
+    rows = sample_rows(net, [()] * n, torch.zeros(n, dtype=torch.long), torch.ones(n), ones,
+                       torch.full((n,), 60), torch.Generator().manual_seed(1))  # fmt: skip
+    assert sum(r is None for r in rows) < n // 100  # almost every row ends in time
+    firsts = torch.tensor([r[0] for r in rows if r])
+    with torch.inference_mode():
+        logits, _ = net.step(torch.tensor([1]), torch.tensor([0]), None)
+    p = torch.softmax(logits[0], -1)
+    p_first = p.clone()
+    p_first[EOS] = 0  # a first character cannot be the end (min length 1)
+    p_first /= p_first.sum()
+    counts = torch.bincount(firsts, minlength=6).float()
+    assert counts[:3].sum() == 0
+    share = counts / counts.sum()
+    assert torch.allclose(share[3:], p_first[3:], atol=0.02)
