@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from engine import checkpoint
+from engine.namemodel import NameModel
 from engine.sampling import sample_rows
 from engine.train import encode
 from engine.vocab import PAD, Vocabulary
@@ -115,11 +116,32 @@ def namesmith(*args: str) -> str:
     return subprocess.run([str(exe), *args], check=True, capture_output=True, text=True).stdout
 
 
+def train_and_evaluate(
+    train: list[str], test: list[str], seconds: float, *extra: str
+) -> tuple[float, NameModel]:
+    """`namesmith train` on the train part, then `namesmith evaluate` on the test part."""
+    with tempfile.TemporaryDirectory() as tmp:
+        train_file, test_file, ckpt = (Path(tmp, n) for n in ("train.txt", "test.txt", "m.pt"))
+        train_file.write_text("\n".join(train) + "\n", encoding="utf-8")
+        test_file.write_text("\n".join(test) + "\n", encoding="utf-8")
+        namesmith("train", "--corpus", str(train_file), "--out", str(ckpt),
+                  "--seconds", str(seconds), "--quiet", *extra)  # fmt: skip
+        out = namesmith("evaluate", "--checkpoint", str(ckpt), "--names", str(test_file), "--json")
+        return float(json.loads(out)["nll"]), checkpoint.load(ckpt)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--names", type=Path, default=DEFAULT_NAMES)
     ap.add_argument("--seconds", type=float, default=150.0)
     ap.add_argument("--skip-exercise", action="store_true")
+    ap.add_argument(
+        "--cells",
+        nargs="*",
+        default=[],
+        choices=["gru", "lstm", "rnn"],
+        help="also train these cells with the same recipe and budget, for comparison",
+    )
     args = ap.parse_args()
     if not args.names.is_file():
         print(
@@ -142,31 +164,18 @@ def main() -> None:
         "target_test_nll": TARGET,
         "stretch_test_nll": STRETCH,
     }
-    with tempfile.TemporaryDirectory() as tmp:
-        train_file, test_file, ckpt = (
-            Path(tmp, "train.txt"),
-            Path(tmp, "test.txt"),
-            Path(tmp, "m.pt"),
-        )
-        train_file.write_text("\n".join(train) + "\n", encoding="utf-8")
-        test_file.write_text("\n".join(test) + "\n", encoding="utf-8")
-        t0 = time.perf_counter()
-        namesmith("train", "--corpus", str(train_file), "--out", str(ckpt),
-                  "--seconds", str(args.seconds), "--quiet")  # fmt: skip
-        result["ours_train_seconds"] = round(time.perf_counter() - t0, 1)
-        ours = json.loads(
-            namesmith("evaluate", "--checkpoint", str(ckpt), "--names", str(test_file), "--json")
-        )
-        model = checkpoint.load(ckpt)
-    result["ours_test_nll"] = round(ours["nll"], 4)
+    t0 = time.perf_counter()
+    nll, model = train_and_evaluate(train, test, args.seconds)
+    result["ours_train_seconds"] = round(time.perf_counter() - t0, 1)
+    result["ours_test_nll"] = round(nll, 4)
     result["ours_model"] = {
         "cell": model.net.config.cell,
         "layers": model.net.config.n_layers,
         "hidden": model.net.config.n_hidden,
         **{k: model.metrics[k] for k in ("val_nll", "steps", "stopped")},
     }
-    result["meets_target"] = ours["nll"] <= TARGET
-    result["meets_stretch"] = ours["nll"] <= STRETCH
+    result["meets_target"] = nll <= TARGET
+    result["meets_stretch"] = nll <= STRETCH
 
     gen = torch.Generator().manual_seed(0)
     n = 1000
@@ -177,6 +186,11 @@ def main() -> None:
     samples = [model.vocab.decode(r) for r in rows if r is not None]
     result["novelty"] = round(sum(s not in set(train) for s in samples) / len(samples), 3)
     result["duplicate_rate"] = round(1 - len(set(samples)) / len(samples), 3)
+
+    for cell in args.cells:
+        result[f"cell_{cell}_test_nll"] = round(
+            train_and_evaluate(train, test, args.seconds, "--cell", cell)[0], 4
+        )
 
     if not args.skip_exercise:
         result["exercise_1000_steps_test_nll"] = round(exercise(train, test, 1000), 4)

@@ -108,6 +108,7 @@ def configure_logging(level: str, hidden: list[str] | None = None) -> None:
         level=level.upper(),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
+        force=True,  # the CLI set up a quieter default before it knew the command
     )
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)

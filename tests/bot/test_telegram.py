@@ -202,14 +202,19 @@ async def test_logs_have_one_line_per_command_and_no_token_or_text(
     from tests.fakes.telegram import TOKEN
 
     factory = logging.getLogRecordFactory()
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
     try:
-        configure_logging("DEBUG", [TOKEN])
+        configure_logging("DEBUG", [TOKEN])  # replaces the root handlers: put caplog's back
+        logging.getLogger().addHandler(caplog.handler)
         caplog.set_level(logging.DEBUG)
         async with running(service, fake):
             fake.command("/name Secretprefix 0.7")
             await fake.wait_sent(1)
     finally:
         logging.setLogRecordFactory(factory)
+        root.handlers[:] = handlers
+        root.setLevel(level)
     everything = "\n".join(r.getMessage() for r in caplog.records)
     assert TOKEN not in everything
     assert TOKEN.split(":")[1] not in everything

@@ -72,3 +72,21 @@ def test_mean_nll_is_per_predicted_token() -> None:
     result = train(c, TrainConfig(max_steps=1, lr=0.0), ModelConfig(vocab_size=0, dropout=0.0))
     data = encode(result.vocab, c.names[:50], c.label_ids[:50])
     assert abs(mean_nll(result.model, data) - math.log(len(result.vocab) - 2)) < 0.3
+
+
+def test_a_cyrillic_corpus_trains_and_samples() -> None:
+    from faker.providers.person.ru_RU import Provider
+
+    from engine import checkpoint
+    from engine.sampling import GenerationRequest, generate
+
+    pairs = [(n, "female") for n in Provider.first_names_female]
+    pairs += [(n, "male") for n in Provider.first_names_male]
+    c = corpus.clean("ru", pairs)
+    result = train(c, TINY_TRAIN, TINY)
+    assert result.val_nll < math.log(len(result.vocab)) - 0.8
+    model = checkpoint.build(result.model, result.vocab, c, {})
+    names = generate(model, GenerationRequest(prefix="ал", count=5, seed=0)).names
+    assert len(names) == 5
+    assert all(n.startswith("Ал") for n in names)
+    assert all(ch.isalpha() or ch in "- " for n in names for ch in n)
