@@ -26,7 +26,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--seconds", type=float, default=150.0, help="time budget (default 150)")
     p.add_argument("--max-steps", type=int, help="step budget; makes the run repeatable")
     p.add_argument("--seed", type=int, default=1337)
-    p.add_argument("--cell", choices=["gru", "lstm", "rnn"], default="gru")
+    p.add_argument("--cell", choices=["gru", "lstm", "rnn"], default="lstm")
     p.add_argument("--hidden", type=int, default=256)
     p.add_argument("--layers", type=int, default=1)
     p.add_argument("--embd", type=int, default=64)

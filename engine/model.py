@@ -23,7 +23,7 @@ State = Tensor | tuple[Tensor, Tensor]
 class ModelConfig:
     vocab_size: int
     n_labels: int = 1
-    cell: Cell = "gru"
+    cell: Cell = "lstm"  # measured best on the 7,944 names at a 150 s budget (README)
     n_embd: int = 64
     n_label_embd: int = 16
     n_hidden: int = 256

@@ -144,22 +144,23 @@ def plan(model: NameModel, r: GenerationRequest) -> _Plan:
 
 
 class _Stepper:
-    """`CharRNN.step` for inference, fused for the GRU: the first layer's input projection of
-    every (label, character) pair is precomputed once, so a step is a row gather instead of a
-    matmul, and the cell is a few elementwise ops around one hidden matmul per layer."""
+    """`CharRNN.step` for inference, fused for the GRU and the LSTM: the first layer's input
+    projection of every (label, character) pair is precomputed once, so a step is a row gather
+    instead of a matmul, and the cell is a few elementwise ops around one hidden matmul per
+    layer. The plain RNN cell keeps the module's own step."""
 
     def __init__(self, net: CharRNN) -> None:
         self.net = net
-        self.fast = net.config.cell == "gru" and not net.training
+        c = net.config
+        self.fast = c.cell in ("gru", "lstm") and not net.training
         if not self.fast:
             return
-        c = net.config
         rnn = net.rnn
-        w_ih0 = rnn.weight_ih_l0  # (3h, n_embd + n_label_embd)
-        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, 3h)
-        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, 3h)
-        self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, 3 * c.n_hidden)
-        self.vocab_size = c.vocab_size
+        n_gates = 3 if c.cell == "gru" else 4
+        w_ih0 = rnn.weight_ih_l0  # (gates * h, n_embd + n_label_embd)
+        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, gates * h)
+        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, ...)
+        self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, n_gates * c.n_hidden)
         # Per layer: the hidden projection, and (above the first) the input projection.
         self.hidden: list[tuple[Tensor, Tensor]] = [
             (getattr(rnn, f"weight_hh_l{k}").T.contiguous(), getattr(rnn, f"bias_hh_l{k}"))
@@ -177,26 +178,33 @@ class _Stepper:
             return self.net.step(tokens, labels, state)
         c = self.net.config
         if state is None:
-            state = torch.zeros(c.n_layers, tokens.shape[0], c.n_hidden)
-        assert isinstance(state, Tensor)
-        x = self.table[labels * self.vocab_size + tokens]  # (b, 3h): layer 0's input projection
-        new = []
+            zeros = torch.zeros(c.n_layers, tokens.shape[0], c.n_hidden)
+            state = (zeros, zeros) if c.cell == "lstm" else zeros
+        x = self.table[labels * c.vocab_size + tokens]  # (b, gates * h): layer 0's input part
+        hs, cs = [], []
         for k, (w_hh_t, b_hh) in enumerate(self.hidden):
             if k > 0:
                 w_ih_t, b_ih = self.inputs[k - 1]
-                x = torch.addmm(b_ih, x, w_ih_t)  # (b, 3h)
-            h = state[k]
-            gh = torch.addmm(b_hh, h, w_hh_t)  # (b, 3h)
-            i_r, i_z, i_n = x.chunk(3, 1)
-            h_r, h_z, h_n = gh.chunk(3, 1)
-            r = torch.sigmoid(i_r + h_r)
-            z = torch.sigmoid(i_z + h_z)
-            n = torch.tanh(i_n + r * h_n)
-            h = n + z * (h - n)  # (1 - z) * n + z * h
-            new.append(h)
+                x = torch.addmm(b_ih, x, w_ih_t)  # (b, gates * h)
+            if isinstance(state, tuple):  # LSTM, gates i, f, g, o
+                i, f, g, o = torch.addmm(b_hh, state[0][k], w_hh_t).add_(x).chunk(4, 1)
+                cell = torch.sigmoid(f) * state[1][k] + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(cell)
+                cs.append(cell)
+            else:  # GRU, gates r, z, n
+                h = state[k]
+                h_r, h_z, h_n = torch.addmm(b_hh, h, w_hh_t).chunk(3, 1)
+                i_r, i_z, i_n = x.chunk(3, 1)
+                r = torch.sigmoid(i_r + h_r)
+                z = torch.sigmoid(i_z + h_z)
+                n = torch.tanh(i_n + r * h_n)
+                h = n + z * (h - n)  # (1 - z) * n + z * h
+            hs.append(h)
             x = h
         logits = torch.addmm(self.head_b, x, self.head_w)  # (b, vocab)
-        return logits, torch.stack(new)
+        if isinstance(state, tuple):
+            return logits, (torch.stack(hs), torch.stack(cs))
+        return logits, torch.stack(hs)
 
 
 @torch.inference_mode()

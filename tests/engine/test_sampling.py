@@ -117,14 +117,16 @@ def test_bad_requests_get_a_clear_error(
 
 
 @pytest.mark.parametrize("layers", [1, 2])
-def test_fused_gru_step_equals_the_model(layers: int) -> None:
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_fused_step_equals_the_model(cell: str, layers: int) -> None:
     import torch
 
     from engine.model import CharRNN, ModelConfig
     from engine.sampling import _Stepper
 
     torch.manual_seed(0)
-    net = CharRNN(ModelConfig(vocab_size=11, n_labels=3, n_hidden=24, n_layers=layers)).eval()
+    config = ModelConfig(vocab_size=11, n_labels=3, cell=cell, n_hidden=24, n_layers=layers)  # type: ignore[arg-type]
+    net = CharRNN(config).eval()
     step = _Stepper(net)
     assert step.fast
     tokens, labels = torch.randint(3, 11, (5,)), torch.tensor([0, 1, 2, 1, 0])
