@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 import random
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -162,16 +163,32 @@ class _Stepper:
         lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, ...)
         self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, n_gates * c.n_hidden)
         # Per layer: the hidden projection, and (above the first) the input projection.
+        # Transposed views: BLAS reads them as they are, no copy.
         self.hidden: list[tuple[Tensor, Tensor]] = [
-            (getattr(rnn, f"weight_hh_l{k}").T.contiguous(), getattr(rnn, f"bias_hh_l{k}"))
+            (getattr(rnn, f"weight_hh_l{k}").T, getattr(rnn, f"bias_hh_l{k}"))
             for k in range(c.n_layers)
         ]
         self.inputs: list[tuple[Tensor, Tensor]] = [
-            (getattr(rnn, f"weight_ih_l{k}").T.contiguous(), getattr(rnn, f"bias_ih_l{k}"))
+            (getattr(rnn, f"weight_ih_l{k}").T, getattr(rnn, f"bias_ih_l{k}"))
             for k in range(1, c.n_layers)
         ]
-        self.head_w = net.head.weight.T.contiguous()
+        self.head_w = net.head.weight.T
         self.head_b = net.head.bias + net.logit_mask
+
+    @staticmethod
+    def version(net: CharRNN) -> tuple[bool, int]:
+        """Changes whenever the weights change in place (training) or the mode flips."""
+        return net.training, sum(p._version for p in net.parameters())
+
+    @classmethod
+    def of(cls, net: CharRNN) -> _Stepper:
+        """The stepper for `net`, built once and kept while its weights stay the same."""
+        cached = _STEPPERS.get(net)
+        key = cls.version(net)
+        if cached is None or cached[0] != key:
+            with torch.inference_mode():
+                cached = _STEPPERS[net] = (key, cls(net))
+        return cached[1]
 
     def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
         if not self.fast:
@@ -207,6 +224,11 @@ class _Stepper:
         return logits, torch.stack(hs)
 
 
+_STEPPERS: weakref.WeakKeyDictionary[CharRNN, tuple[tuple[bool, int], _Stepper]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
 @torch.inference_mode()
 def sample_rows(
     net: CharRNN,
@@ -231,7 +253,7 @@ def sample_rows(
     lab, temp, lo, hi = labels, temperatures[:, None], min_len, max_len
     x = torch.full((b,), BOS, dtype=torch.long)
     state: State | None = None
-    step = _Stepper(net)
+    step = _Stepper.of(net)
     t = 0
     while alive.numel():
         logits, state = step(x, lab, state)  # (a, vocab)

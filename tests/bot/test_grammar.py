@@ -121,3 +121,12 @@ def test_bad_settings(text: str) -> None:
 
 def test_split_command() -> None:
     assert split_command("/help@bot name", "bot") == ("help", ["name"])
+
+
+def test_every_command_has_help_and_a_handler() -> None:
+    from bot import texts
+    from bot.grammar import COMMANDS
+    from bot.service import Service
+
+    assert set(texts.HELP) == set(COMMANDS)
+    assert all(hasattr(Service, f"cmd_{c}") for c in COMMANDS)
