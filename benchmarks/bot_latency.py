@@ -1,16 +1,17 @@
 """Latency from update to reply through the real python-telegram-bot client; prints JSON.
 
-N simulated users (1, 50, 200) send `/name` commands through our fake Bot API server on
-127.0.0.1, served by the real PTB Application, the real service, the shipped models and a real
-SQLite file. Latency runs from the moment an update is offered to getUpdates to the moment the
-reply's sendMessage reaches the server.
+The bot runs as deployed, `namesmith run` in its own process with the shipped models and a real
+SQLite file, configured from the environment to poll our fake Bot API server on 127.0.0.1. This
+process plays N simulated users (1, 50, 200) sending `/name`. Latency runs from the moment an
+update is offered to getUpdates to the moment the reply's sendMessage reaches the server.
 
-- steady: each user sends 3 commands with exponential think time, mean max(1, N/25) s (at most
-  ~25 requests/s overall, under Telegram's 30 messages/s), the production outgoing limiter on.
-- burst: every user sends one command at the same instant; outgoing limiter raised, so the
-  figure is our own processing (engine micro-batching, SQLite, PTB).
-- baseline, in the same run: `/start` (no engine, no database write) at N = 1, the floor of the
-  PTB client and the fake server.
+- steady: each user sends 3 commands with exponential think time, mean max(1, N/20) s (about
+  20 requests/s overall at most, under Telegram's 30 messages/s), the production outgoing
+  limiter on.
+- burst: every user sends one command at the same instant, the outgoing limiter raised, so the
+  figure is our own processing (micro-batching in the engine, SQLite, PTB).
+- baseline, in the same run: `/start` (no model, no database write) at N = 1: the floor of the
+  PTB client, the process hop and the fake server.
 
     .venv/bin/python -m benchmarks.bot_latency [--users 1 50 200]
 """
@@ -23,16 +24,14 @@ import json
 import os
 import random
 import statistics
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from pydantic import SecretStr
-
-from bot.adapters import telegram as tg
-from bot.app import build_service, close_service
-from bot.config import Config
 from tests.fakes.telegram import TOKEN, FakeTelegram
+
+NAMESMITH = Path(sys.executable).parent / "namesmith"
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -44,40 +43,35 @@ async def _scenario(
     fake: FakeTelegram, users: int, per_user: int, think: float, text: str, burst: bool
 ) -> dict[str, float | int]:
     latencies: list[float] = []
-    base = 1_000_000 * (1 + len(fake.calls))  # fresh chat ids per scenario
+    lost = 0
+    base = 10_000_000 + len(fake.calls) * 1000  # fresh chat ids per scenario
     rng = random.Random(users)
 
     async def user(uid: int) -> None:
+        nonlocal lost
+        if not burst:
+            await asyncio.sleep(rng.uniform(0, think))  # users arrive over one think time
         for _ in range(per_user):
-            before = sum(1 for c in fake.sent() if c.params["chat_id"] == uid)
+            reply = fake.next_reply(uid)
             t0 = time.perf_counter()
             fake.command(text, user_id=uid)
-            while True:
-                replies = [c for c in fake.sent() if c.params["chat_id"] == uid]
-                if len(replies) > before:
-                    latencies.append((replies[before].at - t0) * 1000)
-                    break
-                await asyncio.sleep(0.002)
+            try:
+                call = await asyncio.wait_for(reply, 60)
+            except TimeoutError:
+                lost += 1
+                continue
+            latencies.append((call.at - t0) * 1000)
             if not burst:
                 await asyncio.sleep(rng.expovariate(1 / think))
 
     t0 = time.perf_counter()
-    if not burst:
-        # Stagger the first requests over one think time, as real users arrive.
-        async def staggered(uid: int) -> None:
-            await asyncio.sleep(rng.uniform(0, think))
-            await user(uid)
-
-        await asyncio.wait_for(asyncio.gather(*(staggered(base + u) for u in range(users))), 600)
-    else:
-        await asyncio.wait_for(asyncio.gather(*(user(base + u) for u in range(users))), 600)
+    await asyncio.gather(*(user(base + u) for u in range(users)))
     elapsed = time.perf_counter() - t0
-    expected = users * per_user
     return {
         "users": users,
-        "requests": expected,
+        "requests": users * per_user,
         "replies": len(latencies),
-        "lost": expected - len(latencies),
+        "lost": lost,
         "p50_ms": round(statistics.median(latencies), 1),
         "p99_ms": round(_pct(latencies, 0.99), 1),
         "max_ms": round(max(latencies), 1),
@@ -85,41 +79,48 @@ async def _scenario(
     }
 
 
-async def _run(users: list[int], db: Path) -> dict[str, object]:
+async def _bot(fake: FakeTelegram, db: Path, overall_rate: float) -> asyncio.subprocess.Process:
+    env = {
+        **os.environ,
+        "NAMESMITH_TELEGRAM_TOKEN": TOKEN,
+        "NAMESMITH_TELEGRAM_API_URL": fake.base_url,
+        "NAMESMITH_TELEGRAM_FILE_URL": fake.base_file_url,
+        "NAMESMITH_TELEGRAM_OVERALL_RATE": str(overall_rate),
+        "NAMESMITH_DATABASE": str(db),
+        "NAMESMITH_MODELS_DIR": str(db.parent / "models"),
+        "NAMESMITH_RATE_LIMIT": "1000",
+        "NAMESMITH_LOG_LEVEL": "WARNING",
+    }
+    proc = await asyncio.create_subprocess_exec(str(NAMESMITH), "run", env=env, cwd=db.parent)
+    # Ready once it answers: the first reply waits for models to load and polling to start.
+    ready = fake.next_reply(1)
+    fake.command("/start", user_id=1)
+    await asyncio.wait_for(ready, 120)
+    return proc
+
+
+async def _run(users: list[int], tmp: Path) -> dict[str, object]:
     fake = FakeTelegram()
     await fake.start()
     results: dict[str, object] = {"benchmark": "bot_latency"}
     try:
         for mode, rate in (("steady", 30.0), ("burst", 10_000.0)):
-            config = Config(
-                telegram_token=SecretStr(TOKEN),
-                telegram_api_url=fake.base_url,
-                telegram_file_url=fake.base_file_url,
-                telegram_overall_rate=rate,
-                database=db,
-                rate_limit=1000,
-                _env_file=None,  # type: ignore[call-arg]
-            )
-            service = await build_service(config)
-            app = tg.build(service, config)
-            async with app:
-                await app.start()
-                assert app.updater is not None
-                await app.updater.start_polling(poll_interval=0.0, timeout=1)
+            proc = await _bot(fake, tmp / "bench.sqlite3", rate)
+            try:
                 if mode == "steady":
                     results["baseline_start_n1"] = await _scenario(
-                        fake, 1, 20, 0.05, "/start", False
+                        fake, 1, 20, 0.05, "/start", True
                     )
                 rows = []
                 for n in users:
                     if mode == "steady":
-                        rows.append(await _scenario(fake, n, 3, max(1.0, n / 25), "/name", False))
+                        rows.append(await _scenario(fake, n, 3, max(1.0, n / 20), "/name", False))
                     else:
                         rows.append(await _scenario(fake, n, 1, 0.0, "/name", True))
                 results[mode] = rows
-                await app.updater.stop()
-                await app.stop()
-            await close_service(service)
+            finally:
+                proc.terminate()
+                await proc.wait()
     finally:
         await fake.stop()
     results["target"] = "steady N=200: p99 < 250 ms, no errors, no lost replies"
@@ -134,9 +135,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--users", type=int, nargs="+", default=[1, 50, 200])
     args = ap.parse_args()
-    os.environ.setdefault("PTB_TIMEDELTA", "1")
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(_run(args.users, Path(tmp) / "bench.sqlite3"))
+        result = asyncio.run(_run(args.users, Path(tmp)))
     print(json.dumps(result, indent=2))
 
 

@@ -40,6 +40,7 @@ class FakeTelegram:
         self._new_call = asyncio.Event()
         self._failures: dict[str, list[tuple[int, dict[str, Any]]]] = {}
         self.chat_admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
+        self._reply_waiters: dict[int, list[asyncio.Future[Call]]] = {}
         self._runner: web.AppRunner | None = None
         self.port = 0
 
@@ -121,6 +122,12 @@ class FakeTelegram:
             }
         )
 
+    def next_reply(self, chat_id: int) -> asyncio.Future[Call]:
+        """A future for the next message the bot sends to `chat_id` (ask before it is due)."""
+        fut: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
+        self._reply_waiters.setdefault(chat_id, []).append(fut)
+        return fut
+
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]
 
@@ -191,8 +198,13 @@ class FakeTelegram:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._new_update.wait(), timeout)
             return self._updates[:100]
-        self.calls.append(Call(method, params, files))
+        call = Call(method, params, files)
+        self.calls.append(call)
         self._new_call.set()
+        if method in ("sendMessage", "sendDocument"):
+            waiters = self._reply_waiters.get(int(params["chat_id"]))
+            if waiters:
+                waiters.pop(0).set_result(call)
         if method == "getMe":
             return {
                 **self._bot_user(),
