@@ -314,11 +314,9 @@ def _int(text: str, default: int) -> int:
 
 
 def _describe(p: Preferences) -> str:
-    return (
-        f"style={p.style} temperature={p.temperature:g} count={p.count} gender={p.gender or 'any'}"
-        if p.temperature is not None
-        else str(p)
-    )
+    """Preferences merged over the defaults, so every field but gender is set."""
+    temperature = 1.0 if p.temperature is None else p.temperature
+    return f"style={p.style} temperature={temperature:g} count={p.count} gender={p.gender or 'any'}"
 
 
 def _command_list() -> str:

@@ -317,7 +317,12 @@ def generate_many(
             # Expect this round to accept what earlier rounds did (a prior guess at first).
             rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else p.prior_acceptance()
             rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.15) + 2)))
-        if not any(rows_for):
+        # A request whose effort budget is spent sits the remaining rounds out.
+        todo, rows_for = (
+            [i for i, n in zip(todo, rows_for, strict=True) if n],
+            [n for n in rows_for if n],
+        )
+        if not todo:
             break
         prefixes: list[tuple[int, ...]] = []
         label_parts, temps, los, his = [], [], [], []

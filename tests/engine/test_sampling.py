@@ -166,3 +166,16 @@ def test_sampling_follows_the_model_distribution() -> None:
     assert counts[:3].sum() == 0
     share = counts / counts.sum()
     assert torch.allclose(share[3:], p_first[3:], atol=0.02)
+
+
+def test_a_request_out_of_effort_sits_out_while_another_goes_on() -> None:
+    from engine import checkpoint
+    from engine.facade import PACKAGED_MODELS
+
+    model = checkpoint.load(PACKAGED_MODELS / "english.pt")
+    spent = GenerationRequest(count=5, ends_with="qqqq")  # its budget runs out in round 5
+    going = GenerationRequest(count=20, ends_with="x")  # rare: still drawing after that
+    a, b = generate_many(model, [spent, going], seed=2)
+    assert a.names == ()
+    assert a.candidates == 60 * 5 + 500
+    assert b.candidates > 0
