@@ -33,9 +33,12 @@ unit: $(STAMP)
 models: $(STAMP)
 	$(BIN)/python -m engine.make_models
 
+# Each prints JSON; quality needs ../shared/data/names.txt (or --names PATH).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/quality.py
-	$(BIN)/python benchmarks/sampling.py
+	$(BIN)/python -m benchmarks.sampling
+	$(BIN)/python -m benchmarks.storage
+	$(BIN)/python -m benchmarks.bot_latency
+	$(BIN)/python -m benchmarks.quality
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
