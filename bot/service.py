@@ -10,8 +10,8 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, replace
-from typing import Any
 
 from bot import texts
 from bot.grammar import COMMANDS, Command, NameOptions, ParseError, parse, split_command
@@ -70,12 +70,14 @@ class Service:
             ctx, f"button:{action}", started, lambda: self._button(ctx, data)
         )
 
-    async def _guarded(self, ctx: Context, command: str, started: float, call: Any) -> Reply:
+    async def _guarded(
+        self, ctx: Context, command: str, started: float, call: Callable[[], Awaitable[Reply]]
+    ) -> Reply:
         if not await self.limiter.allow(ctx.user):
             self._log(ctx, command, "rate_limited", started)
             return Reply(texts.slow_down(self.limiter.limit, self.limiter.period))
         try:
-            reply: Reply = await call()
+            reply = await call()
         except (UserError, EngineError, StorageError, ParseError) as exc:
             self._log(ctx, command, "user_error", started)
             return Reply(f"⚠️ {exc}")
