@@ -26,7 +26,7 @@ class ModelConfig:
     cell: Cell = "lstm"  # measured best on the 7,944 names at a 150 s budget (README)
     n_embd: int = 64
     n_label_embd: int = 16
-    n_hidden: int = 256
+    n_hidden: int = 320
     n_layers: int = 1
     dropout: float = 0.4  # on the cell's inputs and outputs
     weight_drop: float = 0.25  # DropConnect on the hidden-to-hidden weights while training

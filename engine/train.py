@@ -25,7 +25,7 @@ class TrainConfig:
     seconds: float = 150.0  # wall-clock budget; the run stops at the first eval past it
     max_steps: int | None = None  # when set, the schedule follows steps and the run is repeatable
     batch_size: int = 32
-    lr: float = 4e-3
+    lr: float = 5e-3
     min_lr_ratio: float = 0.05  # cosine decay ends at lr * min_lr_ratio
     warmup_steps: int = 100
     weight_decay: float = 0.1
