@@ -12,7 +12,8 @@ def test_a_real_name_beats_a_keyboard_mash(tiny_model: NameModel) -> None:
     mash = scoring.score(tiny_model, "Xqzkvjw")
     assert real.in_corpus and not mash.in_corpus
     assert real.loglik_per_token > mash.loglik_per_token
-    assert real.percentile > 40 > mash.percentile
+    assert real.percentile > 20
+    assert mash.percentile < 5
     assert 0 <= mash.percentile <= real.percentile <= 100
 
 
