@@ -13,7 +13,7 @@ from tqdm import tqdm
 
 from engine import checkpoint, corpus, sampling, scoring
 from engine.errors import CorpusError, UnknownStyle
-from engine.facade import PACKAGED_MODELS
+from engine.facade import PACKAGED_MODELS, load_models
 from engine.model import ModelConfig
 from engine.namemodel import NameModel
 from engine.train import Progress, TrainConfig, train
@@ -187,18 +187,16 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 
 def cmd_styles(args: argparse.Namespace) -> None:
-    rows = []
-    for path in sorted(args.models.glob("*.pt")):
-        m = checkpoint.load(path)
-        rows.append(
-            {
-                "style": path.stem,
-                "description": m.description,
-                "labels": list(m.labels),
-                "names": len(m.corpus_names),
-                "val_nll": m.metrics.get("val_nll"),
-            }
-        )
+    rows: list[dict[str, Any]] = [
+        {
+            "style": style,
+            "description": m.description,
+            "labels": list(m.labels),
+            "names": len(m.corpus_names),
+            "val_nll": m.metrics.get("val_nll"),
+        }
+        for style, m in load_models(args.models).items()
+    ]
     text = "\n".join(
         f"{r['style']:<10} {r['description']}"
         + (f" [{'/'.join(r['labels'])}]" if r["labels"] else "")
