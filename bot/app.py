@@ -1,7 +1,9 @@
 """The composition root: builds every resource once and hands it in; runs the adapters.
 
 `namesmith run` starts every platform whose token is configured, in one asyncio process that
-shares one engine and one database; with no token at all it opens the console chat.
+shares one engine and one database; with no token at all it opens the console chat. Each
+platform is an adapter, a coroutine `run(stop)` that serves until `stop` is set; if one of them
+fails, the others are stopped and the process exits non-zero with one line saying why.
 """
 
 from __future__ import annotations
@@ -12,16 +14,22 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import storage
-from bot.config import Config
+from bot.config import Config, ConfigError, load
+from bot.errors import FatalError
 from bot.ratelimit import RateLimiter
 from bot.service import Service
+from engine.errors import EngineError
 from engine.facade import PACKAGED_MODELS, NameEngine
+from storage import StorageError
 
 log = logging.getLogger(__name__)
+
+PRUNE_EVERY = 3600.0  # seconds between sweeps of expired button state
+Adapter = Callable[[asyncio.Event], Coroutine[Any, Any, None]]
 
 
 async def build_service(config: Config, *, extra_admins: frozenset[str] = frozenset()) -> Service:
@@ -29,8 +37,11 @@ async def build_service(config: Config, *, extra_admins: frozenset[str] = frozen
     engine = NameEngine.from_folders(
         PACKAGED_MODELS, config.models_dir, workers=config.sampling_threads, torch_threads=1
     )
-    store = await storage.open(config.database)
-    await store.replies.prune()
+    try:
+        store = await storage.open(config.database_target)
+    except BaseException:
+        await engine.aclose()
+        raise
     limiter = RateLimiter(config.rate_limit, config.rate_period)
     return Service(engine, store, limiter, admins=frozenset(config.admins) | extra_admins)
 
@@ -40,11 +51,26 @@ async def close_service(service: Service) -> None:
     await service.store.close()
 
 
+def adapters(service: Service, config: Config, console: bool) -> dict[str, Adapter]:
+    """The platforms this process serves, by name."""
+    if console:
+        from bot.adapters import console as console_adapter
+
+        return {"console": lambda stop: console_adapter.run(service, stop=stop)}
+    found: dict[str, Adapter] = {}
+    tokens = config.tokens()
+    if "telegram" in tokens:
+        from bot.adapters import telegram
+
+        found["telegram"] = lambda stop: telegram.run(service, config, stop)
+    if "discord" in tokens:
+        log.warning("NAMESMITH_DISCORD_TOKEN is set, but the Discord adapter is not built yet")
+    return found
+
+
 async def run(config: Config, *, console: bool | None = None) -> None:
     """Run until SIGINT/SIGTERM (or, for the console, end of input)."""
-    use_console = (
-        console if console is not None else not (config.telegram_token or config.discord_token)
-    )
+    use_console = console if console is not None else not config.tokens()
     service = await build_service(
         config, extra_admins=frozenset({"console:local"}) if use_console else frozenset()
     )
@@ -53,61 +79,120 @@ async def run(config: Config, *, console: bool | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    pruner = asyncio.create_task(_prune_forever(service))
     try:
-        tasks = []
-        if use_console:
-            from bot.adapters import console as console_adapter
-
-            chat = console_adapter.run(service)
-            tasks.append(asyncio.create_task(_until_done(chat, stop)))
-        if config.telegram_token and not use_console:
-            from bot.adapters import telegram as telegram_adapter
-
-            tasks.append(asyncio.create_task(telegram_adapter.run(service, config, stop)))
-        if config.discord_token and not use_console:
-            log.warning("NAMESMITH_DISCORD_TOKEN is set, but the Discord adapter is not built yet")
-        if tasks:
-            await asyncio.gather(*tasks)
+        await serve(adapters(service, config, use_console), stop)
     finally:
+        pruner.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pruner
         await close_service(service)
         log.info("stopped cleanly")
 
 
-async def _until_done(coro: Coroutine[Any, Any, None], stop: asyncio.Event) -> None:
-    """Run the console until it ends by itself or a signal asks everything to stop."""
-    task = asyncio.ensure_future(coro)
-    stopper = asyncio.create_task(stop.wait())
-    await asyncio.wait({task, stopper}, return_when=asyncio.FIRST_COMPLETED)
-    stopper.cancel()
-    if not task.done():
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+async def serve(running: dict[str, Adapter], stop: asyncio.Event) -> None:
+    """Run every adapter until `stop`; the first one to fail stops the rest and is raised."""
+    if not running:
+        return
+    tasks: dict[asyncio.Task[None], str] = {
+        asyncio.create_task(a(stop), name=name): name for name, a in running.items()
+    }
+    pending: set[asyncio.Task[None]] = set(tasks)
+    failure: BaseException | None = None
+    while pending and failure is None:
+        done, pending = await asyncio.wait(pending, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            if not task.cancelled() and task.exception() is not None:
+                failure = task.exception()
+            elif len(tasks) == 1 or tasks[task] == "console":
+                stop.set()  # the console ending (end of input, /quit) ends the process
     stop.set()
+    if pending:
+        await asyncio.wait(pending, timeout=30)
+        for task in pending:
+            task.cancel()
+    if failure is not None:
+        raise failure
+
+
+async def _prune_forever(service: Service) -> None:
+    """Forget expired button state as the bot runs, not only at start."""
+    while True:
+        try:
+            await service.store.replies.prune()
+        except StorageError as exc:
+            log.warning("could not prune old replies: %s", exc)
+        await asyncio.sleep(PRUNE_EVERY)
 
 
 def main(console: bool | None = None) -> int:
+    """`namesmith run` / `namesmith chat`: 0 after a clean stop; 1 and one line on stderr for a
+    fatal error (the line names the problem, never a secret)."""
     os.environ.setdefault("PTB_TIMEDELTA", "1")  # PTB 22's opt-in; quiets a deprecation warning
-    config = Config()
+    try:
+        config = load()
+    except ConfigError as exc:
+        print(f"namesmith: bad configuration: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    hidden = config.secrets()
+    if console is None:
+        console = not config.tokens()
     # Keep the console chat readable: only warnings go to its terminal.
-    configure_logging("WARNING" if console else config.log_level, secrets(config))
-    asyncio.run(run(config, console=console))
+    configure_logging("WARNING" if console else config.log_level, hidden)
+    try:
+        asyncio.run(run(config, console=console))
+    except KeyboardInterrupt:
+        return 130
+    except FatalError as exc:
+        return _fatal(str(exc), hidden)
+    except (StorageError, EngineError, OSError) as exc:
+        return _fatal(f"cannot start: {exc}", hidden)
+    except Exception as exc:
+        log.debug("fatal error", exc_info=True)
+        return _fatal(f"stopped by an unexpected error: {type(exc).__name__}: {exc}", hidden)
     return 0
 
 
+def _fatal(message: str, hidden: list[str]) -> int:
+    print(f"namesmith: {redact(message, hidden)}", file=sys.stderr)  # noqa: T201
+    return 1
+
+
 def secrets(config: Config) -> list[str]:
-    return [t.get_secret_value() for t in (config.telegram_token, config.discord_token) if t]
+    return config.secrets()
+
+
+def redact(text: str, hidden: list[str]) -> str:
+    # Longest first, so a token is blanked whole before its tail is looked for.
+    for word in sorted((h for h in hidden if h), key=len, reverse=True):
+        text = text.replace(word, "[secret]")
+    return text
+
+
+class RedactingFormatter(logging.Formatter):
+    """Blanks secrets in the whole formatted record: message, traceback and stack."""
+
+    def __init__(self, fmt: str, hidden: list[str]) -> None:
+        super().__init__(fmt)
+        self.hidden = hidden
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record), self.hidden)
 
 
 def configure_logging(level: str, hidden: list[str] | None = None) -> None:
     """Log to stderr; every record has the given secrets blanked out, whoever logs it (PTB logs
-    its API URL, token included, at DEBUG)."""
+    its API URL, token included, at DEBUG; an InvalidToken traceback holds the token)."""
+    hidden = [h for h in hidden or [] if h]
     if hidden:
         install_redaction(hidden)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(
+        RedactingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s", hidden)
+    )
     logging.basicConfig(
         level=level.upper(),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
+        handlers=[handler],
         force=True,  # the CLI set up a quieter default before it knew the command
     )
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
@@ -116,16 +201,18 @@ def configure_logging(level: str, hidden: list[str] | None = None) -> None:
 
 
 def install_redaction(hidden: list[str]) -> None:
+    """Blank secrets in each record's message for every handler, ours or a test's."""
     words = [h for h in hidden if h]
     base = logging.getLogRecordFactory()
 
     def factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = base(*args, **kwargs)
-        message = record.getMessage()
+        try:
+            message = record.getMessage()
+        except Exception:  # a bad format string is logging's to report, not ours
+            return record
         if any(w in message for w in words):
-            for w in words:
-                message = message.replace(w, "[secret]")
-            record.msg, record.args = message, ()
+            record.msg, record.args = redact(message, words), ()
         return record
 
     logging.setLogRecordFactory(factory)

@@ -1,17 +1,25 @@
-"""Configuration from the environment or `.env`, read once at the composition root."""
+"""Configuration from the environment or `.env`, read once at the composition root.
+
+Every value is checked at start: a bad one stops the bot with a message naming the variable.
+"""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+ENV_PREFIX = "NAMESMITH_"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+_ADMIN = re.compile(r"(tg|dc):-?[0-9]{1,20}|console:local", re.ASCII)
 
 
 class Config(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="NAMESMITH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
     )
 
     telegram_token: SecretStr | None = None
@@ -20,16 +28,19 @@ class Config(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     # Outgoing messages per second across all chats (the Bot API's published limit is 30).
-    telegram_overall_rate: float = 30.0
+    telegram_overall_rate: Annotated[float, Field(gt=0, le=1000)] = 30.0
+    # Seconds to wait for Telegram's answer to a send; past it, the reply is not sent again.
+    telegram_read_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
 
-    database: Path = Path("data/namesmith.sqlite3")
+    # A SQLite file path, or a postgresql:// URL (a secret: it may hold a password).
+    database: SecretStr = SecretStr("data/namesmith.sqlite3")
     models_dir: Path = Path("data/models")  # retrained styles; they override the shipped ones
     # Platform-neutral keys of the admins: "tg:123,dc:456".
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
-    rate_limit: int = 10  # requests per user ...
-    rate_period: float = 10.0  # ... per this many seconds
-    sampling_threads: int = 2
+    rate_limit: Annotated[int, Field(ge=1, le=10_000)] = 10  # requests per user ...
+    rate_period: Annotated[float, Field(gt=0, le=86_400)] = 10.0  # ... per this many seconds
+    sampling_threads: Annotated[int, Field(ge=1, le=64)] = 2
     log_level: str = "INFO"
 
     @field_validator("admins", mode="before")
@@ -38,3 +49,64 @@ class Config(BaseSettings):
         if isinstance(value, str):
             return [v.strip() for v in value.split(",") if v.strip()]
         return value
+
+    @field_validator("admins")
+    @classmethod
+    def _check_admins(cls, value: list[str]) -> list[str]:
+        bad = [v for v in value if not _ADMIN.fullmatch(v)]
+        if bad:
+            raise ValueError(
+                f"{', '.join(repr(b[:30]) for b in bad[:3])} not understood; "
+                "write platform keys such as tg:123456789 or dc:123456789012345678"
+            )
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _check_level(cls, value: str) -> str:
+        if value.upper() not in LOG_LEVELS:
+            raise ValueError(f"must be one of {', '.join(LOG_LEVELS)}")
+        return value.upper()
+
+    @property
+    def database_target(self) -> str:
+        return self.database.get_secret_value()
+
+    def tokens(self) -> dict[str, str]:
+        """The platforms with a token set, and their tokens."""
+        found = {"telegram": self.telegram_token, "discord": self.discord_token}
+        return {k: v.get_secret_value() for k, v in found.items() if v and v.get_secret_value()}
+
+    def secrets(self) -> list[str]:
+        """Everything that must never reach a log, token parts included."""
+        out: list[str] = []
+        for token in (self.telegram_token, self.discord_token):
+            if token and token.get_secret_value():
+                value = token.get_secret_value()
+                out.append(value)
+                _, _, tail = value.partition(":")  # a Telegram token's secret half
+                if len(tail) >= 8:
+                    out.append(tail)
+        password = re.match(r"postgres(?:ql)?://[^:/@]*:([^@]+)@", self.database_target)
+        if password:
+            out.append(password[1])
+        return out
+
+
+def load() -> Config:
+    """The configuration, or ConfigError with one line per bad variable."""
+    try:
+        return Config()
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            field = str(err["loc"][0]) if err["loc"] else "?"
+            message = str(err["msg"]).removeprefix("Value error, ")
+            if not any(word in field for word in ("token", "database")):  # secrets stay out
+                message += f" (got {str(err.get('input'))[:40]!r})"
+            lines.append(f"{ENV_PREFIX}{field.upper()}: {message}")
+        raise ConfigError("; ".join(lines)) from None
+
+
+class ConfigError(Exception):
+    """A configuration value that cannot be used; the message names the variable."""

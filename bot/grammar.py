@@ -1,34 +1,53 @@
 """The command grammar, the same on every platform. Pure: text in, a command or a ParseError out.
 
-/name [prefix] [temperature] [count] [style] [female|male] [new] [key=value ...]
+/name [prefix] [temperature] [count] [style] [female|male|f|m] [new] [key=value ...]
 
-- A word is the prefix ("Eld"). A bare style name ("elf") or gender ("female", "male") is that
-  option instead; write prefix=elf to start names with a style's name.
+- A word is the prefix ("Eld"). A bare style name ("elf") or gender ("female", "male", "f", "m")
+  is that option instead; write prefix=elf (or prefix=F) to start names with such a word.
 - A number with a decimal point is the temperature (0.1 to 3); a whole number is the count.
   Two numbers are the temperature, then the count: /name Eld 1 10.
-- Named options: style= gender= (f, m, female, male) len=4-8 (or len=6) ends= contains=
+- Named options: style= gender= (f, m, female, male, any) len=4-8 (or len=6) ends= contains=
   count= temp= prefix= and the bare word `new` (only names not in the training list).
+- Saying one thing twice in two ways (two styles, two genders, two prefixes) is refused.
+
+Typed requests (Discord's slash-command options) go through `name_options`, which validates each
+field with the same code as the words of a text command.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Collection
+import unicodedata
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
-from engine.sampling import TEMPERATURE_MAX, TEMPERATURE_MIN
+from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 MAX_COUNT = 20
+MAX_ECHO = 24  # characters of a user's word quoted back in an error
 COMMANDS = (
     "name", "styles", "rate", "fav", "favs", "unfav", "export", "settings", "reset",
     "help", "start", "stats",
 )  # fmt: skip
 GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
+ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
+# Words people try as styles, and the style that comes closest.
+STYLE_ALIASES = {
+    "orc": "goblin", "orcs": "goblin", "orcish": "goblin", "kobold": "goblin",
+    "elven": "elf", "elvish": "elf", "elves": "elf", "dwarven": "dwarf", "dwarves": "dwarf",
+    "dwarfs": "dwarf", "hobbit": "halfling", "hobbits": "halfling", "gnome": "halfling",
+    "english": "english", "british": "english", "american": "english", "surname": "surnames",
+    "lastname": "surnames", "family": "surnames", "medieval": "human", "knight": "human",
+}  # fmt: skip
 TEMP_HELP = (
     f"temperature must be a number between {TEMPERATURE_MIN:g} and {TEMPERATURE_MAX:g}, "
     "e.g. /name Eld 0.7"
 )
-_NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
+COUNT_HELP = f"count must be a whole number from 1 to {MAX_COUNT}, e.g. /name Eld 0.7 5"
+# ASCII digits only and a bounded length: "²", "٣" or 5,000 digits are words, not numbers.
+_NUMBER = re.compile(r"[+-]?([0-9]{1,4}([.,][0-9]{0,4})?|[.,][0-9]{1,4})", re.ASCII)
+_WHOLE = re.compile(r"[0-9]{1,4}", re.ASCII)
 
 
 class ParseError(Exception):
@@ -43,12 +62,12 @@ class NameOptions:
     temperature: float | None = None
     count: int | None = None
     style: str | None = None
-    gender: str | None = None
+    gender: str | None = None  # "female", "male", ANY_GENDER, or None for the default
     min_len: int | None = None
     max_len: int | None = None
     ends_with: str = ""
     contains: str = ""
-    new_only: bool = False
+    new_only: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +75,28 @@ class Command:
     name: str  # one of COMMANDS
     args: tuple[str, ...] = ()  # the words after the command
     options: NameOptions = field(default_factory=NameOptions)  # for /name and /settings
+    hints: tuple[str, ...] = ()  # gentle notes worth showing with the answer
+
+
+def shown(text: str, limit: int = MAX_ECHO) -> str:
+    """A user's text quoted for an error: bounded, and with invisible characters made visible."""
+    out = []
+    for c in text[:limit]:
+        if c == " ":
+            out.append("␣")
+        elif unicodedata.category(c) in ("Cc", "Cf", "Zs", "Zl", "Zp", "Co", "Cn"):
+            out.append(f"<U+{ord(c):04X}>")
+        else:
+            out.append(c)
+    return "'" + "".join(out) + ("…" if len(text) > limit else "") + "'"
+
+
+def whole_number(text: str, *, limit: int = 9999) -> int | None:
+    """A small whole number written in ASCII digits, else None (never an exception)."""
+    if not _WHOLE.fullmatch(text):
+        return None
+    value = int(text)
+    return value if value <= limit else None
 
 
 def split_command(text: str, bot_username: str | None = None) -> tuple[str, list[str]] | None:
@@ -76,9 +117,12 @@ def parse(text: str, styles: Collection[str], bot_username: str | None = None) -
         return None
     name, words = split
     if name not in COMMANDS:
-        raise ParseError(f"unknown command /{name}; send /help to see what I can do")
+        close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
+        hint = f"did you mean /{close[0]}? " if close else ""
+        raise ParseError(f"unknown command /{shown(name)[1:-1]}; {hint}send /help to see all")
     if name == "name":
-        return Command(name, tuple(words), parse_name_options(words, styles))
+        opts, hints = parse_name_options(words, styles)
+        return Command(name, tuple(words), opts, hints)
     if name == "settings":
         return Command(name, tuple(words), parse_settings(words, styles))
     return Command(name, tuple(words))
@@ -88,23 +132,22 @@ def _number(word: str) -> float | None:
     return float(word.replace(",", ".")) if _NUMBER.fullmatch(word) else None
 
 
-def _temperature(value: str) -> float:
-    t = _number(value)
-    if t is None or not TEMPERATURE_MIN <= t <= TEMPERATURE_MAX:
+def _temperature(value: str | float) -> float:
+    t = _number(value) if isinstance(value, str) else float(value)
+    if t is None or not TEMPERATURE_MIN <= t <= TEMPERATURE_MAX:  # NaN fails both
         raise ParseError(TEMP_HELP)
     return t
 
 
-def _count(value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= MAX_COUNT:
-        raise ParseError(
-            f"count must be a whole number from 1 to {MAX_COUNT}, e.g. /name Eld 0.7 5"
-        )
-    return int(value)
+def _count(value: str | int) -> int:
+    n = whole_number(value) if isinstance(value, str) else value
+    if n is None or not 1 <= n <= MAX_COUNT:
+        raise ParseError(COUNT_HELP)
+    return n
 
 
 def _length(value: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)(?:-(\d+))?", value)
+    m = re.fullmatch(r"([0-9]{1,3})(?:-([0-9]{1,3}))?", value, re.ASCII)
     if not m:
         raise ParseError("len takes a length or a range, e.g. len=6 or len=4-8")
     lo = int(m[1])
@@ -115,101 +158,204 @@ def _length(value: str) -> tuple[int, int]:
 
 
 def _gender(value: str) -> str:
+    word = value.casefold()
+    if word == ANY_GENDER:
+        return ANY_GENDER
     try:
-        return GENDER_WORDS[value.casefold()]
+        return GENDER_WORDS[word]
     except KeyError:
-        raise ParseError(f"gender must be female or male (f or m), not {value!r}") from None
+        raise ParseError(
+            f"gender must be female, male or any (f or m), not {shown(value)}"
+        ) from None
 
 
 def _style(value: str, styles: Collection[str]) -> str:
     style = value.casefold()
     if style not in styles:
-        raise ParseError(f"unknown style {value!r}; choose one of: {', '.join(sorted(styles))}")
+        close = _closest_style(style, styles)
+        hint = f"; did you mean {close}?" if close else ""
+        raise ParseError(
+            f"unknown style {shown(value)}{hint} Choose one of: {', '.join(sorted(styles))}"
+        )
     return style
+
+
+def _closest_style(word: str, styles: Collection[str]) -> str | None:
+    alias = STYLE_ALIASES.get(word)
+    if alias in styles and alias != word:
+        return alias
+    close = difflib.get_close_matches(word, sorted(styles), n=1, cutoff=0.75)
+    return close[0] if close else None
+
+
+def _text_option(key: str, value: str) -> str:
+    if len(value) > MAX_AFFIX_LEN:
+        raise ParseError(f"{key}= takes at most {MAX_AFFIX_LEN} letters; {shown(value)} is longer")
+    return value
+
+
+def _set(opts: NameOptions, what: str, new: object, old: object, empty: object) -> None:
+    """Refuse saying one option twice with different values."""
+    if old != empty and old != new:
+        plural = "prefixes" if what == "prefix" else f"{what}s"
+        raise ParseError(
+            f"two {plural}: {shown(str(old))} and {shown(str(new))} — give one, "
+            "e.g. /name Eld elf female"
+        )
 
 
 def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) -> NameOptions:
     key = key.casefold()
     if not value:
-        raise ParseError(f"{key}= needs a value, e.g. {key}=" + _EXAMPLES.get(key, "…"))
+        raise ParseError(
+            f"{shown(key)[1:-1]}= needs a value, e.g. {key}=" + _EXAMPLES.get(key, "…")
+        )
     if key in ("temp", "temperature", "t"):
         return replace(opts, temperature=_temperature(value))
     if key in ("count", "n"):
         return replace(opts, count=_count(value))
     if key == "style":
-        return replace(opts, style=_style(value, styles))
+        style = _style(value, styles)
+        _set(opts, "style", style, opts.style, None)
+        return replace(opts, style=style)
     if key in ("gender", "g"):
-        return replace(opts, gender=_gender(value))
+        gender = _gender(value)
+        _set(opts, "gender", gender, opts.gender, None)
+        return replace(opts, gender=gender)
     if key in ("len", "length"):
         lo, hi = _length(value)
         return replace(opts, min_len=lo, max_len=hi)
     if key in ("ends", "end"):
-        return replace(opts, ends_with=value)
+        return replace(opts, ends_with=_text_option("ends", value))
     if key == "contains":
-        return replace(opts, contains=value)
+        return replace(opts, contains=_text_option("contains", value))
     if key in ("prefix", "start"):
-        return replace(opts, prefix=value)
+        prefix = _text_option("prefix", value)
+        _set(opts, "prefix", prefix, opts.prefix, "")
+        return replace(opts, prefix=prefix)
+    if key == "new":
+        return replace(opts, new_only=_yes_no(value, "new"))
     raise ParseError(
-        f"unknown option {key}=; options are style= gender= len= ends= contains= count= "
-        "temp= prefix= and the word new"
+        f"unknown option {shown(key)[1:-1]}=; options are style= gender= len= ends= contains= "
+        "count= temp= prefix= and the word new"
     )
+
+
+def _yes_no(value: str, key: str) -> bool:
+    word = value.casefold()
+    if word in ("yes", "on", "true", "1", "y"):
+        return True
+    if word in ("no", "off", "false", "0", "n"):
+        return False
+    raise ParseError(f"{key}= takes yes or no, e.g. /settings {key}=yes")
 
 
 _EXAMPLES = {"style": "elf", "gender": "f", "len": "4-8", "ends": "iel", "contains": "ar"}
 
 
-def parse_name_options(words: list[str], styles: Collection[str]) -> NameOptions:
+def parse_name_options(
+    words: list[str], styles: Collection[str]
+) -> tuple[NameOptions, tuple[str, ...]]:
+    """The options of /name, and hints worth showing beside the names."""
     opts = NameOptions()
-    prefix_given = False
+    hints: list[str] = []
     numbers: list[str] = []
     for word in words:
         key, eq, value = word.partition("=")
+        folded = word.casefold()
         if eq:
             opts = _option(opts, key, value, styles)
-            prefix_given = prefix_given or key.casefold() in ("prefix", "start")
-        elif word.casefold() == "new":
+        elif folded == "new":
             opts = replace(opts, new_only=True)
-        elif word.casefold() in ("female", "male"):
-            opts = replace(opts, gender=word.casefold())
-        elif word.casefold() in styles:
-            opts = replace(opts, style=word.casefold())
+        elif folded in GENDER_WORDS:
+            _set(opts, "gender", GENDER_WORDS[folded], opts.gender, None)
+            opts = replace(opts, gender=GENDER_WORDS[folded])
+        elif folded in styles:
+            _set(opts, "style", folded, opts.style, None)
+            opts = replace(opts, style=folded)
         elif _number(word) is not None:
             numbers.append(word)
-        elif not prefix_given:
-            opts = replace(opts, prefix=word)
-            prefix_given = True
-        elif not numbers and opts.temperature is None:
-            raise ParseError(TEMP_HELP)  # "/name Eld hot": a word where a number belongs
+        elif _looks_numeric(word):
+            raise ParseError(
+                f"{shown(word)} is not a number I can read: write numbers with the digits 0–9, "
+                "e.g. /name Eld 0.7 5"
+            )
+        elif not opts.prefix:
+            opts = replace(opts, prefix=_text_option("prefix", word))
+            close = _closest_style(folded, styles)
+            if close and folded.isalpha():
+                hints.append(
+                    f"{folded} is not a style, so names start with {word[:1].upper()}"
+                    f"{word[1:]}; for a style, try /name {close}"
+                )
+        elif opts.temperature is None and not numbers and _word_like(word):
+            raise ParseError(
+                f"two prefixes: {shown(opts.prefix)} and {shown(word)} — give one prefix "
+                "(a temperature is a number, e.g. /name Eld 0.7)"
+            )
         else:
             raise ParseError(
-                f"I don't understand {word!r}: give one prefix, then a temperature and a count, "
-                "e.g. /name Eld 0.7 5"
+                f"I don't understand {shown(word)}: give one prefix, then a temperature and a "
+                "count, e.g. /name Eld 0.7 5"
             )
     if len(numbers) > 2:
         raise ParseError("too many numbers: give a temperature and then a count, e.g. /name 0.7 5")
     if len(numbers) == 2:
-        return replace(opts, temperature=_temperature(numbers[0]), count=_count(numbers[1]))
-    if numbers:
+        opts = replace(opts, temperature=_temperature(numbers[0]), count=_count(numbers[1]))
+    elif numbers:
         word = numbers[0]
-        is_whole = word.lstrip("+-").isdigit()
-        if is_whole:
-            return replace(opts, count=_count(word))
-        return replace(opts, temperature=_temperature(word))
-    return opts
+        if _WHOLE.fullmatch(word.lstrip("+-")):
+            opts = replace(opts, count=_count(word))
+        else:
+            opts = replace(opts, temperature=_temperature(word))
+    return opts, tuple(hints)
+
+
+def _looks_numeric(word: str) -> bool:
+    """Digits of another script, or a long run of digits: a number we refuse, not a prefix."""
+    return any(c.isdigit() for c in word) and all(c.isdigit() or c in "+-.,_" for c in word)
+
+
+def _word_like(word: str) -> bool:
+    return word[:1].isalpha()
 
 
 def parse_settings(words: list[str], styles: Collection[str]) -> NameOptions:
-    """/settings [chat] key=value ...: style, temperature, count and gender are defaults.
+    """/settings [chat] key=value ...: style, temperature, count, gender and new are defaults.
     A leading "chat" (a group admin's) is left in Command.args for the service."""
     opts = NameOptions()
     for word in words[1:] if words[:1] == ["chat"] else words:
         key, eq, value = word.partition("=")
         if not eq or key.casefold() not in (
-            "style", "temperature", "temp", "t", "count", "n", "gender", "g"
+            "style", "temperature", "temp", "t", "count", "n", "gender", "g", "new"
         ):  # fmt: skip
             raise ParseError(
-                "settings are style, temperature, count and gender, "
-                "e.g. /settings temperature=0.8 style=dwarf count=5 gender=f"
+                "settings are style, temperature, count, gender and new, "
+                "e.g. /settings temperature=0.8 style=dwarf count=5 gender=f new=yes"
             )
         opts = _option(opts, key, value, styles)
+    return opts
+
+
+def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameOptions:
+    """Typed options (a slash command's) validated by the same code as the words of /name.
+
+    Keys: prefix, temperature, count, style, gender, ends, contains, length (strings, numbers
+    and a bool `new`); None or a missing key means "not given"."""
+    opts = NameOptions()
+    for key, value in fields.items():
+        if value is None or value == "":
+            continue
+        if key == "temperature" and isinstance(value, int | float):
+            opts = replace(opts, temperature=_temperature(float(value)))
+        elif key == "count" and isinstance(value, int):
+            opts = replace(opts, count=_count(value))
+        elif key == "new" and isinstance(value, bool):
+            opts = replace(opts, new_only=value)
+        elif key in ("prefix", "style", "gender", "ends", "contains", "length") and isinstance(
+            value, str
+        ):
+            opts = _option(opts, key, value.strip(), styles)
+        else:
+            raise ParseError(f"option {key} does not take {shown(str(value))}")
     return opts

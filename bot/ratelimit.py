@@ -1,27 +1,70 @@
-"""Per-user request limits: a leaky bucket each (aiolimiter), answered, never silent."""
+"""Per-user request limits: a leaky bucket each (aiolimiter).
+
+A user over the limit is told once per window and then ignored until their bucket has room
+again: answering every extra message would let a flooder spend the platform's send budget (and
+a group's) on "slow down" replies. In a group, each member also has a smaller share of the
+group's own budget, so one member's flood cannot starve the rest of the group.
+"""
 
 from __future__ import annotations
+
+from enum import Enum
 
 from aiolimiter import AsyncLimiter
 
 
-class RateLimiter:
+class Verdict(Enum):
+    ALLOW = "allow"
+    WARN = "warn"  # over the limit: say so, once
+    IGNORE = "ignore"  # over the limit and already told
+
+
+class _Buckets:
     def __init__(self, limit: int, period: float) -> None:
         self.limit, self.period = limit, period
         self._buckets: dict[str, AsyncLimiter] = {}
 
-    async def allow(self, key: str) -> bool:
-        """Take one request from `key`'s bucket; False (and nothing taken) if it is empty."""
+    def get(self, key: str) -> AsyncLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             if len(self._buckets) > 10_000:
-                self._forget_idle()
+                # Drop the buckets that have drained: they are as good as new.
+                self._buckets = {
+                    k: b for k, b in self._buckets.items() if not b.has_capacity(self.limit)
+                }
             bucket = self._buckets[key] = AsyncLimiter(self.limit, self.period)
-        if not bucket.has_capacity():
-            return False
-        await bucket.acquire()  # returns at once: there is capacity
-        return True
+        return bucket
 
-    def _forget_idle(self) -> None:
-        """Drop the buckets of users whose bucket has drained (they are as good as new)."""
-        self._buckets = {k: b for k, b in self._buckets.items() if not b.has_capacity(self.limit)}
+
+class RateLimiter:
+    def __init__(
+        self, limit: int, period: float, *, group_limit: int = 18, group_period: float = 60.0
+    ) -> None:
+        """`limit` requests per `period` per user; in a group chat, `group_limit` replies per
+        `group_period` for the whole group (Telegram allows a group 20 messages a minute), of
+        which one member may use at most half."""
+        self.limit, self.period = limit, period
+        self._users = _Buckets(limit, period)
+        self._groups = _Buckets(group_limit, group_period)
+        self._members = _Buckets(max(1, group_limit // 2), group_period)
+        self._warned: set[str] = set()
+
+    async def check(self, user: str, chat: str | None = None) -> Verdict:
+        """Take one request from every bucket that applies, or none if any is empty."""
+        buckets = [self._users.get(user)]
+        if chat is not None:
+            buckets += [self._groups.get(chat), self._members.get(f"{chat}/{user}")]
+        if all(b.has_capacity() for b in buckets):
+            for b in buckets:
+                await b.acquire()  # returns at once: there is capacity
+            self._warned.discard(user)
+            return Verdict.ALLOW
+        if user in self._warned:
+            return Verdict.IGNORE
+        if len(self._warned) > 10_000:
+            self._warned.clear()
+        self._warned.add(user)
+        return Verdict.WARN
+
+    async def allow(self, user: str, chat: str | None = None) -> bool:
+        return await self.check(user, chat) is Verdict.ALLOW

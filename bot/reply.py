@@ -1,15 +1,45 @@
-"""What the service answers, independent of any chat platform; adapters render it."""
+"""What the service answers, independent of any chat platform; adapters render it.
+
+A Reply carries meaning, not layout: the text, the names it offers (if any) and the actions a
+user can take on it (save this name, more like this, switch style, next page, confirm). Each
+adapter lays the actions out within its platform's limits: Telegram as an inline keyboard,
+Discord as buttons and select menus, the console as numbered choices. Nothing is dropped: an
+adapter that cannot show one button per action shows a menu instead.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from enum import StrEnum
+
+MAX_DATA_BYTES = 64  # the smallest platform limit on a button's payload (Telegram's)
+
+
+class Act(StrEnum):
+    """What an action does; the value is the first word of its payload."""
+
+    SAVE = "fav"  # save one of the reply's names
+    MORE = "more"  # the same request again, never repeating a name already shown
+    STYLE = "style"  # the same request in another style
+    PAGE = "favs"  # another page of favourites
+    CONFIRM = "confirm"  # carry out a destructive command the user asked for
 
 
 @dataclass(frozen=True, slots=True)
-class Button:
-    label: str
-    data: str  # callback data, at most 64 bytes (Telegram's limit)
+class Action:
+    kind: Act
+    label: str  # the bare thing acted on: a name, a style, "older"
+    data: str  # the payload Service.on_button takes back; ASCII, at most MAX_DATA_BYTES
+
+    @property
+    def caption(self) -> str:
+        """The label as a button shows it."""
+        return {
+            Act.SAVE: f"⭐ {self.label}",
+            Act.MORE: f"🔄 {self.label}",
+            Act.STYLE: f"🎲 {self.label}",
+        }.get(self.kind, self.label)
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,10 +49,25 @@ class Attachment:
 
 
 @dataclass(frozen=True, slots=True)
+class NameList:
+    """The structured part of a /name reply, for platforms that render it richly (embeds)."""
+
+    style: str
+    settings: str  # the options used, e.g. "female · t=0.7 · starts Eld"
+    names: tuple[str, ...]
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
-    text: str
-    buttons: tuple[tuple[Button, ...], ...] = ()  # rows of buttons
+    text: str  # the whole answer as plain text: every platform can show this alone
+    actions: tuple[Action, ...] = ()
     file: Attachment | None = None
+    private: bool = False  # only the asker should see it, where the platform can do that
+    names: NameList | None = None
+
+    def of(self, kind: Act) -> tuple[Action, ...]:
+        return tuple(a for a in self.actions if a.kind == kind)
 
 
 @dataclass(frozen=True, slots=True)

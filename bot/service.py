@@ -1,5 +1,5 @@
-"""The use cases: every command and button, platform-neutral. Adapters call `on_text` and
-`on_button` and render the Reply; nothing here knows Telegram or Discord.
+"""The use cases: every command and button, platform-neutral. Adapters call `on_text`,
+`on_command` and `on_button` and render the Reply; nothing here knows Telegram or Discord.
 
 Errors come in two tiers: a domain error (bad input, unknown style, a limit) is answered with its
 own message; anything else is logged with its traceback and answered with a short apology.
@@ -11,12 +11,23 @@ import json
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import asdict, replace
+from dataclasses import dataclass, replace
+from typing import Any
 
 from bot import texts
-from bot.grammar import COMMANDS, Command, NameOptions, ParseError, parse, split_command
-from bot.ratelimit import RateLimiter
-from bot.reply import Attachment, Button, Context, Reply
+from bot.grammar import (
+    ANY_GENDER,
+    COMMANDS,
+    Command,
+    NameOptions,
+    ParseError,
+    parse,
+    shown,
+    split_command,
+    whole_number,
+)
+from bot.ratelimit import RateLimiter, Verdict
+from bot.reply import Act, Action, Attachment, Context, NameList, Reply
 from engine.errors import EngineError
 from engine.facade import NameEngine
 from engine.sampling import GenerationRequest
@@ -25,11 +36,83 @@ from storage import Preferences, Storage, StorageError
 log = logging.getLogger(__name__)
 
 DEFAULTS = Preferences(style="english", temperature=1.0, count=5, gender=None)
-STYLE_BUTTONS = 6
+STYLE_ACTIONS = 6
+PAYLOAD_VERSION = 1
+MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
 
 
 class UserError(Exception):
     """A mistake or a refusal the user should read as it is."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Saved:
+    """What a reply's actions refer to, as stored in the database (a versioned payload)."""
+
+    owner: str
+    chat: str | None
+    kind: str  # "names" or "unfav_all"
+    request: GenerationRequest | None = None
+    names: tuple[str, ...] = ()
+    shown: tuple[str, ...] = ()
+
+    def dump(self) -> str:
+        body: dict[str, Any] = {
+            "v": PAYLOAD_VERSION,
+            "owner": self.owner,
+            "chat": self.chat,
+            "kind": self.kind,
+            "names": list(self.names),
+            "shown": list(self.shown),
+        }
+        if self.request is not None:
+            r = self.request
+            body["request"] = {
+                "style": r.style,
+                "prefix": r.prefix,
+                "temperature": r.temperature,
+                "count": r.count,
+                "label": r.label,
+                "min_len": r.min_len,
+                "max_len": r.max_len,
+                "ends_with": r.ends_with,
+                "contains": r.contains,
+                "new_only": r.new_only,
+            }
+        return json.dumps(body, ensure_ascii=False)
+
+    @classmethod
+    def load(cls, text: str) -> _Saved | None:
+        """The payload, or None if it is from another version or damaged (the button expired)."""
+        try:
+            body = json.loads(text)
+            if body.get("v") != PAYLOAD_VERSION:
+                return None
+            req = body.get("request")
+            request = None
+            if isinstance(req, dict):
+                request = GenerationRequest(
+                    style=str(req["style"]),
+                    prefix=str(req.get("prefix") or ""),
+                    temperature=float(req.get("temperature", 1.0)),
+                    count=int(req.get("count", 5)),
+                    label=None if req.get("label") is None else str(req["label"]),
+                    min_len=None if req.get("min_len") is None else int(req["min_len"]),
+                    max_len=None if req.get("max_len") is None else int(req["max_len"]),
+                    ends_with=str(req.get("ends_with") or ""),
+                    contains=str(req.get("contains") or ""),
+                    new_only=bool(req.get("new_only", False)),
+                )
+            return cls(
+                owner=str(body["owner"]),
+                chat=None if body.get("chat") is None else str(body["chat"]),
+                kind=str(body["kind"]),
+                request=request,
+                names=tuple(str(n) for n in body.get("names", ())),
+                shown=tuple(str(n) for n in body.get("shown", ())),
+            )
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return None
 
 
 class Service:
@@ -53,38 +136,43 @@ class Service:
     async def on_text(
         self, ctx: Context, text: str, bot_username: str | None = None
     ) -> Reply | None:
-        """Answer one message; None when it is not a command for this bot."""
+        """Answer one message; None when it is not a command for this bot (or the sender is
+        over the rate limit and was already told)."""
         split = split_command(text, bot_username)
         if split is None:
             return None
         styles = self.engine.styles.keys()
         command = split[0] if split[0] in COMMANDS else "unknown"  # never log what users type
-        return await self._guarded(
-            ctx, command, time.perf_counter(), lambda: self._dispatch(ctx, parse(text, styles))
-        )
+        return await self._guarded(ctx, command, lambda: self._dispatch(ctx, parse(text, styles)))
 
-    async def on_button(self, ctx: Context, data: str) -> Reply:
-        started = time.perf_counter()
+    async def on_command(self, ctx: Context, cmd: Command) -> Reply | None:
+        """Answer a command that arrived already structured (a slash command's options)."""
+        return await self._guarded(ctx, cmd.name, lambda: self._dispatch(ctx, cmd))
+
+    async def on_button(self, ctx: Context, data: str) -> Reply | None:
         action = data.split(":", 1)[0]
-        return await self._guarded(
-            ctx, f"button:{action}", started, lambda: self._button(ctx, data)
-        )
+        label = action if action in set(Act) else "unknown"
+        return await self._guarded(ctx, f"button:{label}", lambda: self._button(ctx, data))
 
     async def _guarded(
-        self, ctx: Context, command: str, started: float, call: Callable[[], Awaitable[Reply]]
-    ) -> Reply:
-        if not await self.limiter.allow(ctx.user):
+        self, ctx: Context, command: str, call: Callable[[], Awaitable[Reply]]
+    ) -> Reply | None:
+        started = time.perf_counter()
+        verdict = await self.limiter.check(ctx.user, ctx.chat)
+        if verdict is not Verdict.ALLOW:
             self._log(ctx, command, "rate_limited", started)
-            return Reply(texts.slow_down(self.limiter.limit, self.limiter.period))
+            if verdict is Verdict.IGNORE:
+                return None
+            return Reply(texts.slow_down(self.limiter.limit, self.limiter.period), private=True)
         try:
             reply = await call()
         except (UserError, EngineError, StorageError, ParseError) as exc:
             self._log(ctx, command, "user_error", started)
-            return Reply(f"⚠️ {exc}")
+            return Reply(f"⚠️ {exc}", private=True)
         except Exception:
             log.exception("command failed: platform=%s command=%s", ctx.platform, command)
             self._log(ctx, command, "error", started)
-            return Reply(texts.SORRY)
+            return Reply(texts.SORRY, private=True)
         self._log(ctx, command, "ok", started)
         return reply
 
@@ -99,6 +187,33 @@ class Service:
         reply: Reply = await handler(ctx, cmd)
         return reply
 
+    # --- button state ---------------------------------------------------------------------
+
+    async def _stash(self, saved: _Saved) -> str | None:
+        """Store what a reply's buttons refer to; None when the database cannot take it (a full
+        disk): the reply then goes out without buttons rather than not at all."""
+        try:
+            return str(await self.store.replies.add(saved.owner, saved.dump()))
+        except StorageError as exc:
+            log.warning("reply state not stored (%s); answering without buttons", exc)
+            return None
+
+    async def _unstash(self, ctx: Context, token: str) -> _Saved | None:
+        """The stored state a button names, if this user may use it here."""
+        rid = whole_number(token, limit=2**62)
+        if rid is None:
+            return None
+        stored = await self.store.replies.get(rid)
+        saved = None if stored is None else _Saved.load(stored)
+        if saved is None:
+            return None
+        # A private reply's buttons are its owner's; a group reply's, the group's members'.
+        if saved.chat is None and saved.owner != ctx.user:
+            return None
+        if saved.chat is not None and saved.chat != ctx.chat:
+            return None
+        return saved
+
     # --- /name and its buttons ------------------------------------------------------------
 
     async def _prefs(self, ctx: Context) -> Preferences:
@@ -112,70 +227,87 @@ class Service:
         gender = opts.gender
         if gender is None and self.engine.model(style).labels:
             gender = prefs.gender  # a default gender only applies where the style has genders
+        new_only = opts.new_only
+        if new_only is None:
+            new_only = bool(getattr(prefs, "new_only", None))
         return GenerationRequest(
             style=style,
             prefix=opts.prefix,
             temperature=opts.temperature or prefs.temperature or 1.0,
             count=opts.count or prefs.count or 5,
-            label=gender,
+            label=None if gender == ANY_GENDER else gender,
             min_len=opts.min_len,
             max_len=opts.max_len,
             ends_with=opts.ends_with,
             contains=opts.contains,
-            new_only=opts.new_only,
+            new_only=new_only,
         )
 
     async def cmd_name(self, ctx: Context, cmd: Command) -> Reply:
-        return await self._names(ctx, await self._request(ctx, cmd.options))
+        reply = await self._names(ctx, await self._request(ctx, cmd.options))
+        if cmd.hints:
+            reply = replace(reply, text=reply.text + "\n" + "\n".join(f"({h})" for h in cmd.hints))
+        return reply
 
-    async def _names(self, ctx: Context, request: GenerationRequest) -> Reply:
-        result = await self.engine.generate(request)
-        await self.store.stats.served(ctx.user, len(result.names))
-        header = " · ".join(
-            [request.style]
-            + ([request.label] if request.label else [])
-            + [f"t={request.temperature:g}"]
-            + ([f"starts {request.prefix}"] if request.prefix else [])
-        )
-        lines = [header, *result.names]
+    async def _names(
+        self, ctx: Context, request: GenerationRequest, shown_before: tuple[str, ...] = ()
+    ) -> Reply:
+        result = await self.engine.generate(replace(request, exclude=frozenset(shown_before)))
+        try:
+            await self.store.stats.served(ctx.user, len(result.names))
+        except StorageError as exc:
+            log.warning("names served not counted (%s)", exc)
+        settings = _settings_line(request)
+        lines = [f"{request.style} · {settings}", *result.names]
         if not result.names:
             lines.append("(no names found)")
         if result.note:
             lines.append(f"({result.note})")
-        payload = json.dumps({"request": asdict(request), "names": list(result.names)})
-        rid = await self.store.replies.add(ctx.user, payload)
-        fav_buttons = [Button(f"⭐ {n}", f"fav:{rid}:{i}") for i, n in enumerate(result.names)]
-        rows = [tuple(fav_buttons[i : i + 2]) for i in range(0, len(fav_buttons), 2)]
-        rows.append((Button("🔄 more like this", f"more:{rid}"),))
-        others = [s for s in sorted(self.engine.styles) if s != request.style][:STYLE_BUTTONS]
-        style_buttons = [Button(f"🎲 {s}", f"style:{rid}:{s}") for s in others]
-        rows += [tuple(style_buttons[i : i + 3]) for i in range(0, len(style_buttons), 3)]
-        return Reply("\n".join(lines), tuple(rows))
+        names = NameList(request.style, settings, result.names, result.note)
+        thread = (*shown_before, *result.names)[-MAX_SHOWN:]
+        token = await self._stash(
+            _Saved(ctx.user, ctx.chat, "names", request, result.names, thread)
+        )
+        if token is None:
+            lines.append(texts.NO_BUTTONS)
+            return Reply("\n".join(lines), names=names)
+        actions = [Action(Act.SAVE, n, f"fav:{token}:{i}") for i, n in enumerate(result.names)]
+        actions.append(Action(Act.MORE, "more like this", f"more:{token}"))
+        others = [s for s in sorted(self.engine.styles) if s != request.style][:STYLE_ACTIONS]
+        actions += [Action(Act.STYLE, s, f"style:{token}:{s}") for s in others]
+        return Reply("\n".join(lines), tuple(actions), names=names)
 
     async def _button(self, ctx: Context, data: str) -> Reply:
         action, _, rest = data.partition(":")
-        if action == "favs":
-            return await self._favs_page(ctx, _int(rest, 1))
-        rid_text, _, arg = rest.partition(":")
-        payload = await self.store.replies.get(_int(rid_text, 0))
-        if payload is None:
-            return Reply(texts.EXPIRED)
-        saved = json.loads(payload)
-        request = GenerationRequest(**saved["request"])
-        if action == "fav":
-            names = saved["names"]
-            i = _int(arg, -1)
-            if not 0 <= i < len(names):
-                return Reply(texts.EXPIRED)
-            return await self._save(
-                ctx, names[i], request.style, request.label, request.temperature
+        if action == Act.PAGE:
+            return await self._favs_page(ctx, whole_number(rest) or 1)
+        token, _, arg = rest.partition(":")
+        saved = await self._unstash(ctx, token)
+        if saved is None:
+            return Reply(texts.EXPIRED, private=True)
+        if action == Act.CONFIRM and saved.kind == "unfav_all" and saved.owner == ctx.user:
+            if arg == "one" and saved.names:
+                return await self._unfav(ctx, saved.names[0])
+            n = await self.store.favourites.clear(ctx.user)
+            return Reply(
+                f"Forgot all {n} favourites." if n else "You had no favourites.", private=True
             )
-        if action == "more":
-            return await self._names(ctx, replace(request, seed=None))
-        if action == "style" and arg in self.engine.styles:
+        request = saved.request
+        if saved.kind != "names" or request is None:
+            return Reply(texts.EXPIRED, private=True)
+        if action == Act.SAVE:
+            i = whole_number(arg)
+            if i is None or not 0 <= i < len(saved.names):
+                return Reply(texts.EXPIRED, private=True)
+            return await self._save(
+                ctx, saved.names[i], request.style, request.label, request.temperature
+            )
+        if action == Act.MORE:
+            return await self._names(ctx, request, saved.shown)
+        if action == Act.STYLE and arg in self.engine.styles:
             label = request.label if self.engine.model(arg).labels else None
-            return await self._names(ctx, replace(request, style=arg, label=label, seed=None))
-        return Reply(texts.EXPIRED)
+            return await self._names(ctx, replace(request, style=arg, label=label))
+        return Reply(texts.EXPIRED, private=True)
 
     # --- other commands -------------------------------------------------------------------
 
@@ -186,7 +318,9 @@ class Service:
         if cmd.args:
             topic = cmd.args[0].lstrip("/").casefold()
             if topic not in texts.HELP:
-                raise UserError(f"no command /{topic}; the commands are: " + _command_list())
+                raise UserError(
+                    f"no command /{shown(topic)[1:-1]}; the commands are: " + _commands()
+                )
             return Reply(texts.HELP[topic][1])
         return Reply(texts.HELP_ALL)
 
@@ -223,9 +357,12 @@ class Service:
             ctx.user, name, style=style, label=label, temperature=temperature
         )
         if not added:
-            return Reply(f"{name} is already in your favourites.")
+            return Reply(f"{name} is already in your favourites.", private=True)
         count = await self.store.favourites.count(ctx.user)
-        return Reply(f"⭐ Saved {name}. You have {count} favourite{'s' if count != 1 else ''}.")
+        return Reply(
+            f"⭐ Saved {name}. You have {count} favourite{'s' if count != 1 else ''}.",
+            private=True,
+        )
 
     async def cmd_fav(self, ctx: Context, cmd: Command) -> Reply:
         if not cmd.args:
@@ -236,15 +373,18 @@ class Service:
     async def cmd_favs(self, ctx: Context, cmd: Command) -> Reply:
         page = 1
         if cmd.args:
-            if not cmd.args[0].isdigit() or int(cmd.args[0]) < 1:
+            n = whole_number(cmd.args[0])
+            if n is None or n < 1:
                 raise UserError("the page must be a whole number, e.g. /favs 2")
-            page = int(cmd.args[0])
+            page = n
         return await self._favs_page(ctx, page)
 
     async def _favs_page(self, ctx: Context, page: int) -> Reply:
         p = await self.store.favourites.page(ctx.user, page)
         if not p.total:
-            return Reply("No favourites yet: press ⭐ under a reply, or send /fav <name>.")
+            return Reply(
+                "No favourites yet: press ⭐ under a reply, or send /fav <name>.", private=True
+            )
         first = (p.page - 1) * 10
         lines = [f"Your favourites ({p.total}), page {p.page} of {p.pages}:"]
         for i, f in enumerate(p.items, start=first + 1):
@@ -252,35 +392,53 @@ class Service:
             lines.append(f"{i}. {f.name} ({extra})")
         nav = []
         if p.page > 1:
-            nav.append(Button("◀ newer", f"favs:{p.page - 1}"))
+            nav.append(Action(Act.PAGE, "◀ newer", f"favs:{p.page - 1}"))
         if p.page < p.pages:
-            nav.append(Button("older ▶", f"favs:{p.page + 1}"))
-        return Reply("\n".join(lines), (tuple(nav),) if nav else ())
+            nav.append(Action(Act.PAGE, "older ▶", f"favs:{p.page + 1}"))
+        return Reply("\n".join(lines), tuple(nav), private=True)
 
     async def cmd_unfav(self, ctx: Context, cmd: Command) -> Reply:
         if not cmd.args:
             raise UserError("give the name to forget, e.g. /unfav Eldrin (or /unfav all)")
-        if cmd.args == ("all",):
-            n = await self.store.favourites.clear(ctx.user)
-            return Reply(f"Forgot all {n} favourites." if n else "You had no favourites.")
         name = " ".join(cmd.args)
+        if cmd.args == ("all",):
+            # Destructive, so it asks first, with buttons only this user can press; a favourite
+            # that is literally named "all" gets a button of its own.
+            n = await self.store.favourites.count(ctx.user)
+            if not n:
+                return Reply("You have no favourites.", private=True)
+            token = await self._stash(_Saved(ctx.user, ctx.chat, "unfav_all", names=(name,)))
+            if token is None:
+                raise UserError("the database cannot take changes right now; try again later")
+            actions = [Action(Act.CONFIRM, f"Yes, forget all {n}", f"confirm:{token}:all")]
+            if await self.store.favourites.has(ctx.user, name):
+                actions.append(Action(Act.CONFIRM, "Forget only “all”", f"confirm:{token}:one"))
+            return Reply(
+                f"Forget all {n} of your favourites? This cannot be undone.",
+                tuple(actions),
+                private=True,
+            )
+        return await self._unfav(ctx, name)
+
+    async def _unfav(self, ctx: Context, name: str) -> Reply:
         if await self.store.favourites.remove(ctx.user, name):
-            return Reply(f"Forgot {name}.")
-        return Reply(f"{name} was not in your favourites; /favs lists them.")
+            return Reply(f"Forgot {name}.", private=True)
+        return Reply(f"{name} was not in your favourites; /favs lists them.", private=True)
 
     async def cmd_export(self, ctx: Context, cmd: Command) -> Reply:
         text = await self.store.favourites.export(ctx.user)
         if not text:
-            return Reply("No favourites to export yet.")
+            return Reply("No favourites to export yet.", private=True)
         n = text.count("\n")
         return Reply(
             f"Your {n} favourite{'s' if n != 1 else ''}, one per line.",
             file=Attachment("namesmith-favourites.txt", text.encode("utf-8")),
+            private=True,
         )
 
     async def cmd_settings(self, ctx: Context, cmd: Command) -> Reply:
         opts = cmd.options
-        changes = Preferences(opts.style, opts.temperature, opts.count, opts.gender)
+        changes = _preferences(opts)
         if cmd.args[:1] == ("chat",):
             if ctx.chat is None:
                 raise UserError("/settings chat is for groups; here, /settings sets your own")
@@ -293,13 +451,15 @@ class Service:
             await self.store.audit.record(ctx.user, "set_chat_defaults", detail=ctx.chat)
             return Reply("Saved. This group's defaults: " + _describe(prefs.over(self.defaults)))
         if changes == Preferences():
-            return Reply("Your defaults: " + _describe(await self._prefs(ctx)))
+            return Reply("Your defaults: " + _describe(await self._prefs(ctx)), private=True)
         await self.store.settings.set_user(ctx.user, changes)
-        return Reply("Saved. Your defaults: " + _describe(await self._prefs(ctx)))
+        return Reply("Saved. Your defaults: " + _describe(await self._prefs(ctx)), private=True)
 
     async def cmd_reset(self, ctx: Context, cmd: Command) -> Reply:
         await self.store.settings.reset_user(ctx.user)
-        return Reply("Your defaults are back to: " + _describe(await self._prefs(ctx)))
+        return Reply(
+            "Your defaults are back to: " + _describe(await self._prefs(ctx)), private=True
+        )
 
     async def cmd_stats(self, ctx: Context, cmd: Command) -> Reply:
         if ctx.user not in self.admins:
@@ -307,19 +467,48 @@ class Service:
         s = await self.store.stats.snapshot()
         return Reply(
             f"Names served: {s.names_served:,}\nUsers: {s.users:,}\nFavourites: {s.favourites:,}\n"
-            f"Styles: {', '.join(sorted(self.engine.styles))}"
+            f"Styles: {', '.join(sorted(self.engine.styles))}",
+            private=True,
         )
 
 
-def _int(text: str, default: int) -> int:
-    return int(text) if text.isdigit() else default
+def _preferences(opts: NameOptions) -> Preferences:
+    fields: dict[str, Any] = {
+        "style": opts.style,
+        "temperature": opts.temperature,
+        "count": opts.count,
+        "gender": opts.gender,
+    }
+    if opts.new_only is not None and "new_only" in Preferences.__dataclass_fields__:
+        fields["new_only"] = opts.new_only
+    return Preferences(**fields)
+
+
+def _settings_line(r: GenerationRequest) -> str:
+    """Every option a request used, so a reply says exactly what it is."""
+    parts = [r.label] if r.label else []
+    parts.append(f"t={r.temperature:g}")
+    if r.prefix:
+        parts.append(f"starts {r.prefix}")
+    if r.ends_with:
+        parts.append(f"ends {r.ends_with}")
+    if r.contains:
+        parts.append(f"contains {r.contains}")
+    if r.min_len is not None or r.max_len is not None:
+        lo, hi = r.min_len or 1, r.max_len
+        parts.append(f"len {lo}" if lo == hi else f"len {lo}-{hi or ''}")
+    if r.new_only:
+        parts.append("new")
+    return " · ".join(parts)
 
 
 def _describe(p: Preferences) -> str:
     """Preferences merged over the defaults, so every field but gender is set."""
     temperature = 1.0 if p.temperature is None else p.temperature
-    return f"style={p.style} temperature={temperature:g} count={p.count} gender={p.gender or 'any'}"
+    text = f"style={p.style} temperature={temperature:g} count={p.count} gender={p.gender or 'any'}"
+    new_only = getattr(p, "new_only", None)
+    return text + f" new={'yes' if new_only else 'no'}"
 
 
-def _command_list() -> str:
+def _commands() -> str:
     return " ".join(f"/{c}" for c in texts.HELP)

@@ -60,3 +60,6 @@ def rating_words(percentile: float) -> str:
     if percentile >= 10:
         return "unusual"
     return "not much like a name"
+
+
+NO_BUTTONS = "(buttons are off for now: the bot cannot store anything at the moment)"

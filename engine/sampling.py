@@ -23,12 +23,11 @@ from torch import Tensor
 
 from engine.corpus import MAX_NAME_LEN
 from engine.errors import RequestError
+from engine.limits import MAX_COUNT, TEMPERATURE_MAX, TEMPERATURE_MIN
 from engine.model import CharRNN, State, select_state
 from engine.namemodel import NameModel
 from engine.vocab import BOS, EOS, PAD
 
-TEMPERATURE_MIN, TEMPERATURE_MAX = 0.1, 3.0
-MAX_COUNT = 1000
 MAX_ROUNDS = 6
 ROWS_PER_NAME = 60  # effort bound: at most this many candidates per name asked for (+ 500)
 
@@ -45,6 +44,7 @@ class GenerationRequest:
     ends_with: str = ""
     contains: str = ""
     new_only: bool = False  # exclude names of the training corpus
+    exclude: frozenset[str] = frozenset()  # names not to give again (already shown)
     seed: int | None = None  # same seed, same request, same model -> same names
 
 
@@ -75,6 +75,7 @@ class _Plan:
             folded.endswith(self.ends_with)
             and self.contains in folded
             and not (self.request.new_only and name in model.corpus_names)
+            and name not in self.request.exclude
         )
 
     def prior_acceptance(self) -> float:

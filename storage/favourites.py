@@ -124,3 +124,11 @@ class Favourites:
             (values.key(user, "user"),),
         )
         return "".join(f"{r[0]}\t{r[1]}\n" for r in rows)
+
+    async def has(self, user: str, name: str) -> bool:
+        """Whether the user saved this name."""
+        row = await self._db.fetchone(
+            "SELECT 1 FROM favourites WHERE user_key = ? AND name = ?",
+            (values.key(user, "user"), values.name(name)),
+        )
+        return row is not None

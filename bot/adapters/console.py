@@ -1,69 +1,131 @@
 """A console chat that speaks the same commands: no token, no network.
 
-Reads lines from stdin, prints replies. Buttons are numbered: type the number to press one.
-A file reply (/export) is printed inline.
+Reads lines from stdin, prints replies. A reply's names are numbered, and so is every other
+action under it: type the number to press it. A file reply (/export) is printed inline.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
+import threading
 from typing import TextIO
 
-from bot.reply import Button, Context, Reply
+from bot.reply import Act, Action, Context, Reply
 from bot.service import Service
 
 USER = "console:local"
 PROMPT = "> "
+WIDTH = 80
 
 
-def render(reply: Reply) -> tuple[str, list[Button]]:
-    """The text to print, and the buttons in the order they are numbered."""
-    lines = [reply.text]
-    buttons = [b for row in reply.buttons for b in row]
-    if buttons:
-        lines.append("  ".join(f"[{i}] {b.label}" for i, b in enumerate(buttons, start=1)))
+def render(reply: Reply) -> tuple[str, list[Action]]:
+    """The text to print, and the actions in the order they are numbered. A names reply lists
+    each name once, with the number that saves it."""
+    actions = list(reply.of(Act.SAVE)) + [a for a in reply.actions if a.kind != Act.SAVE]
+    saves = reply.of(Act.SAVE)
+    if reply.names is not None and saves:
+        lines = [f"{reply.names.style} · {reply.names.settings}"]
+        lines += [f"  [{i}] {a.label}" for i, a in enumerate(saves, start=1)]
+        lines += reply.text.splitlines()[1 + len(saves) :]  # notes after the names
+        choices = [f"[1-{len(saves)}] ⭐ save" if len(saves) > 1 else "[1] ⭐ save"]
+    else:
+        lines = [reply.text]
+        choices = []
+    choices += [f"[{i}] {a.caption}" for i, a in enumerate(actions, start=1) if a.kind != Act.SAVE]
+    lines += _fill(choices)
     if reply.file is not None:
         lines.append(f"--- {reply.file.filename} ---")
         lines.append(reply.file.content.decode("utf-8").rstrip("\n"))
         lines.append("---")
-    return "\n".join(lines), buttons
+    return "\n".join(lines), actions
 
 
-async def run(service: Service, stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
-    """Serve one console user until end of input (Ctrl-D) or /quit."""
-    ctx = Context(user=USER, platform="console")
+def _fill(items: list[str], width: int = WIDTH) -> list[str]:
+    """Items on as few lines as fit in `width`, never breaking one."""
+    lines: list[str] = []
+    for item in items:
+        if lines and len(lines[-1]) + 3 + len(item) <= width:
+            lines[-1] += "   " + item
+        else:
+            lines.append(item)
+    return lines
+
+
+async def _lines(stdin: TextIO) -> asyncio.Queue[str | None]:
+    """Lines from stdin, read by a daemon thread so that a signal never waits for Enter."""
     loop = asyncio.get_running_loop()
-    buttons: list[Button] = []
+    queue: asyncio.Queue[str | None] = asyncio.Queue()
+
+    def pump() -> None:
+        for line in iter(stdin.readline, ""):
+            loop.call_soon_threadsafe(queue.put_nowait, line)
+        loop.call_soon_threadsafe(queue.put_nowait, None)
+
+    threading.Thread(target=pump, name="console-stdin", daemon=True).start()
+    return queue
+
+
+async def run(
+    service: Service,
+    stdin: TextIO = sys.stdin,
+    stdout: TextIO = sys.stdout,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Serve one console user until end of input (Ctrl-D), /quit, or `stop`."""
+    ctx = Context(user=USER, platform="console")
+    actions: list[Action] = []
+    lines = await _lines(stdin)
+    stop = stop or asyncio.Event()
 
     def say(text: str) -> None:
         stdout.write(text + "\n")
         stdout.flush()
 
     say("Namesmith console. Type /help for the commands, /quit to leave.")
-    while True:
+    while not stop.is_set():
         stdout.write(PROMPT)
         stdout.flush()
-        line = await loop.run_in_executor(None, stdin.readline)
-        if not line:
+        line = await _next(lines, stop)
+        if line is None:
             break
         text = line.strip()
         if not text:
             continue
-        if text in ("/quit", "/exit"):
+        if text in ("/quit", "/exit", "quit", "exit"):
             break
-        if text.isdigit() and buttons:
-            i = int(text)
-            if not 1 <= i <= len(buttons):
-                say(f"There is no button {i}; choose 1 to {len(buttons)}.")
+        reply: Reply | None
+        if text.isascii() and text.isdigit():
+            if not actions:
+                say(
+                    "Numbers press the choices listed under a reply; there are none yet. Try /name."
+                )
                 continue
-            reply: Reply | None = await service.on_button(ctx, buttons[i - 1].data)
+            i = int(text)
+            if not 1 <= i <= len(actions):
+                say(f"There is no choice {i}; choose 1 to {len(actions)}.")
+                continue
+            reply = await service.on_button(ctx, actions[i - 1].data)
         else:
             if not text.startswith("/"):
                 text = "/" + text  # the console needs no slash: "name Eld 0.7" works
             reply = await service.on_text(ctx, text)
         if reply is None:
             continue
-        out, new_buttons = render(reply)
-        buttons = new_buttons or buttons
+        out, new_actions = render(reply)
+        actions = new_actions or actions
         say(out)
+
+
+async def _next(lines: asyncio.Queue[str | None], stop: asyncio.Event) -> str | None:
+    getter = asyncio.ensure_future(lines.get())
+    stopper = asyncio.ensure_future(stop.wait())
+    await asyncio.wait({getter, stopper}, return_when=asyncio.FIRST_COMPLETED)
+    stopper.cancel()
+    if getter.done():
+        return getter.result()
+    getter.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await getter
+    return None

@@ -1,63 +1,182 @@
 """Telegram, through python-telegram-bot. A handler pulls out (user, chat, text), calls the
-service, renders the Reply, and replies; nothing else lives here."""
+service, renders the Reply, and replies; the rest of this module is how a reply reaches
+Telegram reliably.
+
+Delivery: a reply Telegram did not take (429, 5xx, connection refused or dropped) is sent again
+with backoff for up to `SEND_DEADLINE` seconds, long enough to ride out an outage of a minute or
+two; a permanent refusal (400, 403) is not retried. A send that reached Telegram but got no
+answer within the read timeout is *not* sent again: it may have been delivered, and a user must
+never get a reply twice (at most once for that one ambiguous case, at least once otherwise).
+
+Order: one sender's updates are handled one after another, in the order Telegram gave them,
+while different senders are served concurrently (`SenderOrderedProcessor`).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.constants import ChatMemberStatus, ChatType
-from telegram.error import NetworkError, RetryAfter
+import httpx
+from telegram import (
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    ReplyParameters,
+    Update,
+)
+from telegram.constants import ChatMemberStatus, ChatType, MessageLimit
+from telegram.error import (
+    BadRequest,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
 from telegram.ext import (
     AIORateLimiter,
     Application,
+    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
     MessageHandler,
     filters,
 )
+from telegram.request import HTTPXRequest
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_delay,
+    wait_exponential_jitter,
+)
 
 from bot.config import Config
-from bot.reply import Context, Reply
+from bot.errors import FatalError
+from bot.reply import Act, Action, Context, Reply
 from bot.service import Service
 
 log = logging.getLogger(__name__)
-SEND_ATTEMPTS = 3
+
+SEND_DEADLINE = 150.0  # seconds a reply keeps being retried
+START_ATTEMPTS = 6  # tries to reach the API at start-up before giving up
+SAVES_PER_ROW, STYLES_PER_ROW = 2, 3
+CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
+TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 
-def build(service: Service, config: Config) -> Application:  # type: ignore[type-arg]
+# --- order ---------------------------------------------------------------------------------
+
+
+class SenderOrderedProcessor(BaseUpdateProcessor):
+    """Runs updates concurrently, except that one sender's updates run one at a time, in order
+    (`/fav X` then `/unfav X` must not swap). Locks are dropped when nobody holds or awaits them."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _sender_id(update) if isinstance(update, Update) else None
+        if key is None:
+            await coroutine
+            return
+        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
+        users[0] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            users[0] -= 1
+            if not users[0]:
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _sender_id(update: Update) -> int | None:
+    sender = update.effective_sender
+    return None if sender is None else sender.id
+
+
+# --- requests that notice a revoked token ---------------------------------------------------
+
+
+class _WatchedRequest(HTTPXRequest):
+    """HTTPXRequest that reports a rejected token (401/404 from the API), whichever call saw it:
+    PTB's polling loop stops quietly on it, and a bot that no longer polls must not live on."""
+
+    def __init__(self, on_rejected: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_rejected = on_rejected
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, body = await super().do_request(*args, **kwargs)
+        if code in (401, 404):
+            self._on_rejected()
+        return code, body
+
+
+# --- the application ------------------------------------------------------------------------
+
+
+def build(
+    service: Service,
+    config: Config,
+    *,
+    on_token_rejected: Callable[[], None] = lambda: None,
+) -> Application:  # type: ignore[type-arg]
     """The PTB Application with Namesmith's handlers; not started."""
     assert config.telegram_token is not None
+    timeouts = {
+        "read_timeout": config.telegram_read_timeout,
+        "write_timeout": 20.0,
+        "connect_timeout": 10.0,
+        "pool_timeout": 5.0,
+    }
     app = (
         Application.builder()
         .token(config.telegram_token.get_secret_value())
         .base_url(config.telegram_api_url)
         .base_file_url(config.telegram_file_url)
-        # Outgoing limits: waits on Telegram's flood limits and retries a 429 for us.
-        .rate_limiter(AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=3))
-        .concurrent_updates(True)  # a slow request never stalls other users
+        .request(_WatchedRequest(on_token_rejected, connection_pool_size=256, **timeouts))
+        .get_updates_request(_WatchedRequest(on_token_rejected, **timeouts))
+        # Paces outgoing messages to Telegram's flood limits, and waits out a 429 for every
+        # request at once (Telegram's flood control is per bot).
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=8))
+        .concurrent_updates(SenderOrderedProcessor())
         .build()
     )
     app.bot_data["service"] = service
-    app.add_handler(MessageHandler(filters.COMMAND, on_command))
+    # New messages only: an edited "/unfav all" must not run again.
+    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_error_handler(on_error)
     return app
 
 
 def _context(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> Context:
-    user, chat = update.effective_user, update.effective_chat
-    assert user is not None and chat is not None
+    chat = update.effective_chat
+    sender = update.effective_sender  # a user, or the chat an anonymous admin or channel speaks as
+    assert chat is not None and sender is not None
     private = chat.type == ChatType.PRIVATE
 
     async def chat_admin() -> bool:
-        member = await ctx.bot.get_chat_member(chat.id, user.id)
+        if isinstance(sender, Chat):
+            return sender.id == chat.id  # an anonymous admin of this very group
+        member = await ctx.bot.get_chat_member(chat.id, sender.id)
         return member.status in (ChatMemberStatus.ADMINISTRATOR, ChatMemberStatus.OWNER)
 
     return Context(
-        user=f"tg:{user.id}",
+        user=f"tg:{sender.id}",
         chat=None if private else f"tg:{chat.id}",
         platform="telegram",
         chat_admin=None if private else chat_admin,
@@ -67,12 +186,12 @@ def _context(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> Context:
 async def on_command(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     """A /command: ask the service, answer the sender."""
     msg = update.effective_message
-    if msg is None or not msg.text or update.effective_user is None:
+    if msg is None or not msg.text or update.effective_sender is None:
         return
     service: Service = ctx.bot_data["service"]
     reply = await service.on_text(_context(update, ctx), msg.text, ctx.bot.username)
     if reply is not None:
-        await _send(ctx, msg.chat_id, reply, reply_to=msg.message_id)
+        await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
 
 
 async def on_button(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -80,74 +199,202 @@ async def on_button(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     query = update.callback_query
     if query is None or update.effective_chat is None:
         return
-    await query.answer()
+    try:
+        await query.answer()  # stops the button's spinner; too late after a restart, and fine
+    except TelegramError as exc:
+        log.info("callback query not answered (%s); carrying out the action anyway", exc)
     service: Service = ctx.bot_data["service"]
     reply = await service.on_button(_context(update, ctx), query.data or "")
-    await _send(ctx, update.effective_chat.id, reply)
-
-
-async def _send(
-    ctx: ContextTypes.DEFAULT_TYPE, chat_id: int, reply: Reply, reply_to: int | None = None
-) -> None:
-    markup = (
-        InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(b.label, callback_data=b.data) for b in row]
-                for row in reply.buttons
-            ]
-        )
-        if reply.buttons
-        else None
-    )
-    send: Callable[[], Awaitable[object]]
-    if reply.file is not None:
-        file = reply.file
-
-        def send() -> Awaitable[object]:
-            return ctx.bot.send_document(
-                chat_id,
-                document=file.content,
-                filename=file.filename,
-                caption=reply.text,
-                reply_to_message_id=reply_to,
-            )
-    else:
-
-        def send() -> Awaitable[object]:
-            return ctx.bot.send_message(
-                chat_id, reply.text, reply_markup=markup, reply_to_message_id=reply_to
-            )
-
-    await _with_retries(send)
-
-
-async def _with_retries(send: Callable[[], Awaitable[object]]) -> None:
-    """A reply is not lost to a passing server error (a 429 is the rate limiter's)."""
-    for attempt in range(1, SEND_ATTEMPTS + 1):
-        try:
-            await send()
-            return
-        except RetryAfter:
-            raise
-        except NetworkError as exc:
-            if attempt == SEND_ATTEMPTS:
-                raise
-            log.warning("telegram send failed (%s), retry %d", type(exc).__name__, attempt)
-            await asyncio.sleep(0.2 * 2**attempt)
+    if reply is not None:
+        await send(ctx.bot, update.effective_chat.id, reply)
 
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     log.error("telegram handler failed", exc_info=ctx.error)
 
 
+# --- rendering ------------------------------------------------------------------------------
+
+
+def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
+    """Saves two to a row, then "more", then styles three to a row, then the rest."""
+    if not actions:
+        return None
+    rows: list[list[InlineKeyboardButton]] = []
+    for kind, width in ((Act.SAVE, SAVES_PER_ROW), (Act.MORE, 1), (Act.STYLE, STYLES_PER_ROW)):
+        group = [a for a in actions if a.kind == kind]
+        rows += [_buttons(group[i : i + width]) for i in range(0, len(group), width)]
+    rest = [a for a in actions if a.kind not in (Act.SAVE, Act.MORE, Act.STYLE)]
+    if rest:
+        rows.append(_buttons(rest))
+    return InlineKeyboardMarkup(rows)
+
+
+def _buttons(actions: list[Action]) -> list[InlineKeyboardButton]:
+    return [InlineKeyboardButton(a.caption, callback_data=a.data) for a in actions]
+
+
+def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
+    """Split a long text at line breaks (or hard, for a giant line) into sendable pieces."""
+    text = text or "…"
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    if current or not out:
+        out.append(current or "…")
+    return out
+
+
+async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
+    """Deliver a reply: long texts in pieces (buttons under the last), files with a caption."""
+    quote = (
+        ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
+        if reply_to is not None
+        else None
+    )
+    if reply.file is not None:
+        file = reply.file
+        caption = (
+            reply.text
+            if len(reply.text) <= CAPTION_LIMIT
+            else reply.text[: CAPTION_LIMIT - 1] + "…"
+        )
+        await deliver(
+            lambda: bot.send_document(
+                chat_id,
+                document=file.content,
+                filename=file.filename,
+                caption=caption,
+                reply_parameters=quote,
+            )
+        )
+        return
+    pieces = chunks(reply.text)
+    markup = keyboard(reply.actions)
+    for i, piece in enumerate(pieces):
+        last = i == len(pieces) - 1
+
+        def one(piece: str = piece, last: bool = last, first: bool = i == 0) -> Awaitable[Message]:
+            return bot.send_message(  # type: ignore[no-any-return]
+                chat_id,
+                piece,
+                reply_markup=markup if last else None,
+                reply_parameters=quote if first else None,
+            )
+
+        await deliver(one)
+
+
+def _transient(exc: BaseException) -> bool:
+    """Worth sending again: Telegram did not take the message."""
+    if isinstance(exc, RetryAfter):
+        return True
+    if isinstance(exc, TimedOut):
+        # Sent, but unanswered in time: it may have been delivered. Never risk a duplicate.
+        return not isinstance(exc.__cause__, httpx.ReadTimeout)
+    return isinstance(exc, NetworkError) and not isinstance(exc, BadRequest)
+
+
+def _wait(state: RetryCallState) -> float:
+    exc = state.outcome.exception() if state.outcome else None
+    if isinstance(exc, RetryAfter):
+        return float(exc.retry_after.total_seconds()) + 0.1  # type: ignore[union-attr]
+    return float(_BACKOFF(state))
+
+
+_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=15.0, jitter=0.5)
+
+
+async def deliver(send_once: Callable[[], Awaitable[object]]) -> None:
+    """Send, retrying what Telegram did not take; give up (logged) after SEND_DEADLINE."""
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("telegram send failed (%s), retry %d", type(exc).__name__, state.attempt_number)
+
+    try:
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(_transient),
+            wait=_wait,
+            stop=stop_after_delay(SEND_DEADLINE),
+            before_sleep=before_sleep,
+            reraise=True,
+        ):
+            with attempt:
+                await send_once()
+    except TimedOut as exc:
+        log.warning("telegram send timed out after it was sent (%s); not resending", exc)
+    except BadRequest as exc:
+        log.warning("telegram refused a reply: %s", exc)
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+async def _start(app: Application) -> None:  # type: ignore[type-arg]
+    """initialize() (getMe), retried with backoff while the API cannot be reached."""
+    for attempt in range(1, START_ATTEMPTS + 1):
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            raise FatalError(
+                "Telegram rejected the bot token (NAMESMITH_TELEGRAM_TOKEN); "
+                "check it with @BotFather"
+            ) from None
+        except (NetworkError, RetryAfter) as exc:
+            if isinstance(exc, BadRequest):
+                raise FatalError(f"Telegram refused to start the bot: {exc}") from None
+            if attempt == START_ATTEMPTS:
+                raise FatalError(
+                    f"cannot reach the Telegram API after {attempt} tries ({type(exc).__name__}); "
+                    "check the network or NAMESMITH_TELEGRAM_API_URL"
+                ) from None
+            delay = min(2.0**attempt, 30.0)
+            log.warning(
+                "telegram: API unreachable (%s), try %d of %d; again in %.0f s",
+                type(exc).__name__,
+                attempt,
+                START_ATTEMPTS,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+
 async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
-    """Poll until `stop` is set, then finish in-flight replies and shut down."""
-    app = build(service, config)
-    async with app:  # initialize ... shutdown
+    """Poll until `stop` is set, then finish in-flight replies and shut down. Raises FatalError
+    when the token is rejected, at start or while running."""
+    rejected = asyncio.Event()
+    app = build(service, config, on_token_rejected=rejected.set)
+    await _start(app)
+    try:
         await app.start()
         assert app.updater is not None
         await app.updater.start_polling(drop_pending_updates=False)
         log.info("telegram: polling as @%s", app.bot.username)
-        await stop.wait()
-        await app.updater.stop()
+        waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(rejected.wait())}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()
+        if app.updater.running:
+            await app.updater.stop()
         await app.stop()  # waits for running handlers
+    finally:
+        await app.shutdown()
+    if rejected.is_set():
+        raise FatalError(
+            "Telegram rejected the bot token while running (revoked?); "
+            "set a valid NAMESMITH_TELEGRAM_TOKEN"
+        )

@@ -37,14 +37,21 @@ def test_a_console_session(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     out = run.stdout
     assert "Namesmith console" in out
-    names_block = out.split("english · t=0.7 · starts Eld\n", 1)[1].splitlines()[:5]
-    assert all(n.startswith("Eld") for n in names_block)
-    first = names_block[0]
-    assert f"[1] ⭐ {first}" in out
+    block = out.split("english · t=0.7 · starts Eld\n", 1)[1].splitlines()
+    names = [line.split("] ", 1)[1] for line in block[:5]]
+    assert [line.split("]")[0] for line in block[:5]] == [f"  [{i}" for i in range(1, 6)]
+    assert all(n.startswith("Eld") for n in names)
+    assert block[5].startswith("[1-5] ⭐ save   [6] 🔄 more like this   [7] 🎲 ")
+    choices = [line for line in out.splitlines() if line.startswith("[")]
+    assert choices
+    assert all(len(line) <= 80 for line in choices)
+    first = names[0]
+    assert out.count(first) >= 2  # listed once, then saved, then in /favs
+    assert f"⭐ {first}" not in out  # each name is printed once, not again as a button
     assert f"⭐ Saved {first}. You have 1 favourite." in out
     assert f"1. {first} (english" in out
     assert "elf · female · t=1" in out
-    assert "⚠️ temperature must be a number between 0.1 and 3, e.g. /name Eld 0.7" in out
+    assert "⚠️ two prefixes: 'Eld' and 'hot'" in out
     assert "--- namesmith-favourites.txt ---" in out
     assert "Traceback" not in out + run.stderr
 
@@ -58,3 +65,13 @@ def test_end_of_input_ends_the_chat(tmp_path: Path) -> None:
 def test_stats_in_the_console(tmp_path: Path) -> None:
     run = _chat(tmp_path, ["/name 4", "/stats"])
     assert "Names served: 4" in run.stdout
+
+
+def test_a_number_before_any_reply_says_what_numbers_do(tmp_path: Path) -> None:
+    run = _chat(tmp_path, ["3"])
+    assert "Numbers press the choices listed under a reply; there are none yet." in run.stdout
+
+
+def test_no_log_lines_in_the_console(tmp_path: Path) -> None:
+    run = _chat(tmp_path, ["/name", "/frob"])
+    assert " INFO " not in run.stdout + run.stderr

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.grammar import Command, NameOptions, ParseError, parse, split_command
+from bot.grammar import Command, NameOptions, ParseError, name_options, parse, split_command
 
 STYLES = {"english", "elf", "dwarf", "surnames"}
 
@@ -34,6 +34,11 @@ def _name(text: str) -> NameOptions:
         ("/name Eld elf female", NameOptions(prefix="Eld", style="elf", gender="female")),
         ("/name prefix=elf", NameOptions(prefix="elf")),
         ("/name new", NameOptions(new_only=True)),
+        ("/name elf f", NameOptions(style="elf", gender="female")),
+        ("/name M 3", NameOptions(gender="male", count=3)),
+        ("/name prefix=F", NameOptions(prefix="F")),
+        ("/name gender=any", NameOptions(gender="any")),
+        ("/name elf elf", NameOptions(style="elf")),
         (
             "/name style=elf gender=f len=4-8 ends=iel contains=ar new",
             NameOptions(
@@ -60,7 +65,19 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("/name Eld hot", "temperature must be a number between 0.1 and 3, e.g. /name Eld 0.7"),
+        ("/name Eld hot", "two prefixes: 'Eld' and 'hot' — give one prefix"),
+        ("/name Eld Gal", "two prefixes: 'Eld' and 'Gal'"),
+        ("/name elf female male", "two genders: 'female' and 'male'"),
+        ("/name elf dwarf", "two styles: 'elf' and 'dwarf'"),
+        ("/name Eld prefix=Gal", "two prefixes"),
+        ("/name ²", "'²' is not a number I can read"),
+        ("/name n=²", "count must be a whole number"),
+        ("/name 99999999999999", "is not a number I can read"),
+        ("/name count=" + "9" * 5000, "count must be a whole number"),
+        ("/name temp=1e400", "temperature must be"),
+        ("/name temp=nan", "temperature must be"),
+        ("/name " + "x" * 40, "prefix= takes at most 32 letters"),
+        ("/nmae Eld", "unknown command /nmae; did you mean /name?"),
         ("/name 0", "count must be a whole number from 1 to 20"),
         ("/name -1", "count must be a whole number"),
         ("/name 0.0", "temperature must be a number between 0.1 and 3"),
@@ -72,8 +89,9 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
         ("/name 5 0.7", "temperature must be"),
         ("/name 1 0.7", "count must be a whole number"),
         ("/name Eld 0.7 5 more", "I don't understand 'more'"),
-        ("/name style=klingon", "unknown style 'klingon'; choose one of: dwarf, elf, english"),
-        ("/name gender=x", "gender must be female or male"),
+        ("/name style=klingon", "unknown style 'klingon' Choose one of: dwarf, elf, english"),
+        ("/name style=elven", "unknown style 'elven'; did you mean elf?"),
+        ("/name gender=x", "gender must be female, male or any"),
         ("/name len=8-4", "the shortest must be at least 1 and at most the longest"),
         ("/name len=abc", "len takes a length or a range"),
         ("/name color=red", "unknown option color="),
@@ -113,7 +131,80 @@ def test_settings_grammar(text: str, expected: NameOptions) -> None:
     assert cmd.options == expected
 
 
-@pytest.mark.parametrize("text", ["/settings Eld", "/settings len=4-8", "/settings temp=9"])
+def test_a_word_close_to_a_style_gets_a_hint() -> None:
+    cmd = parse("/name orc", {"goblin", "elf"})
+    assert cmd is not None
+    assert cmd.options.prefix == "orc"
+    assert cmd.hints == (
+        "orc is not a style, so names start with Orc; for a style, try /name goblin",
+    )
+
+
+def test_errors_quote_user_input_bounded_and_visible() -> None:
+    with pytest.raises(ParseError) as err:
+        parse("/name Eld " + "漢" * 1500, STYLES)
+    assert len(str(err.value)) < 200
+    with pytest.raises(ParseError) as err:
+        parse("/" + "a" * 4095, STYLES)
+    assert len(str(err.value)) < 200
+    with pytest.raises(ParseError) as err:
+        parse("/name gender=\u200bf", STYLES)
+    assert "<U+200B>" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"prefix": "Eld", "temperature": 0.7}, NameOptions(prefix="Eld", temperature=0.7)),
+        (
+            {"count": 3, "new": True, "gender": "f"},
+            NameOptions(count=3, new_only=True, gender="female"),
+        ),
+        (
+            {"length": "4-8", "ends": "iel", "style": "elf"},
+            NameOptions(style="elf", min_len=4, max_len=8, ends_with="iel"),
+        ),
+        ({"prefix": None, "contains": ""}, NameOptions()),
+    ],
+)
+def test_typed_options_meet_the_same_rules(
+    fields: dict[str, object], expected: NameOptions
+) -> None:
+    assert name_options(fields, STYLES) == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"temperature": 9.0}, "temperature must be"),
+        ({"temperature": float("nan")}, "temperature must be"),
+        ({"count": 0}, "count must be a whole number from 1 to 20"),
+        ({"style": "klingon"}, "unknown style"),
+        ({"length": "8-4"}, "the shortest must be"),
+    ],
+)
+def test_typed_options_refused_like_words(fields: dict[str, object], message: str) -> None:
+    with pytest.raises(ParseError) as err:
+        name_options(fields, STYLES)
+    assert message in str(err.value)
+
+
+def test_settings_take_new_and_any_gender() -> None:
+    cmd = parse("/settings new=yes gender=any", STYLES)
+    assert cmd is not None
+    assert cmd.options == NameOptions(new_only=True, gender="any")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "/settings Eld",
+        "/settings len=4-8",
+        "/settings temp=9",
+        "/settings count=²",
+        "/settings new=maybe",
+    ],
+)
 def test_bad_settings(text: str) -> None:
     with pytest.raises(ParseError):
         parse(text, STYLES)
