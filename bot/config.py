@@ -31,6 +31,8 @@ class Config(BaseSettings):
     telegram_overall_rate: Annotated[float, Field(gt=0, le=1000)] = 30.0
     # Seconds to wait for Telegram's answer to a send; past it, the reply is not sent again.
     telegram_read_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
+    # Seconds to keep trying to reach the API at start before giving up.
+    telegram_start_patience: Annotated[float, Field(ge=0, le=3600)] = 60.0
 
     # A SQLite file path, or a postgresql:// URL (a secret: it may hold a password).
     database: SecretStr = SecretStr("data/namesmith.sqlite3")

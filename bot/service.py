@@ -290,7 +290,10 @@ class Service:
                 return await self._unfav(ctx, saved.names[0])
             n = await self.store.favourites.clear(ctx.user)
             return Reply(
-                f"Forgot all {n} favourites." if n else "You had no favourites.", private=True
+                f"Forgot all {n} favourite{'s' if n != 1 else ''}."
+                if n
+                else "You had no favourites.",
+                private=True,
             )
         request = saved.request
         if saved.kind != "names" or request is None:

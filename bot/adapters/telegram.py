@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -63,7 +64,6 @@ from bot.service import Service
 log = logging.getLogger(__name__)
 
 SEND_DEADLINE = 150.0  # seconds a reply keeps being retried
-START_ATTEMPTS = 6  # tries to reach the API at start-up before giving up
 SAVES_PER_ROW, STYLES_PER_ROW = 2, 3
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
@@ -343,9 +343,13 @@ async def deliver(send_once: Callable[[], Awaitable[object]]) -> None:
 # --- running --------------------------------------------------------------------------------
 
 
-async def _start(app: Application) -> None:  # type: ignore[type-arg]
-    """initialize() (getMe), retried with backoff while the API cannot be reached."""
-    for attempt in range(1, START_ATTEMPTS + 1):
+async def _start(app: Application, patience: float) -> None:  # type: ignore[type-arg]
+    """initialize() (getMe), retried with backoff while the API cannot be reached, for up to
+    `patience` seconds."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
         try:
             await app.initialize()
             return
@@ -354,20 +358,20 @@ async def _start(app: Application) -> None:  # type: ignore[type-arg]
                 "Telegram rejected the bot token (NAMESMITH_TELEGRAM_TOKEN); "
                 "check it with @BotFather"
             ) from None
+        except BadRequest as exc:
+            raise FatalError(f"Telegram refused to start the bot: {exc}") from None
         except (NetworkError, RetryAfter) as exc:
-            if isinstance(exc, BadRequest):
-                raise FatalError(f"Telegram refused to start the bot: {exc}") from None
-            if attempt == START_ATTEMPTS:
+            waited = time.monotonic() - started
+            delay = min(2.0**attempt, 30.0, max(0.0, patience - waited))
+            if not delay:
                 raise FatalError(
-                    f"cannot reach the Telegram API after {attempt} tries ({type(exc).__name__}); "
-                    "check the network or NAMESMITH_TELEGRAM_API_URL"
+                    f"cannot reach the Telegram API after {attempt} tries in {waited:.0f} s "
+                    f"({type(exc).__name__}); check the network or NAMESMITH_TELEGRAM_API_URL"
                 ) from None
-            delay = min(2.0**attempt, 30.0)
             log.warning(
-                "telegram: API unreachable (%s), try %d of %d; again in %.0f s",
+                "telegram: API unreachable (%s), try %d; again in %.0f s",
                 type(exc).__name__,
                 attempt,
-                START_ATTEMPTS,
                 delay,
             )
             await asyncio.sleep(delay)
@@ -378,7 +382,7 @@ async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
     when the token is rejected, at start or while running."""
     rejected = asyncio.Event()
     app = build(service, config, on_token_rejected=rejected.set)
-    await _start(app)
+    await _start(app, config.telegram_start_patience)
     try:
         await app.start()
         assert app.updater is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pydantic import SecretStr
@@ -56,19 +57,22 @@ async def fake() -> AsyncIterator[FakeTelegram]:
     await server.stop()
 
 
-def config_for(fake: FakeTelegram) -> Config:
+def config_for(fake: FakeTelegram, **overrides: Any) -> Config:
     return Config(
         telegram_token=SecretStr(TOKEN),
         telegram_api_url=fake.base_url,
         telegram_file_url=fake.base_file_url,
         _env_file=None,  # type: ignore[call-arg]
+        **overrides,
     )
 
 
 @asynccontextmanager
-async def running(service: Service, fake: FakeTelegram) -> AsyncIterator[Application]:  # type: ignore[type-arg]
+async def running(
+    service: Service, fake: FakeTelegram, **overrides: Any
+) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the real Application polling the fake server, the way `namesmith run` does."""
-    app = tg.build(service, config_for(fake))
+    app = tg.build(service, config_for(fake, **overrides))
     async with app:
         await app.start()
         assert app.updater is not None

@@ -1,7 +1,11 @@
 """A fake Telegram Bot API server on 127.0.0.1, for the real python-telegram-bot client.
 
-It serves getUpdates from a queue the test fills, records every call, and can be told to fail
-the next calls of a method (a 429 with retry_after, a 500) to test that nothing is lost.
+It serves getUpdates from a queue the test fills and records every call it accepted. Faults are
+injected the way Telegram shows them: the next calls of a method fail (429 with retry_after,
+5xx), an outage answers 502 or refuses connections for a while, a slow answer arrives after the
+client's read timeout (the message *was* delivered), texts over 4,096 characters are refused,
+a callback query can be "too old", and a reply to a deleted message is refused unless the
+client allows sending without it. A rejected token answers 401 to everything.
 """
 
 from __future__ import annotations
@@ -42,7 +46,16 @@ class FakeTelegram:
         self.chat_admins: set[tuple[int, int]] = set()  # (chat_id, user_id)
         self._reply_waiters: dict[int, list[asyncio.Future[Call]]] = {}
         self._runner: web.AppRunner | None = None
+        self._site: web.TCPSite | None = None
         self.port = 0
+        # Faults a test switches on.
+        self.outage_until = 0.0  # every method answers 502 until then (time.monotonic())
+        self.outage_on_send: tuple[float, str] | None = None  # (seconds, "502" | "refused")
+        self.slow: dict[str, list[float]] = {}  # method -> delays of its next answers
+        self.deleted: set[int] = set()  # message ids a reply can no longer quote
+        self.queries_too_old = False
+        self.token_rejected = False
+        self.refused = 0  # calls answered with an error
 
     # --- lifecycle ------------------------------------------------------------------------
 
@@ -51,14 +64,25 @@ class FakeTelegram:
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        sockets = site._server.sockets  # type: ignore[union-attr]
+        await self._listen()
+
+    async def _listen(self) -> None:
+        assert self._runner is not None
+        self._site = web.TCPSite(self._runner, "127.0.0.1", self.port)
+        await self._site.start()
+        sockets = self._site._server.sockets  # type: ignore[union-attr]
         self.port = sockets[0].getsockname()[1]
 
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def refuse_connections(self, seconds: float) -> None:
+        """Stop listening (connections are refused) for `seconds`, then listen again."""
+        if self._site is not None:
+            await self._site.stop()
+        await asyncio.sleep(seconds)
+        await self._listen()
 
     @property
     def base_url(self) -> str:
@@ -79,26 +103,42 @@ class FakeTelegram:
             body["description"] = "Internal Server Error"
         self._failures.setdefault(method, []).extend([(status, body)] * times)
 
+    def outage(self, seconds: float) -> None:
+        """Every method answers 502 Bad Gateway for `seconds` from now."""
+        self.outage_until = time.monotonic() + seconds
+
     def command(
-        self, text: str, *, user_id: int = 1, chat_id: int | None = None, chat_type: str = "private"
+        self,
+        text: str,
+        *,
+        user_id: int = 1,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        sender_chat: int | None = None,
+        edit_of: int | None = None,
     ) -> int:
-        """Queue a message from a user; returns its message_id."""
+        """Queue a message from a user (or from a chat it speaks as: an anonymous admin, a
+        channel); with `edit_of`, an edit of that earlier message. Returns its message_id."""
         chat_id = user_id if chat_id is None else chat_id
-        message_id = next(self._message_ids)
+        message_id = next(self._message_ids) if edit_of is None else edit_of
         word = text.split()[0] if text.startswith("/") else ""
         entities = [{"type": "bot_command", "offset": 0, "length": len(word)}] if word else []
-        self._push(
-            {
-                "message": {
-                    "message_id": message_id,
-                    "date": int(time.time()),
-                    "chat": self._chat(chat_id, chat_type),
-                    "from": self._user(user_id),
-                    "text": text,
-                    "entities": entities,
-                }
-            }
-        )
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": self._user(user_id),
+            "text": text,
+            "entities": entities,
+        }
+        if sender_chat is not None:
+            # Telegram's placeholder user for anonymous admins, with the chat they speak as.
+            message["from"] = {"id": 1087968824, "is_bot": True, "first_name": "Group",
+                               "username": "GroupAnonymousBot"}  # fmt: skip
+            message["sender_chat"] = self._chat(sender_chat, "supergroup")
+        if edit_of is not None:
+            message["edit_date"] = int(time.time())
+        self._push({"edited_message" if edit_of is not None else "message": message})
         return message_id
 
     def press(self, data: str, *, user_id: int = 1, chat_id: int | None = None,
@@ -179,12 +219,48 @@ class FakeTelegram:
                     params[key] = str(value)
                 else:
                     params[key] = _decode(str(value))
-        failures = self._failures.get(method)
-        if failures:
-            status, body = failures.pop(0)
+        refusal = self._refusal(method, params)
+        if refusal is not None:
+            self.refused += 1
+            status, body = refusal
             return web.json_response(body, status=status)
         result = await self._result(method, params, files)
+        delays = self.slow.get(method)
+        if delays:
+            await asyncio.sleep(delays.pop(0))  # delivered, but answered late
         return web.json_response({"ok": True, "result": result})
+
+    def _refusal(self, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        def bad(status: int, description: str) -> tuple[int, dict[str, Any]]:
+            return status, {"ok": False, "error_code": status, "description": description}
+
+        if self.token_rejected:
+            return bad(401, "Unauthorized")
+        if self.outage_on_send is not None and method == "sendMessage":
+            seconds, kind = self.outage_on_send
+            self.outage_on_send = None
+            if kind == "refused":
+                asyncio.get_running_loop().create_task(self.refuse_connections(seconds))
+            else:
+                self.outage(seconds)
+        if time.monotonic() < self.outage_until:
+            return bad(502, "Bad Gateway")
+        failures = self._failures.get(method)
+        if failures:
+            return failures.pop(0)
+        if method == "sendMessage" and len(str(params.get("text", ""))) > 4096:
+            return bad(400, "Bad Request: message is too long")
+        if method in ("sendMessage", "sendDocument"):
+            quoted = params.get("reply_parameters") or {}
+            target = quoted.get("message_id", params.get("reply_to_message_id"))
+            if target in self.deleted and not quoted.get("allow_sending_without_reply"):
+                return bad(400, "Bad Request: message to be replied not found")
+        if method == "answerCallbackQuery" and self.queries_too_old:
+            return bad(
+                400,
+                "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            )
+        return None
 
     async def _result(self, method: str, params: dict[str, Any], files: dict[str, bytes]) -> Any:
         if method == "getUpdates":
