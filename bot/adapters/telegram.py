@@ -377,6 +377,18 @@ async def _start(app: Application, patience: float) -> None:  # type: ignore[typ
             await asyncio.sleep(delay)
 
 
+async def _stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop polling, let running handlers finish, close; whatever state polling ended in."""
+    if app.updater is not None and app.updater.running:
+        try:
+            await app.updater.stop()
+        except TelegramError as exc:  # the polling loop died of it (a revoked token)
+            log.info("telegram: polling had stopped: %s", type(exc).__name__)
+    if app.running:
+        await app.stop()  # waits for running handlers
+    await app.shutdown()
+
+
 async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
     """Poll until `stop` is set, then finish in-flight replies and shut down. Raises FatalError
     when the token is rejected, at start or while running."""
@@ -392,11 +404,8 @@ async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for w in waiters:
             w.cancel()
-        if app.updater.running:
-            await app.updater.stop()
-        await app.stop()  # waits for running handlers
     finally:
-        await app.shutdown()
+        await _stop(app)
     if rejected.is_set():
         raise FatalError(
             "Telegram rejected the bot token while running (revoked?); "

@@ -8,6 +8,8 @@ import signal
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 NAMESMITH = Path(sys.executable).parent / "namesmith"
@@ -41,3 +43,106 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(
     assert "platform=telegram command=name outcome=ok" in log
     assert TOKEN not in log
     assert "Traceback" not in log
+
+
+def _env(fake_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NAMESMITH_TELEGRAM_TOKEN": TOKEN,
+        "NAMESMITH_TELEGRAM_API_URL": fake_url,
+        "NAMESMITH_TELEGRAM_FILE_URL": fake_url,
+        "NAMESMITH_DATABASE": str(tmp_path / "db.sqlite3"),
+        "NAMESMITH_MODELS_DIR": str(tmp_path / "models"),
+        "NAMESMITH_LOG_LEVEL": "DEBUG",
+        **extra,
+    }
+
+
+async def _exit(env: dict[str, str], cwd: Path) -> tuple[int, str]:
+    proc = await asyncio.create_subprocess_exec(
+        str(NAMESMITH), "run", env=env, cwd=cwd, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode is not None
+    return proc.returncode, err.decode()
+
+
+def _last_line(log: str) -> str:
+    """The one line a fatal error ends with (debug logs from other threads may trail it)."""
+    (line,) = [line for line in log.splitlines() if line.startswith("namesmith: ")]
+    return line
+
+
+def _no_secret(log: str) -> None:
+    assert TOKEN not in log
+    assert TOKEN.split(":")[1] not in log
+
+
+async def test_a_rejected_token_ends_in_one_line(fake: FakeTelegram, tmp_path: Path) -> None:
+    fake.token_rejected = True
+    code, log = await _exit(_env(fake.base_url, tmp_path), tmp_path)
+    assert code == 1
+    assert _last_line(log) == (
+        "namesmith: Telegram rejected the bot token (NAMESMITH_TELEGRAM_TOKEN); "
+        "check it with @BotFather"
+    )
+    _no_secret(log)
+
+
+async def test_a_token_revoked_while_running_exits(fake: FakeTelegram, tmp_path: Path) -> None:
+    proc = await asyncio.create_subprocess_exec(
+        str(NAMESMITH),
+        "run",
+        env=_env(fake.base_url, tmp_path),
+        cwd=tmp_path,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    fake.command("/start")
+    await fake.wait_sent(1)
+    fake.token_rejected = True
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    log = err.decode()
+    assert proc.returncode == 1
+    assert _last_line(log).startswith("namesmith: Telegram rejected the bot token while running")
+    _no_secret(log)
+
+
+async def test_an_unreachable_api_is_retried_then_given_up(tmp_path: Path) -> None:
+    closed = "http://127.0.0.1:9/bot"  # the discard port: nothing listens there
+    env = _env(closed, tmp_path, NAMESMITH_TELEGRAM_START_PATIENCE="3")
+    code, log = await _exit(env, tmp_path)
+    assert code == 1
+    assert "telegram: API unreachable (NetworkError), try 1; again in 2 s" in log
+    assert _last_line(log).startswith("namesmith: cannot reach the Telegram API after ")
+    assert "Traceback" not in log
+    _no_secret(log)
+
+
+async def test_a_database_that_cannot_be_created_ends_in_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the database folder should be")
+    env = _env("http://127.0.0.1:9/bot", tmp_path, NAMESMITH_DATABASE=str(blocker / "db.sqlite3"))
+    code, log = await _exit(env, tmp_path)
+    assert code == 1
+    assert _last_line(log).startswith("namesmith: cannot start: ")
+    assert "Traceback" not in log
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("NAMESMITH_LOG_LEVEL", "verbose", "NAMESMITH_LOG_LEVEL: must be one of DEBUG, INFO"),
+        ("NAMESMITH_SAMPLING_THREADS", "0", "NAMESMITH_SAMPLING_THREADS: Input should be greater"),
+        ("NAMESMITH_ADMINS", "123", "NAMESMITH_ADMINS: '123' not understood; write platform keys"),
+        ("NAMESMITH_RATE_PERIOD", "soon", "NAMESMITH_RATE_PERIOD: Input should be a valid number"),
+    ],
+)
+async def test_bad_configuration_is_refused_naming_the_variable(
+    tmp_path: Path, variable: str, value: str, message: str
+) -> None:
+    env = _env("http://127.0.0.1:9/bot", tmp_path, **{variable: value})
+    code, log = await _exit(env, tmp_path)
+    assert code == 2
+    assert log.strip().startswith("namesmith: bad configuration: " + message)
+    assert len(log.strip().splitlines()) == 1
+    _no_secret(log)

@@ -2,11 +2,12 @@ from __future__ import annotations
 
 import math
 
+import pytest
 import torch
 
 from engine import corpus
 from engine.model import ModelConfig
-from engine.train import Progress, TrainConfig, encode, mean_nll, train
+from engine.train import Progress, TrainConfig, encode, mean_nll, split, train
 from tests.conftest import TINY, TINY_TRAIN
 
 
@@ -58,7 +59,13 @@ def test_returned_model_is_the_best_on_validation() -> None:
     c = _small_corpus()
     config = TrainConfig(max_steps=60, eval_every=20)
     result = train(c, config, TINY)
-    assert result.val_nll == min(v for _, v in result.history)
+    # Score the weights we got back on the same validation names, independently of train().
+    _, va_idx = split(c, config.val_fraction, config.seed)
+    val = encode(result.vocab, [c.names[i] for i in va_idx], [c.label_ids[i] for i in va_idx])
+    measured = mean_nll(result.model.eval(), val)
+    best = min(v for _, v in result.history)
+    assert measured == pytest.approx(best, abs=1e-4)
+    assert best < max(v for _, v in result.history)  # there was a worse checkpoint to skip
 
 
 def test_a_labelled_corpus_gets_a_label_embedding_per_label() -> None:
