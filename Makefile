@@ -3,14 +3,18 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+TORCH_INDEX ?= https://download.pytorch.org/whl/cpu
 
 .PHONY: run test lint typecheck unit models bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	# torch first and pinned: the CPU build on disk satisfies it without a multi-GB download.
-	$(BIN)/python -m pip install --quiet torch==2.13.0
+	# torch first and pinned, never PyPI's default build (a multi-GB CUDA one): a wheel already on
+	# disk (pip's find-links) installs offline, its small dependencies then come with the project;
+	# elsewhere the CPU build comes from PyTorch's CPU index.
+	$(BIN)/python -m pip install --quiet --no-deps --no-index torch==2.13.0 2>/dev/null \
+		|| $(BIN)/python -m pip install --quiet --index-url $(TORCH_INDEX) torch==2.13.0
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 

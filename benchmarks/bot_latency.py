@@ -12,8 +12,11 @@ update is offered to getUpdates to the moment the reply's sendMessage reaches th
   figure is our own processing (micro-batching in the engine, SQLite, PTB).
 - baseline, in the same run: `/start` (no model, no database write) at N = 1: the floor of the
   PTB client, the process hop and the fake server.
+- faults: 50 users send `/name` at once while the fake API (a) answers 429 to the next 20 sends,
+  (b) goes away (502 to every call) for 10 s from the first send; replies lost and doubled
+  (target 0 / 0), and the time from the end of the fault to the last reply (drain).
 
-    .venv/bin/python -m benchmarks.bot_latency [--users 1 50 200]
+    .venv/bin/python -m benchmarks.bot_latency [--users 1 50 200] [--skip-faults]
 """
 
 from __future__ import annotations
@@ -99,7 +102,42 @@ async def _bot(fake: FakeTelegram, db: Path, overall_rate: float) -> asyncio.sub
     return proc
 
 
-async def _run(users: list[int], tmp: Path) -> dict[str, object]:
+async def _fault(fake: FakeTelegram, kind: str, users: int = 50) -> dict[str, object]:
+    """Every user asks once during the fault; count replies per user, and the drain."""
+    base = 20_000_000 + len(fake.calls) * 1000
+    before = len(fake.sent())
+    if kind == "429_storm":
+        fake.fail_next("sendMessage", 429, times=20, retry_after=2)
+    else:
+        fake.outage_on_send = (10.0, "502")
+    refused = fake.refused
+    t0, t0_mono = time.perf_counter(), time.monotonic()
+    for u in range(users):
+        fake.command("/name", user_id=base + u)
+    deadline = time.perf_counter() + 240
+    while time.perf_counter() < deadline:
+        got = {c.params["chat_id"] for c in fake.sent()[before:]}
+        if len(got) >= users:
+            break
+        await asyncio.sleep(0.05)
+    last = max((c.at for c in fake.sent()[before:]), default=t0)
+    await asyncio.sleep(5.0)  # a duplicate would arrive in this time
+    per_user = [0] * users
+    for c in fake.sent()[before:]:
+        per_user[int(c.params["chat_id"]) - base] += 1
+    outage_end = t0 + (fake.outage_until - t0_mono)  # on the perf_counter clock
+    return {
+        "fault": kind,
+        "users": users,
+        "lost": per_user.count(0),
+        "duplicated": sum(n > 1 for n in per_user),
+        "refused_calls": fake.refused - refused,
+        "last_reply_s": round(last - t0, 2),
+        "drain_after_outage_s": round(last - outage_end, 2) if kind == "outage_10s" else None,
+    }
+
+
+async def _run(users: list[int], tmp: Path, faults: bool = True) -> dict[str, object]:
     fake = FakeTelegram()
     await fake.start()
     results: dict[str, object] = {"benchmark": "bot_latency"}
@@ -118,6 +156,11 @@ async def _run(users: list[int], tmp: Path) -> dict[str, object]:
                     else:
                         rows.append(await _scenario(fake, n, 1, 0.0, "/name", True))
                 results[mode] = rows
+                if mode == "steady" and faults:
+                    results["faults"] = [
+                        await _fault(fake, "429_storm"),
+                        await _fault(fake, "outage_10s"),
+                    ]
             finally:
                 proc.terminate()
                 await proc.wait()
@@ -134,9 +177,10 @@ async def _run(users: list[int], tmp: Path) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--users", type=int, nargs="+", default=[1, 50, 200])
+    ap.add_argument("--skip-faults", action="store_true", help="no fault-injection run")
     args = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        result = asyncio.run(_run(args.users, Path(tmp)))
+        result = asyncio.run(_run(args.users, Path(tmp), faults=not args.skip_faults))
     print(json.dumps(result, indent=2))
 
 
