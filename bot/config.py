@@ -28,7 +28,7 @@ class Config(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_file_url: str = "https://api.telegram.org/file/bot"
     # Outgoing messages per second across all chats (the Bot API's published limit is 30).
-    telegram_overall_rate: Annotated[float, Field(gt=0, le=1000)] = 30.0
+    telegram_overall_rate: Annotated[float, Field(gt=0, le=100_000)] = 30.0
     # Seconds to wait for Telegram's answer to a send; past it, the reply is not sent again.
     telegram_read_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
     # Seconds to keep trying to reach the API at start before giving up.

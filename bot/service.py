@@ -18,6 +18,7 @@ from bot import texts
 from bot.grammar import (
     ANY_GENDER,
     COMMANDS,
+    GENDER_WORDS,
     Command,
     NameOptions,
     ParseError,
@@ -39,6 +40,8 @@ DEFAULTS = Preferences(style="english", temperature=1.0, count=5, gender=None)
 STYLE_ACTIONS = 6
 PAYLOAD_VERSION = 1
 MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
+NO_STYLE = "-"  # a typed favourite that fits no style well
+PAGE_SIZE = 10  # favourites per /favs page (storage's default)
 
 
 class UserError(Exception):
@@ -338,20 +341,49 @@ class Service:
         return Reply("\n".join(lines) + "\nUse one: /name style=elf, or just /name elf")
 
     async def cmd_rate(self, ctx: Context, cmd: Command) -> Reply:
+        """/rate <name> [style] [gender]: a full name is rated word by word."""
         words = list(cmd.args)
-        style = None
-        if len(words) > 1 and words[-1].casefold() in self.engine.styles:
-            style = words.pop().casefold()
+        style, gender = None, None
+        while len(words) > 1:
+            last = words[-1].casefold()
+            if last in self.engine.styles and style is None:
+                style = last
+            elif last in GENDER_WORDS and gender is None:
+                gender = GENDER_WORDS[last]
+            else:
+                break
+            words.pop()
         if not words:
-            raise UserError("give a name to rate, e.g. /rate Aragorn")
+            raise UserError("give a name to rate, e.g. /rate Aragorn or /rate Mary Jane female")
+        if len(words) > 4:
+            raise UserError("rate one name at a time: up to four words, e.g. /rate Mary Jane")
         prefs = await self._prefs(ctx)
         style = style or prefs.style or "english"
-        score = await self.engine.score(style, " ".join(words))
-        known = " It is in the training list." if score.in_corpus else ""
-        return Reply(
-            f"{score.name}: {texts.rating_words(score.percentile)} — more name-like than "
-            f"{score.percentile:.0f}% of the real {style} names.{known}"
-        )
+        label = gender if gender and self.engine.model(style).labels else None
+        scores = [await self.engine.score(style, word, label) for word in words]
+        lines = []
+        for score in scores:
+            known = " It is in the training list." if score.in_corpus else ""
+            lines.append(
+                f"{score.name}: {texts.rating_words(score.percentile)} — more name-like than "
+                f"{score.percentile:.0f}% of the real {style} names.{known}"
+            )
+        if len(scores) > 1:
+            mean = sum(s.percentile for s in scores) / len(scores)
+            lines.append(f"Together: {texts.rating_words(mean)} ({mean:.0f}% on average).")
+        return Reply("\n".join(lines))
+
+    async def _best_style(self, name: str) -> str:
+        """The style a typed name fits best, or NO_STYLE when it fits none well."""
+        best, best_pct = NO_STYLE, 10.0  # below this percentile a name fits nowhere
+        for style in sorted(self.engine.styles):
+            try:
+                score = await self.engine.score(style, name)
+            except EngineError:  # letters this style never writes
+                continue
+            if score.percentile > best_pct:
+                best, best_pct = style, score.percentile
+        return best
 
     async def _save(
         self, ctx: Context, name: str, style: str, label: str | None, temperature: float | None
@@ -370,8 +402,8 @@ class Service:
     async def cmd_fav(self, ctx: Context, cmd: Command) -> Reply:
         if not cmd.args:
             raise UserError("give the name to save, e.g. /fav Eldrin")
-        prefs = await self._prefs(ctx)
-        return await self._save(ctx, " ".join(cmd.args), prefs.style or "english", None, None)
+        name = " ".join(cmd.args)
+        return await self._save(ctx, name, await self._best_style(name), None, None)
 
     async def cmd_favs(self, ctx: Context, cmd: Command) -> Reply:
         page = 1
@@ -388,11 +420,11 @@ class Service:
             return Reply(
                 "No favourites yet: press ⭐ under a reply, or send /fav <name>.", private=True
             )
-        first = (p.page - 1) * 10
+        first = (p.page - 1) * PAGE_SIZE
         lines = [f"Your favourites ({p.total}), page {p.page} of {p.pages}:"]
         for i, f in enumerate(p.items, start=first + 1):
-            extra = ", ".join(x for x in (f.style, f.label) if x)
-            lines.append(f"{i}. {f.name} ({extra})")
+            extra = ", ".join(x for x in (f.style, f.label) if x and x != NO_STYLE)
+            lines.append(f"{i}. {f.name} ({extra})" if extra else f"{i}. {f.name}")
         nav = []
         if p.page > 1:
             nav.append(Action(Act.PAGE, "◀ newer", f"favs:{p.page - 1}"))
@@ -421,7 +453,20 @@ class Service:
                 tuple(actions),
                 private=True,
             )
+        position = whole_number(name)
+        if position and not await self.store.favourites.has(ctx.user, name):
+            return await self._unfav_at(ctx, position)
         return await self._unfav(ctx, name)
+
+    async def _unfav_at(self, ctx: Context, position: int) -> Reply:
+        """/unfav 12: the twelfth favourite as /favs numbers them (newest first)."""
+        page = await self.store.favourites.page(ctx.user, (position - 1) // PAGE_SIZE + 1)
+        index = (position - 1) % PAGE_SIZE
+        if page.page != (position - 1) // PAGE_SIZE + 1 or index >= len(page.items):
+            raise UserError(
+                f"there is no favourite number {position}; you have {page.total}. /favs lists them"
+            )
+        return await self._unfav(ctx, page.items[index].name)
 
     async def _unfav(self, ctx: Context, name: str) -> Reply:
         if await self.store.favourites.remove(ctx.user, name):

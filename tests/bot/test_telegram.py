@@ -74,6 +74,13 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
         ("/reset", "Your defaults are back to: style=english"),
         ("/stats", "/stats is for the bot's admins"),
         ("/frob", "unknown command /frob"),
+        ("/nmae", "unknown command /nmae; did you mean /name?"),
+        ("/rate Mary Jane female", "Together: "),
+        ("/rate a b c d e", "rate one name at a time"),
+        ("/unfav 3", "there is no favourite number 3; you have 0"),
+        ("/settings gender=any", "gender=any"),
+        ("/name elf f 2", "elf · female · t=1"),
+        ("/name Eld ends=a len=3-9 new 2", "english · t=1 · starts Eld · ends a · len 3-9 · new"),
     ],
 )
 async def test_every_command_answers(
@@ -227,3 +234,32 @@ async def test_logs_have_one_line_per_command_and_no_token_or_text(
     ours = [r.getMessage() for r in caplog.records if r.name == "bot.service"]
     assert len(ours) == 1
     assert ours[0].startswith("platform=telegram command=name outcome=ok ms=")
+
+
+async def test_unfav_by_number_forgets_that_item_of_favs(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("/fav Nina")
+        fake.command("/fav Zed")
+        fake.command("/unfav 1")
+        fake.command("/favs")
+        replies = await fake.wait_sent(4)
+    assert replies[2].params["text"] == "Forgot Zed."
+    assert replies[3].params["text"].splitlines()[1].startswith("1. Nina")
+
+
+async def test_more_like_this_never_repeats_the_thread(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("/name 0.3 5")
+        first = (await fake.wait_sent(1))[0]
+        seen = set(_names(first))
+        for i in range(3):
+            more = {b["text"]: b["callback_data"] for b in _buttons(fake.sent()[-1])}
+            fake.press(more["🔄 more like this"])
+            reply = (await fake.wait_sent(i + 2))[-1]
+            names = {n for n in _names(reply) if not n.startswith("(")}
+            assert not names & seen
+            seen |= names
