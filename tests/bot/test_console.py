@@ -75,3 +75,36 @@ def test_a_number_before_any_reply_says_what_numbers_do(tmp_path: Path) -> None:
 def test_no_log_lines_in_the_console(tmp_path: Path) -> None:
     run = _chat(tmp_path, ["/name", "/frob"])
     assert " INFO " not in run.stdout + run.stderr
+
+
+def test_ctrl_c_quits_at_once(tmp_path: Path) -> None:
+    """SIGINT while the chat waits for a line ends it, without waiting for Enter."""
+    import signal
+    import time
+
+    env = {
+        **os.environ,
+        "NAMESMITH_DATABASE": str(tmp_path / "db.sqlite3"),
+        "NAMESMITH_MODELS_DIR": str(tmp_path / "models"),
+        "NAMESMITH_TELEGRAM_TOKEN": "",
+    }
+    with subprocess.Popen(
+        [str(NAMESMITH), "chat"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+    ) as proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        assert "Namesmith console" in proc.stdout.readline()  # waiting at the prompt now
+        time.sleep(0.2)
+        proc.send_signal(signal.SIGINT)
+        try:
+            code = proc.wait(timeout=20)  # stdin stays open: only the signal can end it
+        finally:
+            proc.kill()
+        err = proc.stderr.read()
+    assert code == 0
+    assert "Traceback" not in err
