@@ -314,7 +314,7 @@ def _wait(state: RetryCallState) -> float:
     return float(_BACKOFF(state))
 
 
-_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=15.0, jitter=0.5)
+_BACKOFF = wait_exponential_jitter(multiplier=0.5, max=5.0, jitter=0.5)
 
 
 async def deliver(send_once: Callable[[], Awaitable[object]]) -> None:

@@ -22,7 +22,7 @@ from tests.fakes.telegram import FakeTelegram
 
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Retry every 0.2 s instead of backing off to 15 s, so an outage test takes its length."""
+    """Retry every 0.2 s instead of backing off to 5 s, so an outage test takes its length."""
     monkeypatch.setattr(tg, "_BACKOFF", wait_fixed(0.2))
 
 
