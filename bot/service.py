@@ -143,7 +143,7 @@ class Service:
         if result.note:
             lines.append(f"({result.note})")
         payload = json.dumps({"request": asdict(request), "names": list(result.names)})
-        rid = await self.store.replies.add(ctx.user, payload)
+        rid = await self.store.replies.add(ctx.user, payload, chat=ctx.chat)
         fav_buttons = [Button(f"⭐ {n}", f"fav:{rid}:{i}") for i, n in enumerate(result.names)]
         rows = [tuple(fav_buttons[i : i + 2]) for i in range(0, len(fav_buttons), 2)]
         rows.append((Button("🔄 more like this", f"more:{rid}"),))
@@ -157,10 +157,10 @@ class Service:
         if action == "favs":
             return await self._favs_page(ctx, _int(rest, 1))
         rid_text, _, arg = rest.partition(":")
-        payload = await self.store.replies.get(_int(rid_text, 0))
-        if payload is None:
+        stored = await self.store.replies.get(rid_text)
+        if stored is None:
             return Reply(texts.EXPIRED)
-        saved = json.loads(payload)
+        saved = json.loads(stored.payload)
         request = GenerationRequest(**saved["request"])
         if action == "fav":
             names = saved["names"]
