@@ -1,9 +1,15 @@
-"""Favourites written and read per second on a real SQLite file; prints JSON.
+"""Favourites written and read per second, SQLite and PostgreSQL side by side; prints JSON.
+
+Each engine runs with 1 and with 50 concurrent users: N writes (`favourites.add`, one
+transaction each) and N page reads (`favourites.page`: a count and a page) shared among the
+users, on a fresh database. PostgreSQL is a throwaway server started from the machine's binaries
+(synchronous_commit=off, like SQLite's WAL with synchronous=NORMAL: a machine crash may lose the
+last commits, never corrupt), reached over TCP on 127.0.0.1 through the asyncpg pool.
 
 Baseline measured in the same run: the same inserts through the plain synchronous sqlite3 module
 with the same PRAGMAs, one transaction per write, so the figure shows what the async layer costs.
 
-    .venv/bin/python -m benchmarks.storage [--writes 2000] [--users 20]
+    .venv/bin/python -m benchmarks.storage [--ops 2000] [--pool 10]
 """
 
 from __future__ import annotations
@@ -14,45 +20,67 @@ import json
 import sqlite3
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
+
+import asyncpg
 
 import storage
+from storage.favourites import Favourites
+from tests.storage.pgserver import PgServer, TempPostgres, find_bindir
+
+CONCURRENCY = (1, 50)
 
 
-async def _ours(path: Path, writes: int, users: int) -> dict[str, float]:
-    s = await storage.open(path)
+async def _timed(users: int, ops: int, op: Callable[[int, int], Awaitable[object]]) -> float:
+    """Operations per second: `ops` calls of op(user, i) shared among `users` coroutines."""
+
+    async def user(u: int) -> None:
+        for i in range(u, ops, users):
+            await op(u, i)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(user(u) for u in range(users)))
+    return ops / (time.perf_counter() - t0)
+
+
+async def _measure(target: str | Path, users: int, ops: int, pool: int) -> dict[str, float]:
+    s = await storage.open(target, pool_size=pool)
+    favourites = Favourites(s.db, limit=10**9)  # one user writes more than the per-user cap
     try:
-        t0 = time.perf_counter()
-        await asyncio.gather(
-            *(_writer(s, f"tg:{u}", range(u, writes, users)) for u in range(users))
-        )
-        t_write = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        reads = 0
-        for u in range(users):
-            for page in range(1, 6):
-                await s.favourites.page(f"tg:{u}", page)
-                reads += 1
-        t_read = time.perf_counter() - t0
-        concurrent = await _concurrent_reads(s, users)
+
+        async def write(u: int, i: int) -> None:
+            await favourites.add(f"tg:{u}", f"Name{i}", style="english", temperature=0.8)
+
+        async def read(u: int, i: int) -> None:
+            await s.favourites.page(f"tg:{u}", 1 + i % 5)
+
+        writes = await _timed(users, ops, write)
+        reads = await _timed(users, ops, read)
     finally:
         await s.close()
+    return {"writes_per_s": round(writes, 1), "reads_per_s": round(reads, 1)}
+
+
+async def _sqlite(folder: Path, ops: int) -> dict[str, Any]:
     return {
-        "writes_per_s": writes / t_write,
-        "page_reads_per_s": reads / t_read,
-        "concurrent_page_reads_per_s": concurrent,
+        f"users_{users}": await _measure(folder / f"ours-{users}.sqlite3", users, ops, 1)
+        for users in CONCURRENCY
     }
 
 
-async def _writer(s: storage.Storage, user: str, ids: range) -> None:
-    for i in ids:
-        await s.favourites.add(user, f"Name{i}", style="english", temperature=0.8)
-
-
-async def _concurrent_reads(s: storage.Storage, users: int, rounds: int = 10) -> float:
-    t0 = time.perf_counter()
-    await asyncio.gather(*(s.favourites.page(f"tg:{u % users}") for u in range(users * rounds)))
-    return users * rounds / (time.perf_counter() - t0)
+async def _postgres(server: PgServer, ops: int, pool: int) -> dict[str, Any]:
+    result: dict[str, Any] = {"pool_size": pool}
+    for users in CONCURRENCY:
+        name = f"bench_{users}"
+        admin = await asyncpg.connect(server.url("postgres"))
+        try:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+        finally:
+            await admin.close()
+        result[f"users_{users}"] = await _measure(server.url(name), users, ops, pool)
+    return result
 
 
 def _baseline(path: Path, writes: int, users: int) -> float:
@@ -76,20 +104,26 @@ def _baseline(path: Path, writes: int, users: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--writes", type=int, default=2000)
-    ap.add_argument("--users", type=int, default=20)
+    ap.add_argument("--ops", type=int, default=2000, help="writes, then as many page reads")
+    ap.add_argument("--pool", type=int, default=10, help="PostgreSQL pool size")
     args = ap.parse_args()
+    result: dict[str, Any] = {"benchmark": "storage", "ops": args.ops}
     with tempfile.TemporaryDirectory() as tmp:
-        ours = asyncio.run(_ours(Path(tmp) / "ours.sqlite3", args.writes, args.users))
-        base = _baseline(Path(tmp) / "base.sqlite3", args.writes, args.users)
-    result = {
-        "benchmark": "storage",
-        "writes": args.writes,
-        "users": args.users,
-        **{k: round(v, 1) for k, v in ours.items()},
-        "baseline_sqlite3_writes_per_s": round(base, 1),
-        "write_speed_vs_baseline": round(ours["writes_per_s"] / base, 3),
-    }
+        result["sqlite"] = asyncio.run(_sqlite(Path(tmp), args.ops))
+        base = _baseline(Path(tmp) / "base.sqlite3", args.ops, 20)
+    bindir = find_bindir()
+    if bindir is None:
+        result["postgresql"] = {
+            "skipped": "no PostgreSQL binaries (pg_ctl) on PATH or under "
+            "/usr/lib/postgresql/*/bin; install the postgresql package"
+        }
+    else:
+        with TempPostgres(bindir, fast=False) as server:
+            result["postgresql"] = asyncio.run(_postgres(server, args.ops, args.pool))
+    result["baseline_sqlite3_writes_per_s"] = round(base, 1)
+    result["sqlite_1_user_write_speed_vs_baseline"] = round(
+        result["sqlite"]["users_1"]["writes_per_s"] / base, 3
+    )
     print(json.dumps(result, indent=2))
 
 

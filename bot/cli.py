@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import logging
 import sys
 
+import storage
 from bot import app
 from engine import cli as engine_cli
 from engine.errors import EngineError
+from storage import copy as storage_copy
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -21,7 +24,50 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda args: app.main())
     p = sub.add_parser("chat", help="the console chat, no token needed")
     p.set_defaults(func=lambda args: app.main(console=True))
+    _register_db(sub)
     return parser
+
+
+def _register_db(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    db = sub.add_parser("db", help="the database: migrate it, or copy SQLite into PostgreSQL")
+    db_sub = db.add_subparsers(dest="db_command", required=True)
+    p = db_sub.add_parser("migrate", help="bring the database to the current schema")
+    p.add_argument(
+        "--database",
+        help="an SQLite path or a postgresql://user:password@host:port/db URL "
+        "(default: NAMESMITH_DATABASE)",
+    )
+    p.set_defaults(func=_db_migrate)
+    p = db_sub.add_parser(
+        "copy", help="copy an SQLite database into an empty PostgreSQL one, verified row for row"
+    )
+    p.add_argument("--from", dest="source", required=True, help="the SQLite file")
+    p.add_argument("--to", dest="target", required=True, help="a postgresql:// URL")
+    p.set_defaults(func=_db_copy)
+
+
+def _db_migrate(args: argparse.Namespace) -> None:
+    from bot.config import load
+
+    target = args.database or load().database_target
+
+    async def migrate() -> int:
+        s = await storage.open(target)
+        try:
+            return await s.db.schema_version()
+        finally:
+            await s.close()
+
+    version = asyncio.run(migrate())
+    print(f"{storage.redact(target)}: schema version {version}")
+
+
+def _db_copy(args: argparse.Namespace) -> None:
+    report = asyncio.run(storage_copy.copy(args.source, args.target))
+    print(f"copied {report.source} to {report.target} (schema {report.schema}); verified:")
+    width = max(len(t) for t, _ in report.tables)
+    for table, rows in report.tables:
+        print(f"  {table:<{width}}  {rows:>9,} rows")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     try:
         code = args.func(args)
-    except EngineError as exc:
+    except (EngineError, storage.StorageError) as exc:
         print(f"namesmith: error: {exc}", file=sys.stderr)
         return 2
     return code if isinstance(code, int) else 0

@@ -196,18 +196,15 @@ class Service:
         """Store what a reply's buttons refer to; None when the database cannot take it (a full
         disk): the reply then goes out without buttons rather than not at all."""
         try:
-            return str(await self.store.replies.add(saved.owner, saved.dump()))
+            return await self.store.replies.add(saved.owner, saved.dump(), chat=saved.chat)
         except StorageError as exc:
             log.warning("reply state not stored (%s); answering without buttons", exc)
             return None
 
     async def _unstash(self, ctx: Context, token: str) -> _Saved | None:
         """The stored state a button names, if this user may use it here."""
-        rid = whole_number(token, limit=2**62)
-        if rid is None:
-            return None
-        stored = await self.store.replies.get(rid)
-        saved = None if stored is None else _Saved.load(stored)
+        stored = await self.store.replies.get(token)
+        saved = None if stored is None else _Saved.load(stored.payload)
         if saved is None:
             return None
         # A private reply's buttons are its owner's; a group reply's, the group's members'.
@@ -232,7 +229,7 @@ class Service:
             gender = prefs.gender  # a default gender only applies where the style has genders
         new_only = opts.new_only
         if new_only is None:
-            new_only = bool(getattr(prefs, "new_only", None))
+            new_only = bool(prefs.new_only)
         return GenerationRequest(
             style=style,
             prefix=opts.prefix,
@@ -527,9 +524,7 @@ def _preferences(opts: NameOptions) -> Preferences:
         "count": opts.count,
         "gender": opts.gender,
     }
-    if opts.new_only is not None and "new_only" in Preferences.__dataclass_fields__:
-        fields["new_only"] = opts.new_only
-    return Preferences(**fields)
+    return Preferences(**fields, new_only=opts.new_only)
 
 
 def _settings_line(r: GenerationRequest) -> str:
@@ -554,8 +549,7 @@ def _describe(p: Preferences) -> str:
     """Preferences merged over the defaults, so every field but gender is set."""
     temperature = 1.0 if p.temperature is None else p.temperature
     text = f"style={p.style} temperature={temperature:g} count={p.count} gender={p.gender or 'any'}"
-    new_only = getattr(p, "new_only", None)
-    return text + f" new={'yes' if new_only else 'no'}"
+    return text + f" new={'yes' if p.new_only else 'no'}"
 
 
 def _commands() -> str:

@@ -1,8 +1,8 @@
-"""Everything Namesmith remembers, on one SQLite file through aiosqlite.
+"""Everything Namesmith remembers: an SQLite file (aiosqlite) or a PostgreSQL server (asyncpg).
 
-Imports aiosqlite and the standard library only; never `bot`, `engine`, torch or a chat SDK.
-Takes plain values (user keys such as "tg:123", chat keys, strings, numbers) and returns frozen
-dataclasses.
+Imports aiosqlite, asyncpg and the standard library only; never `bot`, `engine`, torch or a chat
+SDK. Takes plain values (user keys such as "tg:123", chat keys, strings, numbers) and returns
+frozen dataclasses. A PostgreSQL URL holds a password: show it only through `redact()`.
 """
 
 from __future__ import annotations
@@ -11,10 +11,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.audit import Audit, AuditEntry
-from storage.db import Database
-from storage.errors import DatabaseTooNew, InvalidValue, LimitReached, StorageError
+from storage.db import Database, connect, redact
+from storage.errors import (
+    CopyMismatch,
+    DatabaseDamaged,
+    DatabaseNotWritable,
+    DatabaseTooNew,
+    DatabaseUnavailable,
+    InvalidValue,
+    LimitReached,
+    StorageError,
+    StorageFull,
+    TargetNotEmpty,
+)
 from storage.favourites import Favourite, Favourites, Page
-from storage.replies import Replies
+from storage.replies import Replies, StoredReply
 from storage.settings import Preferences, Settings
 from storage.stats import Snapshot, Stats
 
@@ -34,16 +45,22 @@ class Storage:
         await self.db.close()
 
 
-async def open(path: str | Path) -> Storage:
-    """Open (creating file and folder if missing) and migrate the database at `path`."""
-    db = await Database.open(path)
+async def open(target: str | Path, *, pool_size: int = 10) -> Storage:
+    """Open and migrate the database at `target`: a path (SQLite; file and folder are created
+    if missing) or a `postgresql://user:password@host:port/db` URL (a pool of `pool_size`
+    connections). Raises a `StorageError` whose message says what is wrong and what to do."""
+    db = await connect(target, pool_size=pool_size)
     return Storage(db, Favourites(db), Settings(db), Audit(db), Stats(db), Replies(db))
 
 
 __all__ = [
     "Audit",
     "AuditEntry",
+    "CopyMismatch",
+    "DatabaseDamaged",
+    "DatabaseNotWritable",
     "DatabaseTooNew",
+    "DatabaseUnavailable",
     "Favourite",
     "Favourites",
     "InvalidValue",
@@ -56,5 +73,9 @@ __all__ = [
     "Stats",
     "Storage",
     "StorageError",
+    "StorageFull",
+    "StoredReply",
+    "TargetNotEmpty",
     "open",
+    "redact",
 ]

@@ -23,6 +23,10 @@ class AuditEntry:
     detail: str | None
 
 
+def _optional(value: str | None, what: str) -> str | None:
+    return None if value is None else values.text(value, what, values.MAX_TEXT_LEN)
+
+
 class Audit:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -41,29 +45,30 @@ class Audit:
     ) -> int:
         if detail is not None:
             detail = values.text(detail, "detail", values.MAX_TEXT_LEN)
-        async with self._db.transaction() as conn:
-            cur = await conn.execute(
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
                 "INSERT INTO audit (at, actor, action, style, corpus, fingerprint, val_nll, "
-                "adopted, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "adopted, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     now(),
                     values.key(actor, "actor"),
                     values.key(action, "action"),
-                    style,
-                    corpus,
-                    fingerprint,
+                    _optional(style, "style"),
+                    _optional(corpus, "corpus"),
+                    _optional(fingerprint, "fingerprint"),
                     values.temperature(val_nll),
-                    None if adopted is None else int(adopted),
+                    None if adopted is None else bool(adopted),
                     detail,
                 ),
             )
-            return int(cur.lastrowid or 0)
+        assert row is not None
+        return int(row[0])
 
     async def recent(self, limit: int = 20, action: str | None = None) -> list[AuditEntry]:
         """Newest first."""
         rows = await self._db.fetchall(
             "SELECT id, at, actor, action, style, corpus, fingerprint, val_nll, adopted, detail "
-            "FROM audit WHERE ? IS NULL OR action = ? ORDER BY id DESC LIMIT ?",
+            "FROM audit WHERE CAST(? AS TEXT) IS NULL OR action = ? ORDER BY id DESC LIMIT ?",
             (action, action, limit),
         )
         return [

@@ -4,21 +4,26 @@ the product defaults the caller passes in."""
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any
 
 from storage import values
-from storage.db import Database, now
+from storage.db import Database, Row, now
+from storage.errors import InvalidValue
 from storage.favourites import touch_user
 
 
 @dataclass(frozen=True, slots=True)
 class Preferences:
-    """Defaults for /name; None means "not set here"."""
+    """Defaults for /name; None means "not set here".
+
+    `gender` is any short text the bot understands; "any" (explicitly any gender) is a value
+    like the others. `new_only` is the saved default of /name's `new` option.
+    """
 
     style: str | None = None
     temperature: float | None = None
     count: int | None = None
     gender: str | None = None
+    new_only: bool | None = None
 
     def over(self, fallback: Preferences) -> Preferences:
         """These preferences, with unset fields taken from `fallback`."""
@@ -30,15 +35,37 @@ class Preferences:
 
 _UNSET = Preferences()
 _COLUMNS = tuple(f.name for f in fields(Preferences))
+_SELECT = ", ".join(_COLUMNS)
+# Fields given in the change win; NULL (not given) keeps what is stored. One statement, so two
+# processes changing different fields at once both keep their change.
+_UPSERT = (
+    f"INSERT INTO preferences (scope, key, {_SELECT}, updated_at, updated_by) "
+    f"VALUES (?, ?, {', '.join('?' for _ in _COLUMNS)}, ?, ?) "
+    "ON CONFLICT (scope, key) DO UPDATE SET "
+    + ", ".join(f"{c} = coalesce(excluded.{c}, preferences.{c})" for c in _COLUMNS)
+    + ", updated_at = excluded.updated_at, updated_by = excluded.updated_by "
+    f"RETURNING {_SELECT}"
+)
 
 
 def _checked(p: Preferences) -> Preferences:
+    if p.count is not None and (isinstance(p.count, bool) or not isinstance(p.count, int)):
+        raise InvalidValue("count must be a whole number")
     return Preferences(
         style=None if p.style is None else values.key(p.style, "style"),
         temperature=values.temperature(p.temperature),
         count=p.count,
         gender=None if p.gender is None else values.key(p.gender, "gender"),
+        new_only=values.flag(p.new_only, "new"),
     )
+
+
+def _from_row(row: Row | None) -> Preferences:
+    if row is None:
+        return _UNSET
+    style, temperature, count, gender, new_only = row
+    new = None if new_only is None else bool(new_only)  # SQLite keeps 0 / 1
+    return Preferences(style, temperature, count, gender, new)
 
 
 class Settings:
@@ -47,39 +74,26 @@ class Settings:
 
     async def _get(self, scope: str, key: str) -> Preferences:
         row = await self._db.fetchone(
-            f"SELECT {', '.join(_COLUMNS)} FROM preferences WHERE scope = ? AND key = ?",
+            f"SELECT {_SELECT} FROM preferences WHERE scope = ? AND key = ?",
             (scope, values.key(key)),
         )
-        return Preferences(*row) if row else _UNSET
+        return _from_row(row)
 
     async def _set(self, scope: str, key: str, by: str, changes: Preferences) -> Preferences:
-        """Merge the fields set in `changes` into the stored row, in one transaction."""
+        """Merge the fields set in `changes` into the stored row, in one statement."""
         key, by = values.key(key), values.key(by, "user")
         changes = _checked(changes)
-        async with self._db.transaction() as conn:
+        async with self._db.transaction() as tx:
             if scope == "user":
-                await touch_user(conn, key)
-            async with conn.execute(
-                f"SELECT {', '.join(_COLUMNS)} FROM preferences WHERE scope = ? AND key = ?",
-                (scope, key),
-            ) as cur:
-                row = await cur.fetchone()
-            merged = changes.over(Preferences(*row) if row else _UNSET)
-            params: list[Any] = [getattr(merged, c) for c in _COLUMNS]
-            await conn.execute(
-                "INSERT INTO preferences (scope, key, style, temperature, count, gender, "
-                "updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (scope, key) DO UPDATE SET style = excluded.style, "
-                "temperature = excluded.temperature, count = excluded.count, "
-                "gender = excluded.gender, updated_at = excluded.updated_at, "
-                "updated_by = excluded.updated_by",
-                (scope, key, *params, now(), by),
+                await touch_user(tx, key)
+            row = await tx.fetchone(
+                _UPSERT, (scope, key, *(getattr(changes, c) for c in _COLUMNS), now(), by)
             )
-        return merged
+        return _from_row(row)
 
     async def _reset(self, scope: str, key: str) -> None:
-        async with self._db.transaction() as conn:
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await tx.execute(
                 "DELETE FROM preferences WHERE scope = ? AND key = ?", (scope, values.key(key))
             )
 

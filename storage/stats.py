@@ -22,11 +22,11 @@ class Stats:
 
     async def served(self, user: str, names: int) -> None:
         """Count `names` names served to `user` (and remember the user)."""
-        async with self._db.transaction() as conn:
-            await touch_user(conn, values.key(user, "user"))
-            await conn.execute(
+        async with self._db.transaction() as tx:
+            await touch_user(tx, values.key(user, "user"))
+            await tx.execute(
                 "INSERT INTO counters (name, value) VALUES ('names_served', ?) "
-                "ON CONFLICT (name) DO UPDATE SET value = value + excluded.value",
+                "ON CONFLICT (name) DO UPDATE SET value = counters.value + excluded.value",
                 (int(names),),
             )
 

@@ -11,6 +11,19 @@ MAX_KEY_LEN = 128
 MAX_NAME_LEN = 64
 MAX_TEXT_LEN = 2000
 
+# Characters a name must not hold: controls (Cc), invisible format characters (Cf: bidi
+# overrides, zero-width spaces and joiners, soft hyphens, tags), line and paragraph separators.
+_INVISIBLE = {"Cf", "Zl", "Zp"}
+
+
+def describe(char: str) -> str:
+    """A character made visible: "U+200B ZERO WIDTH SPACE", "U+0000 (a control character)"."""
+    name = unicodedata.name(char, None)
+    code = f"U+{ord(char):04X}"
+    if name:
+        return f"{code} {name}"
+    return f"{code} (a control character)" if unicodedata.category(char) == "Cc" else code
+
 
 def text(value: str, what: str, limit: int) -> str:
     """Text stored exactly as given, unless it is empty, too long or holds control characters."""
@@ -18,8 +31,10 @@ def text(value: str, what: str, limit: int) -> str:
         raise InvalidValue(f"{what} must not be empty")
     if len(value) > limit:
         raise InvalidValue(f"{what} is {len(value):,} characters long; the limit is {limit}")
-    if any(unicodedata.category(c) == "Cc" for c in value):
-        raise InvalidValue(f"{what} must not contain control characters")
+    if bad := next((c for c in value if unicodedata.category(c) == "Cc"), None):
+        raise InvalidValue(f"{what} must not contain control characters (found {describe(bad)})")
+    if any(unicodedata.category(c) == "Cs" for c in value):
+        raise InvalidValue(f"{what} must not contain broken characters (lone surrogates)")
     return value
 
 
@@ -28,10 +43,30 @@ def key(value: str, what: str = "key") -> str:
 
 
 def name(value: str) -> str:
-    return text(value, "a name", MAX_NAME_LEN)
+    """A name to save: NFC-normalised, and free of invisible characters."""
+    value = text(unicodedata.normalize("NFC", value) if isinstance(value, str) else value,
+                 "a name", MAX_NAME_LEN)  # fmt: skip
+    if bad := next((c for c in value if unicodedata.category(c) in _INVISIBLE), None):
+        raise InvalidValue(
+            f"a name must not contain invisible characters (found {describe(bad)}); "
+            "type the name again without it"
+        )
+    return value
+
+
+def name_key(value: str) -> str:
+    """What makes two names the same favourite: equal after NFC and case folding
+    ("Nina" = "nina", "Zoë" composed = "Zoë" decomposed)."""
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value).casefold())
 
 
 def temperature(value: float | None) -> float | None:
     if value is not None and not (isinstance(value, int | float) and math.isfinite(value)):
         raise InvalidValue("temperature must be a finite number")
     return None if value is None else float(value)
+
+
+def flag(value: bool | None, what: str) -> bool | None:
+    if value is not None and not isinstance(value, bool):
+        raise InvalidValue(f"{what} must be yes or no")
+    return value

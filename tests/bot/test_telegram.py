@@ -78,7 +78,7 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
         ("/rate Mary Jane female", "Together: "),
         ("/rate a b c d e", "rate one name at a time"),
         ("/unfav 3", "there is no favourite number 3; you have 0"),
-        ("/settings gender=any", "gender=any"),
+        ("/settings gender=any new=yes", "gender=any new=yes"),
         ("/name elf f 2", "elf · female · t=1"),
         ("/name Eld ends=a len=3-9 new 2", "english · t=1 · starts Eld · ends a · len 3-9 · new"),
     ],

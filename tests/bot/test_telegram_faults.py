@@ -321,7 +321,7 @@ async def test_names_still_come_when_the_database_is_full(
         raise StorageError("the disk is full")
 
     add = service.store.replies.add
-    service.store.replies.add = full  # type: ignore[method-assign,assignment]
+    service.store.replies.add = full  # type: ignore[method-assign]
     async with running(service, fake):
         fake.command("/name Eld 3")
         (reply,) = await fake.wait_sent(1)

@@ -28,9 +28,8 @@ async def test_empty_stats(store: storage.Storage) -> None:
     assert await store.stats.snapshot() == storage.Snapshot(0, 0, 0)
 
 
-async def test_replies_round_trip_and_prune(store: storage.Storage) -> None:
-    rid = await store.replies.add("tg:1", '{"names": ["Eldrin"]}')
-    assert await store.replies.get(rid) == '{"names": ["Eldrin"]}'
-    assert await store.replies.get(rid + 1) is None
-    assert await store.replies.prune(keep_days=0) == 1
-    assert await store.replies.get(rid) is None
+async def test_audit_ids_grow(store: storage.Storage) -> None:
+    first = await store.audit.record("tg:1", "train")
+    second = await store.audit.record("tg:1", "train", adopted=False)
+    assert second > first
+    assert [e.adopted for e in await store.audit.recent()] == [False, None]

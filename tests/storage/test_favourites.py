@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
+import sqlite3
+from pathlib import Path
 
 import pytest
 
 import storage
+from storage.db import migrations, statements
 from storage.favourites import Favourites
 
 
@@ -71,10 +75,10 @@ async def test_users_are_isolated_across_users_and_platforms(store: storage.Stor
         "O'Brien",
         '"quoted"',
         "'); DROP TABLE favourites; --",
-        "Zoë 🧝‍♀️",
+        "Zoë 🧝",
         "مريم",
-        "\u202eevil",
         "%_*?",
+        "? $1 $2",
     ],
 )
 async def test_hostile_strings_are_stored_exactly(store: storage.Storage, value: str) -> None:
@@ -85,10 +89,50 @@ async def test_hostile_strings_are_stored_exactly(store: storage.Storage, value:
 
 
 @pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("\u202eevil", "U+202E RIGHT-TO-LEFT OVERRIDE"),
+        ("Ni\u200bna", "U+200B ZERO WIDTH SPACE"),
+        ("Zoë 🧝\u200d♀️", "U+200D ZERO WIDTH JOINER"),
+        ("\ufeffAna", "U+FEFF ZERO WIDTH NO-BREAK SPACE"),
+        ("An\u00ada", "U+00AD SOFT HYPHEN"),
+        ("Ana\u2028", "U+2028 LINE SEPARATOR"),
+        ("Ana\x1b[31m", "U+001B (a control character)"),
+    ],
+)
+async def test_invisible_characters_are_refused_by_name(
+    store: storage.Storage, name: str, shown: str
+) -> None:
+    with pytest.raises(storage.InvalidValue, match=re.escape(shown)):
+        await store.favourites.add("tg:1", name, style="english")
+    assert await store.favourites.count("tg:1") == 0
+
+
+async def test_unicode_forms_are_one_favourite_stored_composed(store: storage.Storage) -> None:
+    composed, decomposed = "Zo\u00eb", "Zoe\u0308"
+    assert await store.favourites.add("tg:1", decomposed, style="english")
+    assert not await store.favourites.add("tg:1", composed, style="english")
+    (item,) = (await store.favourites.page("tg:1")).items
+    assert item.name == composed
+    assert await store.favourites.remove("tg:1", decomposed)
+
+
+async def test_case_is_one_favourite(store: storage.Storage) -> None:
+    assert await store.favourites.add("tg:1", "Nina", style="english")
+    assert not await store.favourites.add("tg:1", "nina", style="english")
+    assert not await store.favourites.add("tg:1", "NINA", style="english")
+    assert [f.name for f in (await store.favourites.page("tg:1")).items] == ["Nina"]
+    assert await store.favourites.remove("tg:1", "nina")
+    assert await store.favourites.count("tg:1") == 0
+    assert await store.favourites.add("tg:1", "STRASSE", style="english")
+    assert not await store.favourites.add("tg:1", "straße", style="english")  # case folding
+
+
+@pytest.mark.parametrize(
     ("user", "name", "message"),
     [
         ("tg:1", "x" * 10_000, "a name is 10,000 characters long; the limit is 64"),
-        ("tg:1", "nul\x00byte", "a name must not contain control characters"),
+        ("tg:1", "nul\x00byte", "a name must not contain control characters \\(found U\\+0000"),
         ("tg:1", "", "a name must not be empty"),
         ("k" * 10_000, "Ana", "user is 10,000 characters long; the limit is 128"),
         ("tg:\x00", "Ana", "user must not contain control characters"),
@@ -120,3 +164,69 @@ async def test_concurrent_adds_and_removes_end_exactly_as_expected(store: storag
         expected = {f"N{i}-{j}" for i in range(u, 200, 20) for j in (1, 3, 5)}
         assert {f.name for f in page.items} == expected
     assert (await store.stats.snapshot()).favourites == 200 * 3
+
+
+async def test_concurrent_adds_from_separate_pools_keep_the_cap_and_repeats(
+    pg_url: str,
+) -> None:
+    """Two pools on one PostgreSQL, as two processes would have: 40 distinct names and 20
+    repeats race for a cap of 25; the cap holds exactly, no name is saved twice, and nothing
+    but LimitReached comes back."""
+    a, b = await storage.open(pg_url, pool_size=5), await storage.open(pg_url, pool_size=5)
+    try:
+        favs = [Favourites(a.db, limit=25), Favourites(b.db, limit=25)]
+        names = [f"Name{i}" for i in range(40)] + [f"name{i}" for i in range(20)]
+        random.Random(3).shuffle(names)
+        results = await asyncio.gather(
+            *(favs[i % 2].add("tg:1", n, style="english") for i, n in enumerate(names)),
+            return_exceptions=True,
+        )
+        unexpected = [r for r in results if isinstance(r, BaseException)]
+        assert all(isinstance(r, storage.LimitReached) for r in unexpected), unexpected
+        saved = [f.name.casefold() for f in (await a.favourites.page("tg:1", per_page=99)).items]
+        assert len(saved) == 25 and len(set(saved)) == 25
+        assert results.count(True) == 25
+        # a repeat of a saved name is still "already saved", even at the cap
+        assert not await favs[1].add("tg:1", saved[0].upper(), style="english")
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_same_name_from_separate_pools_is_saved_once(pg_url: str) -> None:
+    a, b = await storage.open(pg_url, pool_size=4), await storage.open(pg_url, pool_size=4)
+    try:
+        results = await asyncio.gather(
+            *((a if i % 2 else b).favourites.add(f"tg:{i % 3}", "Ana", style="english")
+              for i in range(30))
+        )  # fmt: skip
+        assert results.count(True) == 3  # once per user, 27 friendly "already saved"
+    finally:
+        await a.close()
+        await b.close()
+
+
+async def test_migration_merges_names_that_now_coincide(tmp_path: Path) -> None:
+    """A schema-2 file holding "Nina", "nina" and a decomposed "Zoë": one "Nina" (the oldest)
+    and a composed "Zoë" remain; other users keep theirs."""
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for m in migrations("sqlite")[:2]:
+            for stmt in statements(m.sql):
+                conn.execute(stmt)
+        conn.execute("INSERT INTO users VALUES ('tg:1', 't', 't'), ('tg:2', 't', 't')")
+        for user, name in [("tg:1", "Nina"), ("tg:1", "nina"), ("tg:1", "Zoe\u0308"),
+                           ("tg:1", "Zo\u00eb"), ("tg:2", "nina")]:  # fmt: skip
+            conn.execute(
+                "INSERT INTO favourites (user_key, name, style, created_at) "
+                "VALUES (?, ?, 'e', 't')",
+                (user, name),
+            )
+        conn.execute("PRAGMA user_version = 2")
+    s = await storage.open(path)
+    try:
+        assert await s.favourites.export("tg:1") == "Nina\te\nZo\u00eb\te\n"
+        assert await s.favourites.export("tg:2") == "nina\te\n"
+        assert not await s.favourites.add("tg:1", "NINA", style="e")
+    finally:
+        await s.close()

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import asyncio
 import math
 
 import pytest
@@ -48,3 +49,39 @@ async def test_platforms_are_separate_users(store: storage.Storage) -> None:
 async def test_non_finite_temperature_is_refused(store: storage.Storage, bad: float) -> None:
     with pytest.raises(storage.InvalidValue, match="temperature must be a finite number"):
         await store.settings.set_user("tg:1", Preferences(temperature=bad))
+
+
+async def test_new_only_is_saved_and_merged(store: storage.Storage) -> None:
+    await store.settings.set_user("tg:1", Preferences(new_only=True))
+    merged = await store.settings.set_user("tg:1", Preferences(style="elf"))
+    assert merged == Preferences(style="elf", new_only=True)
+    assert (await store.settings.set_user("tg:1", Preferences(new_only=False))).new_only is False
+    assert (await store.settings.user("tg:1")).new_only is False  # stored False, not "unset"
+    got = await store.settings.effective("tg:1", None, DEFAULTS)
+    assert got.new_only is False and got.style == "elf"
+
+
+async def test_new_only_must_be_a_flag(store: storage.Storage) -> None:
+    with pytest.raises(storage.InvalidValue, match="new must be yes or no"):
+        await store.settings.set_user("tg:1", Preferences(new_only=1))  # type: ignore[arg-type]
+
+
+async def test_gender_any_is_a_stored_value(store: storage.Storage) -> None:
+    await store.settings.set_chat("tg:-1", "tg:9", Preferences(gender="female"))
+    await store.settings.set_user("tg:1", Preferences(gender="any"))
+    got = await store.settings.effective("tg:1", "tg:-1", DEFAULTS)
+    assert got.gender == "any"  # the user's explicit "any" wins over the chat's "female"
+
+
+async def test_changes_to_different_fields_at_once_all_stay(store: storage.Storage) -> None:
+    """The merge happens in one upsert: concurrent changes of different fields never undo
+    each other (a read-then-write merge would lose some)."""
+    changes = [
+        Preferences(style="elf"),
+        Preferences(temperature=0.5),
+        Preferences(count=9),
+        Preferences(gender="male"),
+        Preferences(new_only=True),
+    ]
+    await asyncio.gather(*(store.settings.set_chat("tg:-5", "tg:1", c) for c in changes))
+    assert await store.settings.chat("tg:-5") == Preferences("elf", 0.5, 9, "male", True)
