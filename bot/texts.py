@@ -15,24 +15,38 @@ HELP: dict[str, tuple[str, str]] = {
         "invent names",
         "/name [prefix] [temperature] [count] [style] [female|male] [new] [options]\n"
         "  /name Eld 0.7 → names starting with Eld at temperature 0.7\n"
-        "  /name elf female 8 → 8 female elf names\n"
+        "  /name elf female 8 → 8 female elf names (f and m work too)\n"
         "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
         f"a whole number is the count (1–{MAX_COUNT}); two numbers are the temperature, then "
-        "the count. A style's name or female/male picks those.\n"
-        "Options: style=elf gender=f len=4-8 ends=iel contains=ar prefix=elf count=5 temp=0.8, "
-        "and the word new (only names not in the training list).",
+        "the count. A style's name or female/male (f/m) picks those; to start names with such "
+        "a word, write prefix=elf or prefix=F.\n"
+        "Options: style=elf gender=f|m|any len=4-8 ends=iel contains=ar prefix=Eld count=5 "
+        "temp=0.8, and the word new (only names not in the training list). "
+        "🔄 under a reply never repeats a name it already showed.",
     ),
     "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
-    "rate": ("how name-like a name is", "/rate <name>: how name-like it is, e.g. /rate Aragorn"),
-    "fav": ("save a favourite", "/fav <name>: save a name (or press ⭐ under a reply)."),
-    "favs": ("your favourites", "/favs [page]: your favourites, newest first."),
-    "unfav": ("forget a favourite", "/unfav <name> forgets one; /unfav all forgets them all."),
+    "rate": (
+        "how name-like a name is",
+        "/rate <name> [style] [female|male]: how name-like it is, e.g. /rate Aragorn elf or "
+        "/rate Mary Jane female (a full name is rated word by word).",
+    ),
+    "fav": (
+        "save a favourite",
+        "/fav <name>: save a name (or press ⭐ under a reply); it is tagged with the style it "
+        "fits best. Case does not matter: Nina and nina are one favourite.",
+    ),
+    "favs": ("your favourites", "/favs [page]: your favourites, newest first, numbered."),
+    "unfav": (
+        "forget a favourite",
+        "/unfav <name> or /unfav <number from /favs> forgets one; /unfav all asks, then "
+        "forgets them all.",
+    ),
     "export": ("favourites as a file", "/export: your favourites as a text file."),
     "settings": (
         "your defaults",
-        "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 gender=f "
-        "sets any of them. In a group, an admin's /settings chat style=elf sets the group's "
-        "defaults; each member's own settings still win.",
+        "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 "
+        "gender=f|m|any new=yes|no sets any of them. In a group, an admin's /settings chat "
+        "style=elf sets the group's defaults; each member's own settings still win.",
     ),
     "reset": ("forget your defaults", "/reset: forget your defaults."),
     "help": ("this help", "/help [command]: all commands, or one in detail."),
