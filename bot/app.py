@@ -64,7 +64,9 @@ def adapters(service: Service, config: Config, console: bool) -> dict[str, Adapt
 
         found["telegram"] = lambda stop: telegram.run(service, config, stop)
     if "discord" in tokens:
-        log.warning("NAMESMITH_DISCORD_TOKEN is set, but the Discord adapter is not built yet")
+        from bot.adapters import discord as discord_adapter
+
+        found["discord"] = lambda stop: discord_adapter.run(service, config, stop)
     return found
 
 
@@ -150,6 +152,29 @@ def main(console: bool | None = None) -> int:
     except Exception as exc:
         log.debug("fatal error", exc_info=True)
         return _fatal(f"stopped by an unexpected error: {type(exc).__name__}: {exc}", hidden)
+    return 0
+
+
+def discord_sync(guild: int | None = None) -> int:
+    """`namesmith discord-sync [--guild ID]`: push the slash commands once, then exit."""
+    from bot.adapters import discord as discord_adapter
+
+    try:
+        config = load()
+    except ConfigError as exc:
+        print(f"namesmith: bad configuration: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    if config.discord_token is None or not config.discord_token.get_secret_value():
+        print("namesmith: set NAMESMITH_DISCORD_TOKEN to sync commands", file=sys.stderr)  # noqa: T201
+        return 2
+    hidden = config.secrets()
+    configure_logging(config.log_level, hidden)
+    try:
+        n = asyncio.run(discord_adapter.sync_commands(config, guild))
+    except FatalError as exc:
+        return _fatal(str(exc), hidden)
+    where = f"to server {guild}" if guild else "everywhere (Discord may take a while to show them)"
+    print(f"synced {n} slash commands {where}")  # noqa: T201
     return 0
 
 

@@ -25,6 +25,12 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("chat", help="the console chat, no token needed")
     p.set_defaults(func=lambda args: app.main(console=True))
     _register_db(sub)
+    p = sub.add_parser(
+        "discord-sync",
+        help="push the slash commands to Discord (everywhere, or to one server at once)",
+    )
+    p.add_argument("--guild", type=int, metavar="ID", help="only this server (shows at once)")
+    p.set_defaults(func=lambda args: app.discord_sync(args.guild))
     return parser
 
 
@@ -78,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     except (EngineError, storage.StorageError) as exc:
         print(f"namesmith: error: {exc}", file=sys.stderr)
         return 2
-    return code if isinstance(code, int) else 0
+    return code if isinstance(code, int) else 0  # `run`'s exit status: 1 after a fatal error
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "NAMESMITH_"
@@ -33,6 +33,18 @@ class Config(BaseSettings):
     telegram_read_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
     # Seconds to keep trying to reach the API at start before giving up.
     telegram_start_patience: Annotated[float, Field(ge=0, le=3600)] = 60.0
+
+    # Text commands on Discord start with this ("!name Eld 0.7"); slash commands always work.
+    discord_prefix: Annotated[str, Field(min_length=1, max_length=5)] = "!"
+    # Discord's REST base; point it at a REST proxy (or a fake) for a large deployment or a test.
+    discord_api_url: str = "https://discord.com/api/v10"
+    # The gateway to connect to; unset, the one Discord names (GET /gateway/bot).
+    discord_gateway_url: str | None = None
+    # Shards in all (unset: as many as Discord recommends), and the ones this process runs.
+    discord_shards: Annotated[int | None, Field(ge=1, le=10_000)] = None
+    discord_shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    # A role (name or id) whose members may set a server's defaults besides Manage Server.
+    discord_admin_role: Annotated[str | None, Field(max_length=100)] = None
 
     # A SQLite file path, or a postgresql:// URL (a secret: it may hold a password).
     database: SecretStr = SecretStr("data/namesmith.sqlite3")
@@ -62,6 +74,55 @@ class Config(BaseSettings):
                 "write platform keys such as tg:123456789 or dc:123456789012345678"
             )
         return value
+
+    @field_validator("discord_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        if value != value.strip() or value.startswith("/"):
+            raise ValueError("must be a few visible characters such as ! or ?, not / or spaces")
+        return value
+
+    @field_validator("discord_api_url")
+    @classmethod
+    def _check_api_url(cls, value: str) -> str:
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be an http(s) URL such as https://discord.com/api/v10")
+        return value.rstrip("/")
+
+    @field_validator("discord_gateway_url")
+    @classmethod
+    def _check_gateway_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"wss?://[^\s/]+(/[^\s]*)?", value):
+            raise ValueError("must be a ws(s) URL such as wss://gateway.discord.gg/")
+        return value or None
+
+    @field_validator("discord_shard_ids", mode="before")
+    @classmethod
+    def _split_shard_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("discord_admin_role")
+    @classmethod
+    def _check_admin_role(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Config:
+        ids = self.discord_shard_ids
+        if ids:
+            if self.discord_shards is None:
+                raise ValueError(
+                    "NAMESMITH_DISCORD_SHARD_IDS needs NAMESMITH_DISCORD_SHARDS (the total count)"
+                )
+            bad = [i for i in ids if not 0 <= i < self.discord_shards]
+            if bad or len(set(ids)) != len(ids):
+                raise ValueError(
+                    "NAMESMITH_DISCORD_SHARD_IDS must be distinct shard numbers from 0 to "
+                    f"{self.discord_shards - 1} (NAMESMITH_DISCORD_SHARDS={self.discord_shards})"
+                )
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -102,8 +163,11 @@ def load() -> Config:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            field = str(err["loc"][0]) if err["loc"] else "?"
             message = str(err["msg"]).removeprefix("Value error, ")
+            if not err["loc"]:  # a check across fields: its message names the variables
+                lines.append(message)
+                continue
+            field = str(err["loc"][0])
             if not any(word in field for word in ("token", "database")):  # secrets stay out
                 message += f" (got {str(err.get('input'))[:40]!r})"
             lines.append(f"{ENV_PREFIX}{field.upper()}: {message}")

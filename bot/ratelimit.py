@@ -50,7 +50,8 @@ class RateLimiter:
         self._warned: set[str] = set()
 
     async def check(self, user: str, chat: str | None = None) -> Verdict:
-        """Take one request from every bucket that applies, or none if any is empty."""
+        """Take one request from every bucket that applies, or none if any is empty. `chat` is
+        a group whose send budget its members share (None where there is no such budget)."""
         buckets = [self._users.get(user)]
         if chat is not None:
             buckets += [self._groups.get(chat), self._members.get(f"{chat}/{user}")]

@@ -79,3 +79,6 @@ class Context:
     platform: str = "console"
     # Asks the platform whether the user administers `chat`; only called when it matters.
     chat_admin: Callable[[], Awaitable[bool]] | None = None
+    # A send budget the platform shares among the people of one chat (Telegram's 20 messages a
+    # minute per group), or None where each answer has its own (Discord's interactions).
+    shared_budget: str | None = None

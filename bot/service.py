@@ -161,7 +161,7 @@ class Service:
         self, ctx: Context, command: str, call: Callable[[], Awaitable[Reply]]
     ) -> Reply | None:
         started = time.perf_counter()
-        verdict = await self.limiter.check(ctx.user, ctx.chat)
+        verdict = await self.limiter.check(ctx.user, ctx.shared_budget)
         if verdict is not Verdict.ALLOW:
             self._log(ctx, command, "rate_limited", started)
             if verdict is Verdict.IGNORE:

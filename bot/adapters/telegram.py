@@ -180,6 +180,7 @@ def _context(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> Context:
         chat=None if private else f"tg:{chat.id}",
         platform="telegram",
         chat_admin=None if private else chat_admin,
+        shared_budget=None if private else f"tg:{chat.id}",
     )
 
 
