@@ -3,6 +3,24 @@
 Imports torch, numpy and the standard library only; never `bot`, `storage` or a chat SDK.
 """
 
-from engine.errors import CheckpointError, CorpusError, EngineError, RequestError, UnknownStyle
+from engine.errors import (
+    CheckpointError,
+    CorpusError,
+    EngineError,
+    NothingToRollBack,
+    RequestError,
+    RetrainError,
+    TrainingBusy,
+    UnknownStyle,
+)
 
-__all__ = ["CheckpointError", "CorpusError", "EngineError", "RequestError", "UnknownStyle"]
+__all__ = [
+    "CheckpointError",
+    "CorpusError",
+    "EngineError",
+    "NothingToRollBack",
+    "RequestError",
+    "RetrainError",
+    "TrainingBusy",
+    "UnknownStyle",
+]

@@ -1,7 +1,7 @@
 """One file per trained style: config, vocabulary, weights, corpus fingerprint, metrics, version.
 
-Written atomically (temp file + rename) and read back with `weights_only=True`, so a checkpoint
-can hold nothing but tensors and plain values.
+Written atomically (temp file, fsync, rename, fsync of the folder) and read back with
+`weights_only=True`, so a checkpoint can hold nothing but tensors and plain values.
 """
 
 from __future__ import annotations
@@ -87,7 +87,17 @@ def save(model: NameModel, path: str | Path) -> Path:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_dir(path.parent)
     return path
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename in `folder` durable: the new directory entry survives a power cut."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def load(path: str | Path) -> NameModel:

@@ -21,6 +21,7 @@ from engine.errors import CorpusError
 MAX_NAME_LEN = 32
 MIN_NAMES = 50
 MAX_FILE_BYTES = 8 * 1024 * 1024
+UPLOAD_MAX_BYTES = 2 * 1024 * 1024  # a names file sent from chat to retrain a style
 SURNAMES_TOP = 20_000
 FANTASY_ANCESTRIES = ("elf", "dwarf", "halfling", "goblin", "human")
 
@@ -135,8 +136,23 @@ def read_file(path: str | Path, *, min_names: int = MIN_NAMES) -> Corpus:
     return parse_bytes(label, data, min_names=min_names)
 
 
-def parse_bytes(label: str, data: bytes, *, min_names: int = MIN_NAMES) -> Corpus:
-    """Parse the bytes of an uploaded names file (see `read_file`)."""
+def load_upload(
+    label: str, data: bytes, *, max_bytes: int = UPLOAD_MAX_BYTES, min_names: int = MIN_NAMES
+) -> Corpus:
+    """Validate and parse a names file sent from chat, before any training: at most `max_bytes`,
+    UTF-8 text, no name longer than MAX_NAME_LEN (refused with its line number rather than
+    dropped), at least `min_names` distinct names after cleaning."""
+    if len(data) > max_bytes:
+        size, limit = len(data) / 2**20, max_bytes / 2**20
+        raise CorpusError(f"{label}: the file is {size:.1f} MB; the limit is {limit:g} MB")
+    return parse_bytes(label, data, min_names=min_names, max_line=MAX_NAME_LEN)
+
+
+def parse_bytes(
+    label: str, data: bytes, *, min_names: int = MIN_NAMES, max_line: int | None = None
+) -> Corpus:
+    """Parse the bytes of an uploaded names file (see `read_file`). With `max_line`, a name
+    longer than that is an error naming its line instead of a line dropped by cleaning."""
     if not data.strip():
         raise CorpusError(f"{label}: the file is empty; give one name per line")
     if b"\x00" in data:
@@ -154,8 +170,14 @@ def parse_bytes(label: str, data: bytes, *, min_names: int = MIN_NAMES) -> Corpu
             "save the file as UTF-8"
         ) from exc
     pairs: list[tuple[str, str]] = []
-    for row in text.splitlines():
+    for number, row in enumerate(text.splitlines(), 1):
         nm, _, lab = row.partition("\t")
+        length = len(" ".join(nm.split()))
+        if max_line is not None and length > max_line:
+            raise CorpusError(
+                f"{label}: line {number} is {length:,} characters long; "
+                f"a name may have at most {max_line}"
+            )
         pairs.append((nm, lab))
     return clean(label, pairs, min_names=min_names)
 

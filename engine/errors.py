@@ -24,3 +24,19 @@ class UnknownStyle(RequestError):
         self.style = style
         self.known = sorted(known)
         super().__init__(f"unknown style {style!r}; known styles: {', '.join(self.known)}")
+
+
+class RetrainError(EngineError):
+    """A retrain, adoption or rollback that cannot be done as asked."""
+
+
+class TrainingBusy(RetrainError):
+    """A training was asked for while another one runs; the message says which and how far."""
+
+
+class NothingToRollBack(RetrainError):
+    """A rollback of a style that has no earlier model kept."""
+
+    def __init__(self, style: str) -> None:
+        self.style = style
+        super().__init__(f"nothing to roll back for {style}: no earlier model is kept")

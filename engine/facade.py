@@ -5,6 +5,10 @@ the GIL), so the event loop never blocks. Requests for one style that arrive whi
 that style is running wait for it and then go out together as the next batch: under load, many
 users are served by one tensor op per character instead of one each, and with no load a request
 starts at once.
+
+Models come from a `ModelRegistry`, which may swap a style's model at any moment (a retrain
+adopted, a rollback). A batch takes its model once and every request in it is validated against
+that model, the one that will sample it; a request the model cannot honour fails alone.
 """
 
 from __future__ import annotations
@@ -18,9 +22,10 @@ from pathlib import Path
 
 import torch
 
-from engine import checkpoint, sampling, scoring
-from engine.errors import UnknownStyle
+from engine import sampling, scoring
+from engine.errors import EngineError
 from engine.namemodel import NameModel
+from engine.registry import ModelRegistry, load_folder
 from engine.sampling import GenerationRequest, GenerationResult
 from engine.scoring import Score
 
@@ -38,20 +43,24 @@ class _Queue:
 
 
 def load_models(folder: Path = PACKAGED_MODELS) -> dict[str, NameModel]:
-    """Every `<style>.pt` in a folder, keyed by style name."""
-    return {p.stem: checkpoint.load(p) for p in sorted(folder.glob("*.pt"))}
+    """Every `<style>.pt` in a folder, keyed by style name; a bad file raises CheckpointError."""
+    return load_folder(folder)
 
 
 class NameEngine:
     def __init__(
-        self, models: Mapping[str, NameModel], *, workers: int = 2, torch_threads: int | None = None
+        self,
+        models: Mapping[str, NameModel] | ModelRegistry,
+        *,
+        workers: int = 2,
+        torch_threads: int | None = None,
     ) -> None:
         """`workers` threads sample in parallel. `torch_threads`, when given, sets torch's
         intra-op threads for the whole process: with several workers, 1 keeps two OpenMP teams
         from spinning against each other on the same cores."""
         if torch_threads is not None:
             torch.set_num_threads(torch_threads)
-        self._models = dict(models)
+        self.registry = models if isinstance(models, ModelRegistry) else ModelRegistry(models)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="namesmith-sample")
         self._queues: dict[str, _Queue] = {}
         self._tasks: set[asyncio.Task[None]] = set()
@@ -60,30 +69,27 @@ class NameEngine:
     def from_folders(
         cls, *folders: Path, workers: int = 2, torch_threads: int | None = None
     ) -> NameEngine:
-        """Load models from folders in order; a later folder's style replaces an earlier one's."""
-        models: dict[str, NameModel] = {}
-        for folder in folders:
-            if folder.is_dir():
-                models.update(load_models(folder))
-        return cls(models, workers=workers, torch_threads=torch_threads)
+        """Load models from folders in order; a later folder's style replaces an earlier one's.
+        An unreadable `<style>.pt` is skipped with a warning (the earlier folder's model serves)."""
+        registry = ModelRegistry.from_folders(*folders)
+        return cls(registry, workers=workers, torch_threads=torch_threads)
 
     @property
     def styles(self) -> dict[str, NameModel]:
-        return dict(self._models)
+        return self.registry.snapshot()
 
     def model(self, style: str) -> NameModel:
-        try:
-            return self._models[style]
-        except KeyError:
-            raise UnknownStyle(style, list(self._models)) from None
+        return self.registry.get(style)
 
     def replace_style(self, style: str, model: NameModel) -> None:
         """Swap a style's model; batches already running finish on the old one."""
-        self._models[style] = model
+        self.registry.swap(style, model)
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
         model = self.model(request.style)
-        sampling.plan(model, request)  # bad requests fail here, alone, before any batching
+        # Bad requests fail here, alone, before any batching. The batch checks again against
+        # the model it actually samples with, which a swap may have changed meanwhile.
+        sampling.plan(model, request)
         loop = asyncio.get_running_loop()
         if request.seed is not None:
             # A seeded request must not share random draws with others, or it would not repeat.
@@ -106,7 +112,23 @@ class NameEngine:
                 live = [(r, f) for r, f in batch if not f.cancelled()]
                 if not live:
                     continue
-                model = self.model(style)
+                try:
+                    model = self.model(style)  # once: the whole batch samples this model
+                except EngineError as exc:
+                    for _, f in live:
+                        f.set_exception(exc)
+                    continue
+                valid = []
+                for r, f in live:
+                    try:
+                        sampling.plan(model, r)
+                    except EngineError as exc:  # e.g. a label the swapped-in model lacks
+                        f.set_exception(exc)
+                    else:
+                        valid.append((r, f))
+                live = valid
+                if not live:
+                    continue
                 try:
                     results = await loop.run_in_executor(
                         self._pool, sampling.generate_many, model, [r for r, _ in live]

@@ -103,3 +103,29 @@ def test_huge_file_is_refused_before_reading(tmp_path: Path) -> None:
 def test_unknown_corpus_lists_the_built_in_ones() -> None:
     with pytest.raises(CorpusError, match="english, surnames, elf"):
         corpus.load("klingon")
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"", "empty"),
+        (bytes(range(256)) * 10, "not a text file"),
+        (b"A" * (10 * 2**20), "the file is 10.0 MB; the limit is 2 MB"),
+        (b"Anna\nBob\nCleo\n", "only 3 usable names"),
+        (
+            _lines(60).encode("latin-1") + "Ren\xe9\n".encode("latin-1"),
+            "line 61 is not valid UTF-8",
+        ),
+        (_lines(10).encode() + b"x" * 5000 + b"\n" + _lines(60).encode(), "line 11 is 5,000"),
+        (_lines(60).encode() + b"Abcdefghijklmnopqrstuvwxyzabcdefg\n", "line 61 is 33 characters"),
+    ],
+)
+def test_bad_uploads_are_refused_with_the_reason(data: bytes, message: str) -> None:
+    with pytest.raises(CorpusError, match=message):
+        corpus.load_upload("upload.txt", data)
+
+
+def test_a_good_upload_is_a_corpus() -> None:
+    c = corpus.load_upload("upload.txt", _lines(60).encode() + b"Name with spaces  \n")
+    assert len(c) == 61
+    assert "Name with spaces" in c.names

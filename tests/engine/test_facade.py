@@ -1,15 +1,20 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 
 import pytest
 
-from engine import sampling
+from engine import checkpoint, corpus, sampling
 from engine.errors import RequestError, UnknownStyle
 from engine.facade import NameEngine
+from engine.model import CharRNN
 from engine.namemodel import NameModel
 from engine.sampling import GenerationRequest, GenerationResult
+from engine.vocab import Vocabulary
+from tests.conftest import TINY
 
 
 @pytest.fixture
@@ -92,3 +97,45 @@ async def test_replace_style_swaps_the_model(engine: NameEngine, tiny_model: Nam
     assert set(engine.styles) == {"english", "elvish"}
     res = await engine.generate(GenerationRequest(style="elvish", count=1))
     assert len(res.names) == 1
+
+
+def _unlabelled(model: NameModel) -> NameModel:
+    """An untrained model with no genders: a request for one is invalid for it."""
+    plain = corpus.clean("plain", [(n, "") for n in sorted(model.corpus_names)[:200]])
+    vocab = Vocabulary.from_names(plain.names)
+    net = CharRNN(replace(TINY, vocab_size=len(vocab), n_labels=1))
+    return checkpoint.build(net, vocab, plain, {}, "untrained, unlabelled")
+
+
+async def test_a_swap_while_a_batch_runs_answers_every_request(
+    engine: NameEngine, tiny_model: NameModel, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    new = _unlabelled(tiny_model)
+    running, release = threading.Event(), threading.Event()
+    batches: list[tuple[NameModel, int]] = []
+    real = sampling.generate_many
+
+    def gated(model: NameModel, reqs: Sequence[GenerationRequest]) -> list[GenerationResult]:
+        batches.append((model, len(reqs)))
+        if len(batches) == 1:  # hold the first batch until the swap has happened
+            running.set()
+            release.wait(30)
+        return real(model, reqs)
+
+    monkeypatch.setattr(sampling, "generate_many", gated)
+    first = asyncio.ensure_future(engine.generate(GenerationRequest(count=2, label="female")))
+    assert await asyncio.to_thread(running.wait, 30)
+    # Queued behind the running batch; each is valid for the model serving at arrival.
+    later = [asyncio.ensure_future(engine.generate(GenerationRequest(count=2))) for _ in range(3)]
+    female = asyncio.ensure_future(engine.generate(GenerationRequest(count=2, label="female")))
+    await asyncio.sleep(0)  # one loop turn: each runs up to its wait in the queue
+    assert len(engine._queues["english"].pending) == 4
+    engine.replace_style("english", new)
+    release.set()
+
+    assert len((await first).names) == 2  # finished on the model it started with
+    answered = await asyncio.gather(*later)
+    assert all(isinstance(r, GenerationResult) for r in answered)
+    with pytest.raises(RequestError, match="has no genders"):
+        await female  # invalid for the new model: it fails alone
+    assert batches == [(tiny_model, 1), (new, 3)]
