@@ -21,9 +21,12 @@ import storage
 from bot.config import Config, ConfigError, load
 from bot.errors import FatalError
 from bot.ratelimit import RateLimiter
+from bot.retraining import Retraining
 from bot.service import Service
 from engine.errors import EngineError
 from engine.facade import PACKAGED_MODELS, NameEngine
+from engine.modelstore import ModelStore
+from engine.retrain import Retrainer
 from storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -43,10 +46,22 @@ async def build_service(config: Config, *, extra_admins: frozenset[str] = frozen
         await engine.aclose()
         raise
     limiter = RateLimiter(config.rate_limit, config.rate_period)
-    return Service(engine, store, limiter, admins=frozenset(config.admins) | extra_admins)
+    retrainer = Retrainer(
+        ModelStore(config.models_dir), engine.registry, max_seconds=config.retrain_max_seconds
+    )
+    retraining = Retraining(retrainer, store, default_seconds=config.retrain_seconds)
+    return Service(
+        engine,
+        store,
+        limiter,
+        admins=frozenset(config.admins) | extra_admins,
+        retraining=retraining,
+    )
 
 
 async def close_service(service: Service) -> None:
+    if service.retraining is not None:
+        await service.retraining.aclose()  # a running training is cancelled, not orphaned
     await service.engine.aclose()
     await service.store.close()
 

@@ -52,6 +52,10 @@ class Config(BaseSettings):
     # Platform-neutral keys of the admins: "tg:123,dc:456".
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 
+    # Retraining from chat (/retrain): the default and the largest time budget, in seconds.
+    retrain_seconds: Annotated[int, Field(ge=10, le=86_400)] = 150
+    retrain_max_seconds: Annotated[int, Field(ge=10, le=86_400)] = 900
+
     rate_limit: Annotated[int, Field(ge=1, le=10_000)] = 10  # requests per user ...
     rate_period: Annotated[float, Field(gt=0, le=86_400)] = 10.0  # ... per this many seconds
     sampling_threads: Annotated[int, Field(ge=1, le=64)] = 2

@@ -28,8 +28,10 @@ MAX_COUNT = 20
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 COMMANDS = (
     "name", "styles", "rate", "fav", "favs", "unfav", "export", "settings", "reset",
-    "help", "start", "stats",
+    "help", "start", "stats", "retrain", "rollback", "audit",
 )  # fmt: skip
+RETRAIN_ACTIONS = ("status", "cancel")
+_STYLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}", re.ASCII)
 GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
 # Words people try as styles, and the style that comes closest.
@@ -71,11 +73,23 @@ class NameOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class RetrainOptions:
+    """/retrain <style> [corpus=<built-in>] [seconds=N] [force], /retrain status|cancel."""
+
+    action: str = "start"  # "start", "status" or "cancel"
+    style: str = ""
+    corpus: str | None = None  # a built-in corpus; None = the file sent with the command
+    seconds: int | None = None  # None = the configured default
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Command:
     name: str  # one of COMMANDS
     args: tuple[str, ...] = ()  # the words after the command
     options: NameOptions = field(default_factory=NameOptions)  # for /name and /settings
     hints: tuple[str, ...] = ()  # gentle notes worth showing with the answer
+    retrain: RetrainOptions | None = None  # for /retrain
 
 
 def shown(text: str, limit: int = MAX_ECHO) -> str:
@@ -125,6 +139,8 @@ def parse(text: str, styles: Collection[str], bot_username: str | None = None) -
         return Command(name, tuple(words), opts, hints)
     if name == "settings":
         return Command(name, tuple(words), parse_settings(words, styles))
+    if name == "retrain":
+        return Command(name, tuple(words), retrain=parse_retrain(words))
     return Command(name, tuple(words))
 
 
@@ -358,4 +374,41 @@ def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameO
             opts = _option(opts, key, value.strip(), styles)
         else:
             raise ParseError(f"option {key} does not take {shown(str(value))}")
+    return opts
+
+
+RETRAIN_USAGE = (
+    "/retrain <style> with a .txt file of names (one per line, optionally name<TAB>label), "
+    "or /retrain <style> corpus=<built-in>; options seconds=N and force; "
+    "/retrain status, /retrain cancel"
+)
+
+
+def parse_retrain(words: list[str]) -> RetrainOptions:
+    if not words:
+        raise ParseError("usage: " + RETRAIN_USAGE)
+    first = words[0].casefold()
+    if first in RETRAIN_ACTIONS:
+        if len(words) > 1:
+            raise ParseError(f"/retrain {first} takes nothing more")
+        return RetrainOptions(action=first)
+    if not _STYLE_NAME.fullmatch(first):
+        raise ParseError(
+            f"{shown(words[0])} cannot be a style name: use a-z, digits, - and _, starting with "
+            "a letter, at most 32 characters, e.g. /retrain elf"
+        )
+    opts = RetrainOptions(style=first)
+    for word in words[1:]:
+        key, eq, value = word.partition("=")
+        if not eq and word.casefold() == "force":
+            opts = replace(opts, force=True)
+        elif eq and key.casefold() == "corpus" and value:
+            opts = replace(opts, corpus=value.casefold())
+        elif eq and key.casefold() in ("seconds", "s"):
+            n = whole_number(value)
+            if n is None:
+                raise ParseError("seconds= takes a whole number of seconds, e.g. seconds=120")
+            opts = replace(opts, seconds=n)
+        else:
+            raise ParseError(f"I don't understand {shown(word)}; usage: " + RETRAIN_USAGE)
     return opts

@@ -9,9 +9,10 @@ adapter that cannot show one button per action shows a menu instead.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 MAX_DATA_BYTES = 64  # the smallest platform limit on a button's payload (Telegram's)
 
@@ -71,6 +72,25 @@ class Reply:
 
 
 @dataclass(frozen=True, slots=True)
+class Upload:
+    """A file a user sent with a command; fetched only once its size was found acceptable."""
+
+    filename: str
+    size: int | None  # as the platform reports it before any download, when it does
+    fetch: Callable[[], Awaitable[bytes]]
+
+
+class Notifier(Protocol):
+    """Messages a long job (a retrain) sends to the chat it was asked from, after its reply."""
+
+    async def send(self, reply: Reply) -> Hashable:
+        """Send a message; returns a handle to edit it by."""
+
+    async def edit(self, handle: Hashable, text: str) -> None:
+        """Replace the text of a message sent by `send` (best effort)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Context:
     """Who is asking, and where."""
 
@@ -82,3 +102,5 @@ class Context:
     # A send budget the platform shares among the people of one chat (Telegram's 20 messages a
     # minute per group), or None where each answer has its own (Discord's interactions).
     shared_budget: str | None = None
+    upload: Upload | None = None  # a file sent with the command
+    notify: Notifier | None = None  # for messages after the reply (progress, results)

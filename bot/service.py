@@ -29,6 +29,7 @@ from bot.grammar import (
 )
 from bot.ratelimit import RateLimiter, Verdict
 from bot.reply import Act, Action, Attachment, Context, NameList, Reply
+from bot.retraining import Retraining, RetrainRefused
 from engine.errors import EngineError
 from engine.facade import NameEngine
 from engine.sampling import GenerationRequest
@@ -127,12 +128,14 @@ class Service:
         *,
         admins: frozenset[str] = frozenset(),
         defaults: Preferences = DEFAULTS,
+        retraining: Retraining | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.limiter = limiter
         self.admins = admins
         self.defaults = defaults
+        self.retraining = retraining
 
     # --- entry points ---------------------------------------------------------------------
 
@@ -152,13 +155,20 @@ class Service:
         """Answer a command that arrived already structured (a slash command's options)."""
         return await self._guarded(ctx, cmd.name, lambda: self._dispatch(ctx, cmd))
 
+    async def on_upload(self, ctx: Context) -> Reply | None:
+        """A file sent with no command: the one a pending /retrain asked for, else ignored."""
+        if self.retraining is None or ctx.upload is None or ctx.user not in self.admins:
+            return None
+        retraining = self.retraining
+        return await self._guarded(ctx, "retrain", lambda: retraining.on_upload(ctx))
+
     async def on_button(self, ctx: Context, data: str) -> Reply | None:
         action = data.split(":", 1)[0]
         label = action if action in set(Act) else "unknown"
         return await self._guarded(ctx, f"button:{label}", lambda: self._button(ctx, data))
 
     async def _guarded(
-        self, ctx: Context, command: str, call: Callable[[], Awaitable[Reply]]
+        self, ctx: Context, command: str, call: Callable[[], Awaitable[Reply | None]]
     ) -> Reply | None:
         started = time.perf_counter()
         verdict = await self.limiter.check(ctx.user, ctx.shared_budget)
@@ -169,7 +179,7 @@ class Service:
             return Reply(texts.slow_down(self.limiter.limit, self.limiter.period), private=True)
         try:
             reply = await call()
-        except (UserError, EngineError, StorageError, ParseError) as exc:
+        except (UserError, EngineError, StorageError, ParseError, RetrainRefused) as exc:
             self._log(ctx, command, "user_error", started)
             return Reply(f"⚠️ {exc}", private=True)
         except Exception:
@@ -505,6 +515,46 @@ class Service:
         return Reply(
             "Your defaults are back to: " + _describe(await self._prefs(ctx)), private=True
         )
+
+    # --- admins: retraining and the audit trail ----------------------------------------------
+
+    async def _admin(self, ctx: Context, action: str, style: str | None = None) -> Retraining:
+        """The retraining use case, for a bot admin; anyone else is refused, and audited."""
+        if ctx.user not in self.admins:
+            await self.store.audit.record(ctx.user, f"{action}_refused", style=style)
+            raise UserError(f"/{action} is for the bot's admins")
+        if self.retraining is None:
+            raise UserError("retraining is not available on this bot")
+        return self.retraining
+
+    async def cmd_retrain(self, ctx: Context, cmd: Command) -> Reply:
+        opts = cmd.retrain
+        assert opts is not None
+        retraining = await self._admin(ctx, "retrain", opts.style or None)
+        if opts.action == "status":
+            return Reply(retraining.status(), private=True)
+        if opts.action == "cancel":
+            return Reply(await retraining.cancel(ctx), private=True)
+        return await retraining.start(ctx, opts)
+
+    async def cmd_rollback(self, ctx: Context, cmd: Command) -> Reply:
+        style = cmd.args[0].casefold() if len(cmd.args) == 1 else ""
+        retraining = await self._admin(ctx, "rollback", style or None)
+        if not style:
+            raise UserError("give the style to roll back, e.g. /rollback elf")
+        return Reply(await retraining.rollback(ctx, style))
+
+    async def cmd_audit(self, ctx: Context, cmd: Command) -> Reply:
+        if ctx.user not in self.admins:
+            raise UserError("/audit is for the bot's admins")
+        entries = await self.store.audit.recent(10)
+        if not entries:
+            return Reply("Nothing in the audit trail yet.", private=True)
+        lines = ["The last admin actions, newest first:"]
+        for e in entries:
+            what = " ".join(x for x in (e.action, e.style or "", e.detail or "") if x)
+            lines.append(f"{e.at[:16].replace('T', ' ')} {e.actor}: {what}"[:300])
+        return Reply("\n".join(lines), private=True)
 
     async def cmd_stats(self, ctx: Context, cmd: Command) -> Reply:
         if ctx.user not in self.admins:

@@ -51,6 +51,19 @@ HELP: dict[str, tuple[str, str]] = {
     "reset": ("forget your defaults", "/reset: forget your defaults."),
     "help": ("this help", "/help [command]: all commands, or one in detail."),
     "start": ("say hello", "/start: say hello."),
+    "retrain": (
+        "retrain a style (admins)",
+        "/retrain <style> with a .txt file attached (one name per line, optionally "
+        "name<TAB>label; at most 2 MB, at least 50 names), or /retrain <style> corpus=<built-in> "
+        "(english, surnames, elf, dwarf, halfling, goblin, human). Options: seconds=N, force "
+        "(adopt even if not better). A new style name creates a style; an existing one is "
+        "replaced only if the new model is better. /retrain status, /retrain cancel.",
+    ),
+    "rollback": (
+        "undo a retrain (admins)",
+        "/rollback <style>: serve the style's previous model again.",
+    ),
+    "audit": ("recent admin actions (admins)", "/audit: the last retrains, rollbacks, refusals."),
     "stats": ("usage figures (admins)", "/stats: names served, users, favourites (admins)."),
 }
 

@@ -1,7 +1,9 @@
 """A console chat that speaks the same commands: no token, no network.
 
 Reads lines from stdin, prints replies. A reply's names are numbered, and so is every other
-action under it: type the number to press it. A file reply (/export) is printed inline.
+action under it: type the number to press it. A file reply (/export) is printed inline, a
+picture saved next to the working folder. A file to send with a command is named by its path:
+`/retrain elf file=names.txt`.
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ import asyncio
 import contextlib
 import sys
 import threading
+from collections.abc import Callable, Hashable
+from dataclasses import replace
+from pathlib import Path
 from typing import TextIO
 
-from bot.reply import Act, Action, Context, Reply
+from bot.reply import Act, Action, Context, Reply, Upload
 from bot.service import Service
 
 USER = "console:local"
@@ -35,11 +40,46 @@ def render(reply: Reply) -> tuple[str, list[Action]]:
         choices = []
     choices += [f"[{i}] {a.caption}" for i, a in enumerate(actions, start=1) if a.kind != Act.SAVE]
     lines += _fill(choices)
-    if reply.file is not None:
+    if reply.file is not None and reply.file.filename.endswith(".png"):
+        Path(reply.file.filename).write_bytes(reply.file.content)
+        lines.append(f"(picture saved as {reply.file.filename})")
+    elif reply.file is not None:
         lines.append(f"--- {reply.file.filename} ---")
         lines.append(reply.file.content.decode("utf-8").rstrip("\n"))
         lines.append("---")
     return "\n".join(lines), actions
+
+
+def _upload(text: str) -> tuple[str, Upload | None]:
+    """The command without its `file=PATH` word, and that file as an upload; FileNotFoundError
+    when there is no such file."""
+    words = text.split()
+    paths = [w.removeprefix("file=") for w in words if w.startswith("file=")]
+    if not paths:
+        return text, None
+    path = Path(paths[0]).expanduser()
+    if not path.is_file():
+        raise FileNotFoundError(paths[0])
+
+    async def fetch() -> bytes:
+        return await asyncio.to_thread(path.read_bytes)
+
+    rest = " ".join(w for w in words if not w.startswith("file="))
+    return rest, Upload(path.name, path.stat().st_size, fetch)
+
+
+class _Printer:
+    """Progress and results of a long job, printed as they come (a terminal cannot edit)."""
+
+    def __init__(self, say: Callable[[str], None]) -> None:
+        self.say = say
+
+    async def send(self, reply: Reply) -> Hashable:
+        self.say(render(reply)[0])
+        return None
+
+    async def edit(self, handle: Hashable, text: str) -> None:
+        self.say(text)
 
 
 def _fill(items: list[str], width: int = WIDTH) -> list[str]:
@@ -74,7 +114,6 @@ async def run(
     stop: asyncio.Event | None = None,
 ) -> None:
     """Serve one console user until end of input (Ctrl-D), /quit, or `stop`."""
-    ctx = Context(user=USER, platform="console")
     actions: list[Action] = []
     lines = await _lines(stdin)
     stop = stop or asyncio.Event()
@@ -82,6 +121,8 @@ async def run(
     def say(text: str) -> None:
         stdout.write(text + "\n")
         stdout.flush()
+
+    ctx = Context(user=USER, platform="console", notify=_Printer(say))
 
     say("Namesmith console. Type /help for the commands, /quit to leave.")
     while not stop.is_set():
@@ -110,7 +151,12 @@ async def run(
         else:
             if not text.startswith("/"):
                 text = "/" + text  # the console needs no slash: "name Eld 0.7" works
-            reply = await service.on_text(ctx, text)
+            try:
+                text, upload = _upload(text)
+            except FileNotFoundError as exc:
+                say(f"There is no file {exc}; give its path, e.g. file=names.txt")
+                continue
+            reply = await service.on_text(replace(ctx, upload=upload), text)
         if reply is None:
             continue
         out, new_actions = render(reply)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 import httpx
@@ -58,7 +58,7 @@ from tenacity import (
 
 from bot.config import Config
 from bot.errors import FatalError
-from bot.reply import Act, Action, Context, Reply
+from bot.reply import Act, Action, Context, Reply, Upload
 from bot.service import Service
 
 log = logging.getLogger(__name__)
@@ -157,13 +157,35 @@ def build(
     )
     app.bot_data["service"] = service
     # New messages only: an edited "/unfav all" must not run again.
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_error_handler(on_error)
     return app
 
 
-def _context(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> Context:
+class _Notifier:
+    """Messages a long job sends to one chat after its reply, and edits of them."""
+
+    def __init__(self, bot: Any, chat_id: int) -> None:
+        self.bot, self.chat_id = bot, chat_id
+
+    async def send(self, reply: Reply) -> Hashable:
+        sent = await send(self.bot, self.chat_id, reply)
+        return sent.message_id if sent is not None else None
+
+    async def edit(self, handle: Hashable, text: str) -> None:
+        if not isinstance(handle, int):
+            return
+        try:
+            await self.bot.edit_message_text(text[:TEXT_LIMIT], self.chat_id, handle)
+        except TelegramError as exc:  # "message is not modified", a deleted message: no matter
+            log.info("telegram: progress message not edited (%s)", exc)
+
+
+def _context(
+    update: Update, ctx: ContextTypes.DEFAULT_TYPE, upload: Upload | None = None
+) -> Context:
     chat = update.effective_chat
     sender = update.effective_sender  # a user, or the chat an anonymous admin or channel speaks as
     assert chat is not None and sender is not None
@@ -181,6 +203,8 @@ def _context(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> Context:
         platform="telegram",
         chat_admin=None if private else chat_admin,
         shared_budget=None if private else f"tg:{chat.id}",
+        upload=upload,
+        notify=_Notifier(ctx.bot, chat.id),
     )
 
 
@@ -191,6 +215,30 @@ async def on_command(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         return
     service: Service = ctx.bot_data["service"]
     reply = await service.on_text(_context(update, ctx), msg.text, ctx.bot.username)
+    if reply is not None:
+        await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
+
+
+async def on_document(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+    """A file: with a /command as its caption it goes with that command (/retrain elf);
+    without one, it may be the file a pending /retrain asked for."""
+    msg = update.effective_message
+    if msg is None or msg.document is None or update.effective_sender is None:
+        return
+    document = msg.document
+
+    async def fetch() -> bytes:
+        file = await ctx.bot.get_file(document.file_id)
+        return bytes(await file.download_as_bytearray())
+
+    upload = Upload(document.file_name or "names.txt", document.file_size, fetch)
+    service: Service = ctx.bot_data["service"]
+    context = _context(update, ctx, upload)
+    caption = msg.caption or ""
+    if caption.startswith("/"):
+        reply = await service.on_text(context, caption, ctx.bot.username)
+    else:
+        reply = await service.on_upload(context)
     if reply is not None:
         await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
 
@@ -258,8 +306,9 @@ def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return out
 
 
-async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> None:
-    """Deliver a reply: long texts in pieces (buttons under the last), files with a caption."""
+async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
+    """Deliver a reply: long texts in pieces (buttons under the last), a picture as a photo,
+    other files as documents with a caption. Returns the last message sent, if known."""
     quote = (
         ReplyParameters(message_id=reply_to, allow_sending_without_reply=True)
         if reply_to is not None
@@ -267,12 +316,17 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
     )
     if reply.file is not None:
         file = reply.file
-        caption = (
-            reply.text
-            if len(reply.text) <= CAPTION_LIMIT
-            else reply.text[: CAPTION_LIMIT - 1] + "…"
-        )
-        await deliver(
+        caption = reply.text
+        if len(caption) > CAPTION_LIMIT:
+            caption = caption[: CAPTION_LIMIT - 1] + "…"
+        if file.filename.endswith(".png"):
+            photo: Message | None = await deliver(
+                lambda: bot.send_photo(
+                    chat_id, photo=file.content, caption=caption, reply_parameters=quote
+                )
+            )
+            return photo
+        document: Message | None = await deliver(
             lambda: bot.send_document(
                 chat_id,
                 document=file.content,
@@ -281,9 +335,10 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
                 reply_parameters=quote,
             )
         )
-        return
+        return document
     pieces = chunks(reply.text)
     markup = keyboard(reply.actions)
+    sent: Message | None = None
     for i, piece in enumerate(pieces):
         last = i == len(pieces) - 1
 
@@ -295,7 +350,8 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
                 reply_parameters=quote if first else None,
             )
 
-        await deliver(one)
+        sent = await deliver(one)
+    return sent
 
 
 def _transient(exc: BaseException) -> bool:
@@ -318,8 +374,9 @@ def _wait(state: RetryCallState) -> float:
 _BACKOFF = wait_exponential_jitter(multiplier=0.5, max=5.0, jitter=0.5)
 
 
-async def deliver(send_once: Callable[[], Awaitable[object]]) -> None:
-    """Send, retrying what Telegram did not take; give up (logged) after SEND_DEADLINE."""
+async def deliver(send_once: Callable[[], Awaitable[Any]]) -> Any:
+    """Send, retrying what Telegram did not take; give up (logged) after SEND_DEADLINE.
+    Returns what the send returned, or None when it was not delivered (or not known to be)."""
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
@@ -334,11 +391,12 @@ async def deliver(send_once: Callable[[], Awaitable[object]]) -> None:
             reraise=True,
         ):
             with attempt:
-                await send_once()
+                return await send_once()
     except TimedOut as exc:
         log.warning("telegram send timed out after it was sent (%s); not resending", exc)
     except BadRequest as exc:
         log.warning("telegram refused a reply: %s", exc)
+    return None
 
 
 # --- running --------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -13,11 +14,16 @@ from telegram.ext import Application
 
 import storage
 from bot.adapters import telegram as tg
+from bot.app import close_service
 from bot.config import Config
 from bot.ratelimit import RateLimiter
+from bot.retraining import Retraining
 from bot.service import Service
 from engine.facade import NameEngine
+from engine.modelstore import ModelStore
 from engine.namemodel import NameModel
+from engine.retrain import Retrainer
+from tests.conftest import TINY, TINY_TRAIN
 from tests.fakes.telegram import TOKEN, FakeTelegram
 
 ADMIN = "tg:999"
@@ -30,18 +36,32 @@ async def service_factory(
     """Builds services on one database file (a second one is a restart)."""
     made: list[Service] = []
 
-    async def make(limit: int = 100) -> Service:
+    async def make(limit: int = 100, train_steps: int = 60) -> Service:
         engine = NameEngine({"english": tiny_model, "elf": tiny_model})
         store = await storage.open(tmp_path / "namesmith.sqlite3")
+        # Retraining with a tiny network and a step budget: a job takes seconds.
+        retrainer = Retrainer(
+            ModelStore(tmp_path / "models"),
+            engine.registry,
+            max_seconds=600,
+            model_config=TINY,
+            train_config=replace(TINY_TRAIN, max_steps=train_steps, eval_every=20),
+        )
+        retraining = Retraining(retrainer, store, default_seconds=60)
         # A long period: the bucket cannot refill while a slow CI machine runs a test.
-        svc = Service(engine, store, RateLimiter(limit, 600.0), admins=frozenset({ADMIN}))
+        svc = Service(
+            engine,
+            store,
+            RateLimiter(limit, 600.0),
+            admins=frozenset({ADMIN}),
+            retraining=retraining,
+        )
         made.append(svc)
         return svc
 
     yield make
     for svc in made:
-        await svc.engine.aclose()
-        await svc.store.close()
+        await close_service(svc)
 
 
 @pytest.fixture

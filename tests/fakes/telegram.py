@@ -56,12 +56,15 @@ class FakeTelegram:
         self.queries_too_old = False
         self.token_rejected = False
         self.refused = 0  # calls answered with an error
+        self.files: dict[str, bytes] = {}  # file_id -> content, for getFile and downloads
+        self.downloads = 0
 
     # --- lifecycle ------------------------------------------------------------------------
 
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/bot{token}/{method}", self._handle)
+        app.router.add_get("/file/bot{token}/{path:.+}", self._download)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         await self._listen()
@@ -140,6 +143,51 @@ class FakeTelegram:
             message["edit_date"] = int(time.time())
         self._push({"edited_message" if edit_of is not None else "message": message})
         return message_id
+
+    def document(
+        self,
+        content: bytes,
+        *,
+        filename: str = "names.txt",
+        caption: str | None = None,
+        user_id: int = 1,
+        chat_id: int | None = None,
+        chat_type: str = "private",
+        size: int | None = None,
+    ) -> int:
+        """Queue a message carrying a file (with an optional caption); returns its id."""
+        chat_id = user_id if chat_id is None else chat_id
+        message_id = next(self._message_ids)
+        file_id = f"file{message_id}"
+        self.files[file_id] = content
+        message: dict[str, Any] = {
+            "message_id": message_id,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": self._user(user_id),
+            "document": {
+                "file_id": file_id,
+                "file_unique_id": f"u{file_id}",
+                "file_name": filename,
+                "file_size": len(content) if size is None else size,
+            },
+        }
+        if caption is not None:
+            message["caption"] = caption
+            word = caption.split()[0] if caption.startswith("/") else ""
+            if word:
+                message["caption_entities"] = [
+                    {"type": "bot_command", "offset": 0, "length": len(word)}
+                ]
+        self._push({"message": message})
+        return message_id
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["path"].rsplit("/", 1)[-1]
+        if file_id not in self.files:
+            return web.Response(status=404)
+        self.downloads += 1
+        return web.Response(body=self.files[file_id])
 
     def press(self, data: str, *, user_id: int = 1, chat_id: int | None = None,
               chat_type: str = "private") -> None:  # fmt: skip
@@ -277,10 +325,15 @@ class FakeTelegram:
         call = Call(method, params, files)
         self.calls.append(call)
         self._new_call.set()
-        if method in ("sendMessage", "sendDocument"):
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
             waiters = self._reply_waiters.get(int(params["chat_id"]))
             if waiters:
                 waiters.pop(0).set_result(call)
+        if method == "getFile":
+            file_id = str(params["file_id"])
+            return {"file_id": file_id, "file_unique_id": f"u{file_id}",
+                    "file_size": len(self.files.get(file_id, b"")),
+                    "file_path": f"documents/{file_id}"}  # fmt: skip
         if method == "getMe":
             return {
                 **self._bot_user(),
@@ -288,7 +341,7 @@ class FakeTelegram:
                 "can_read_all_group_messages": False,
                 "supports_inline_queries": False,
             }
-        if method in ("sendMessage", "sendDocument"):
+        if method in ("sendMessage", "sendDocument", "sendPhoto"):
             chat_id = int(params["chat_id"])
             message: dict[str, Any] = {
                 "message_id": next(self._message_ids),
@@ -298,6 +351,10 @@ class FakeTelegram:
             }
             if method == "sendMessage":
                 message["text"] = params["text"]
+            elif method == "sendPhoto":
+                message["caption"] = params.get("caption", "")
+                message["photo"] = [{"file_id": "p1", "file_unique_id": "pu1", "width": 10,
+                                     "height": 10}]  # fmt: skip
             else:
                 message["caption"] = params.get("caption", "")
                 message["document"] = {"file_id": "f1", "file_unique_id": "u1",

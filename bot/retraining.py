@@ -1,0 +1,204 @@
+"""Retraining a style from chat: the use case behind /retrain and /rollback.
+
+The engine's Retrainer does the work (a niced child process, adoption only when better); this
+module turns it into a conversation: it validates the upload before anything trains, keeps one
+progress message edited as the job goes, and reports the outcome with samples and a PNG. Every
+start, refusal, outcome, cancel and rollback lands in the audit trail.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Hashable
+from dataclasses import dataclass
+
+from bot.grammar import RetrainOptions
+from bot.reply import Attachment, Context, Notifier, Reply, Upload
+from engine import corpus as corpora
+from engine.errors import CorpusError
+from engine.retrain import Progress, Retrainer, RetrainResult
+from storage import Storage
+
+log = logging.getLogger(__name__)
+
+EDIT_EVERY = 5.0  # seconds between edits of the progress message (platforms limit edits)
+PENDING_FOR = 600.0  # seconds a "/retrain elf" waits for its file
+
+
+class RetrainRefused(Exception):
+    """A retrain that cannot start; the message says why, for the admin."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Pending:
+    options: RetrainOptions
+    until: float
+
+
+class Retraining:
+    def __init__(
+        self,
+        retrainer: Retrainer,
+        store: Storage,
+        *,
+        default_seconds: int,
+        max_upload: int = corpora.UPLOAD_MAX_BYTES,
+    ) -> None:
+        self.retrainer = retrainer
+        self.store = store
+        self.default_seconds = default_seconds
+        self.max_upload = max_upload
+        self._pending: dict[tuple[str, str | None], _Pending] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # --- starting ---------------------------------------------------------------------------
+
+    async def start(self, ctx: Context, opts: RetrainOptions) -> Reply:
+        """Validate the corpus (a built-in one, or the file sent with the command), start the
+        job, and follow it in the background. Without either, ask for the file."""
+        running = self.retrainer.status()
+        if running is not None:
+            raise RetrainRefused(f"a training is already running: {running.describe()}")
+        if opts.corpus is not None:
+            if opts.corpus not in corpora.BUILTIN:
+                known = ", ".join(sorted(corpora.BUILTIN))
+                raise RetrainRefused(f"no built-in corpus {opts.corpus!r}; choose one of: {known}")
+            corpus = await asyncio.to_thread(corpora.load, opts.corpus)
+            source = f"the built-in {opts.corpus} corpus"
+        elif ctx.upload is not None:
+            corpus = await self._read(opts.style, ctx.upload)
+            source = ctx.upload.filename
+        else:
+            self._pending[(ctx.user, ctx.chat)] = _Pending(opts, time.monotonic() + PENDING_FOR)
+            return Reply(
+                f"Send the names for {opts.style} as a .txt file (one name per line, optionally "
+                "name<TAB>label; at most 2 MB): attach it here, or send it with "
+                f"/retrain {opts.style} as its caption."
+            )
+        seconds = opts.seconds or self.default_seconds
+        if not 10 <= seconds <= self.retrainer.max_seconds:
+            raise RetrainRefused(
+                f"seconds must be between 10 and {self.retrainer.max_seconds}, got {seconds}"
+            )
+        progress: list[Hashable] = []
+        last_edit = [0.0]
+
+        async def on_progress(p: Progress) -> None:
+            if ctx.notify is None or time.monotonic() - last_edit[0] < EDIT_EVERY:
+                return
+            last_edit[0] = time.monotonic()
+            if not progress:
+                progress.append(await ctx.notify.send(Reply(f"⏳ {p.describe()}")))
+            else:
+                await ctx.notify.edit(progress[0], f"⏳ {p.describe()}")
+
+        job = await self.retrainer.start(
+            opts.style,
+            corpus,
+            seconds=seconds,
+            force=opts.force,
+            requested_by=ctx.user,
+            on_progress=on_progress,
+        )
+        await self.store.audit.record(
+            ctx.user,
+            "retrain_started",
+            style=opts.style,
+            corpus=source[:120],
+            detail=f"{len(corpus)} names, {seconds} s{', forced' if opts.force else ''}",
+        )
+        task = asyncio.create_task(self._follow(job.result(), ctx.notify, progress))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        new = (
+            "replacing it only if better"
+            if opts.style in self.retrainer.registry
+            else "a new style"
+        )
+        return Reply(
+            f"Training {opts.style} on {len(corpus):,} names from {source} for {seconds} s "
+            f"({new}{'; forced' if opts.force else ''}). Everyone keeps getting names meanwhile; "
+            "/retrain status shows progress, /retrain cancel stops it."
+        )
+
+    async def on_upload(self, ctx: Context) -> Reply | None:
+        """A file with no command: the file a pending /retrain of this user asked for."""
+        pending = self._pending.pop((ctx.user, ctx.chat), None)
+        if pending is None or pending.until < time.monotonic():
+            return None
+        return await self.start(ctx, pending.options)
+
+    async def _read(self, style: str, upload: Upload) -> corpora.Corpus:
+        if upload.size is not None and upload.size > self.max_upload:
+            raise RetrainRefused(
+                f"the file is {upload.size / 2**20:.1f} MB; the limit is "
+                f"{self.max_upload / 2**20:g} MB (nothing was downloaded)"
+            )
+        data = await upload.fetch()
+        try:
+            return await asyncio.to_thread(
+                corpora.load_upload, upload.filename or style, data, max_bytes=self.max_upload
+            )
+        except CorpusError as exc:
+            raise RetrainRefused(f"that file cannot be used: {exc}") from None
+
+    # --- following ----------------------------------------------------------------------------
+
+    async def _follow(
+        self,
+        result_of: Awaitable[RetrainResult],
+        notify: Notifier | None,
+        progress: list[Hashable],
+    ) -> None:
+        """Wait for the job, record the outcome, tell the admin (with samples and the PNG)."""
+        try:
+            result = await result_of
+        except Exception:
+            log.exception("retrain follow-up failed")
+            return
+        try:
+            await self.store.audit.record(
+                result.requested_by,
+                f"retrain_{result.outcome}",
+                style=result.style,
+                fingerprint=result.corpus_fingerprint,
+                val_nll=result.new_val_nll if result.new_val_nll is not None else None,
+                adopted=result.adopted,
+                detail=result.reason[:500],
+            )
+        except Exception:
+            log.exception("audit of a retrain failed")
+        if notify is None:
+            return
+        icon = "✅" if result.adopted else ("🛑" if result.outcome == "cancelled" else "⚠️")
+        with contextlib.suppress(Exception):
+            if progress:
+                await notify.edit(progress[0], f"{icon} {result.style}: {result.outcome}")
+            file = Attachment(f"{result.style}-training.png", result.png) if result.png else None
+            await notify.send(Reply(f"{icon} {result.describe()}", file=file))
+
+    # --- the rest ------------------------------------------------------------------------------
+
+    def status(self) -> str:
+        p = self.retrainer.status()
+        return f"⏳ {p.describe()}" if p is not None else "No training is running."
+
+    async def cancel(self, ctx: Context) -> str:
+        if not await self.retrainer.cancel(by=ctx.user):
+            return "No training is running."
+        await self.store.audit.record(ctx.user, "retrain_cancel")
+        return "Cancelled: the training stopped cleanly and the current model serves on."
+
+    async def rollback(self, ctx: Context, style: str) -> str:
+        await self.retrainer.rollback(style)  # NothingToRollBack, TrainingBusy: domain errors
+        await self.store.audit.record(ctx.user, "rollback", style=style, adopted=True)
+        return f"Rolled back: {style} is served by its previous model again."
+
+    async def aclose(self) -> None:
+        await self.retrainer.aclose()
+        for task in list(self._tasks):
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, 10)
