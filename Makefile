@@ -40,6 +40,7 @@ models: $(STAMP)
 # Each prints JSON; quality needs ../shared/data/names.txt (or --names PATH).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.sampling
+	$(BIN)/python -m benchmarks.names
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.bot_latency
 	$(BIN)/python -m benchmarks.quality

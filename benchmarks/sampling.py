@@ -3,8 +3,9 @@
 Measured in the same run, on the same model:
 - `one_at_a_time`: the exercise's loop, one name at a time, batch of one, until its end token;
 - `plain_batched`: all rows advance together but finished rows stay in the batch to the end;
-- `ours`: engine.sampling, rows leave the batch as they end (1,000 rows, and 1,000 distinct
-  names through `generate`, which also removes duplicates);
+- `ours`: engine.sampling, rows leave the batch as they end, casing rules applied (1,000 rows,
+  and 1,000 distinct names through `generate`, which also removes duplicates and applies the
+  word filter); `ours_without_casing`: the same rows without the casing mask;
 - the latency of one 10-name request, median and p90 over many runs;
 - novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples.
 
@@ -62,7 +63,7 @@ def plain_batched(model: NameModel, n: int, gen: torch.Generator) -> list[str]:
     return [model.vocab.decode(r[: r.index(EOS)] if EOS in r else r) for r in rows]
 
 
-def ours_rows(model: NameModel, n: int, gen: torch.Generator) -> list[str]:
+def ours_rows(model: NameModel, n: int, gen: torch.Generator, *, casing: bool = True) -> list[str]:
     labels = torch.multinomial(torch.tensor(model.label_prior), n, replacement=True, generator=gen)
     rows = sample_rows(
         model.net,
@@ -72,6 +73,7 @@ def ours_rows(model: NameModel, n: int, gen: torch.Generator) -> list[str]:
         torch.ones(n, dtype=torch.long),
         torch.full((n,), model.max_len + 4, dtype=torch.long),
         gen,
+        model.case_mask if casing else None,
     )
     return [model.vocab.decode(r) for r in rows if r is not None]
 
@@ -100,6 +102,7 @@ def main() -> None:
     single, _ = rate(one_at_a_time, model, 200, 2)
     plain, _ = rate(plain_batched, model, N, 5)
     rows, sample = rate(ours_rows, model, N, 5)
+    uncased, _ = rate(lambda m, n, g: ours_rows(m, n, g, casing=False), model, N, 5)
 
     def distinct(m: NameModel, n: int, gen: torch.Generator) -> list[str]:
         return list(generate(m, GenerationRequest(count=n, seed=int(gen.initial_seed()))).names)
@@ -121,6 +124,7 @@ def main() -> None:
         "one_at_a_time_names_per_s": round(single),
         "plain_batched_names_per_s": round(plain),
         "ours_names_per_s": round(rows),
+        "ours_without_casing_names_per_s": round(uncased),
         "ours_distinct_names_per_s": round(distinct_rate),
         "speedup_vs_one_at_a_time": round(rows / single, 1),
         "speedup_vs_plain_batched": round(rows / plain, 2),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from dataclasses import asdict
 from pathlib import Path
@@ -11,7 +12,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from engine import checkpoint, corpus, sampling, scoring
+from engine import checkpoint, corpus, fullname, sampling, scoring
 from engine.errors import CorpusError, UnknownStyle
 from engine.facade import PACKAGED_MODELS, load_models
 from engine.model import ModelConfig
@@ -19,64 +20,125 @@ from engine.namemodel import NameModel
 from engine.train import Progress, TrainConfig, train
 
 
+class _Help(argparse.HelpFormatter):
+    """Appends "(default: X)" to every option that has a meaningful default."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        text = action.help or ""
+        default = action.default
+        if (
+            "default" in text
+            or default in (None, False, "", argparse.SUPPRESS)
+            or not action.option_strings
+        ):
+            return text
+        return f"{text} (default: {default})"
+
+
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("train", help="train a style's model on a corpus")
+    def parser(name: str, text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=text, description=text, formatter_class=_Help)
+
+    p = parser("train", "train a style's model on a corpus")
     p.add_argument("--corpus", default="english", help=f"{', '.join(corpus.BUILTIN)} or a file")
-    p.add_argument("--out", required=True, type=Path, help="checkpoint file to write")
-    p.add_argument("--seconds", type=float, default=150.0, help="time budget (default 150)")
-    p.add_argument("--max-steps", type=int, help="step budget; makes the run repeatable")
-    p.add_argument("--seed", type=int, default=1337)
-    p.add_argument("--cell", choices=["gru", "lstm", "rnn"], default="lstm")
-    p.add_argument("--hidden", type=int, default=320)
-    p.add_argument("--layers", type=int, default=1)
-    p.add_argument("--embd", type=int, default=64)
-    p.add_argument("--dropout", type=float, default=0.4)
+    p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (required)")
+    p.add_argument("--seconds", type=float, default=150.0, help="time budget in seconds")
+    p.add_argument(
+        "--max-steps", type=int, help="step budget; makes the run repeatable (default: none)"
+    )
+    p.add_argument("--seed", type=int, default=1337, help="random seed")
+    p.add_argument("--cell", choices=["gru", "lstm", "rnn"], default="lstm", help="recurrent cell")
+    p.add_argument("--hidden", type=int, default=320, help="units of the recurrent cell")
+    p.add_argument("--layers", type=int, default=1, help="recurrent layers")
+    p.add_argument("--embd", type=int, default=64, help="character embedding size")
+    p.add_argument("--dropout", type=float, default=0.4, help="dropout on the cell's in/outputs")
     p.add_argument("--weight-drop", type=float, default=0.25, help="DropConnect on the recurrence")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=5e-3)
+    p.add_argument("--batch-size", type=int, default=32, help="names per step")
+    p.add_argument("--lr", type=float, default=5e-3, help="peak learning rate")
     p.add_argument("--ema", type=float, default=0.999, help="weight averaging; 0 turns it off")
+    p.add_argument("--val-fraction", type=float, default=0.05, help="share held out to validate")
+    p.add_argument("--eval-every", type=int, default=250, help="steps between validations")
+    p.add_argument(
+        "--patience", type=int, default=8, help="validations without a new best before stopping"
+    )
     p.add_argument("--threads", type=int, help="torch threads (default: every core)")
-    p.add_argument("--description", default="", help="one line shown by /styles")
+    p.add_argument(
+        "--description", default="", help="one line shown by /styles (default: the corpus's)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("sample", help="invent names")
+    p = parser("sample", "invent names (one per line on stdout; notes go to stderr)")
     _style_args(p)
-    p.add_argument("--prefix", default="")
-    p.add_argument("--temperature", "-t", type=float, default=1.0)
-    p.add_argument("-n", "--count", type=int, default=10)
-    p.add_argument("--gender", "--label", dest="label")
-    p.add_argument("--min-len", type=int)
-    p.add_argument("--max-len", type=int)
-    p.add_argument("--ends", default="", help="names must end with this")
-    p.add_argument("--contains", default="", help="names must contain this")
-    p.add_argument("--new", action="store_true", help="only names not in the training list")
-    p.add_argument("--seed", type=int)
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--prefix", default="", help="names start with this (default: none)")
+    p.add_argument(
+        "--temperature",
+        "-t",
+        type=float,
+        default=1.0,
+        help="0.1 (safe, often real names) to 3 (wild)",
+    )
+    p.add_argument("-n", "--count", type=int, default=10, help="how many names, 1 to 1000")
+    p.add_argument(
+        "--gender",
+        "--label",
+        dest="label",
+        help="a label of the style, e.g. female or f (default: any)",
+    )
+    p.add_argument("--min-len", type=int, help="shortest name in letters (default: 1)")
+    p.add_argument(
+        "--max-len", type=int, help="longest name in letters (default: the style's longest + 4)"
+    )
+    p.add_argument("--ends", default="", help="names end with this, any case (default: any)")
+    p.add_argument("--contains", default="", help="names contain this, any case (default: any)")
+    p.add_argument(
+        "--new", action="store_true", help="only names not in the training list (default: off)"
+    )
+    p.add_argument(
+        "--no-filter",
+        dest="filter",
+        action="store_false",
+        help="do not withhold obscenities and slurs (default: withheld)",
+    )
+    p.add_argument(
+        "--full",
+        action="store_true",
+        help="given name + family name, for styles with family names (default: off)",
+    )
+    p.add_argument("--seed", type=int, help="same seed, same names (default: random)")
+    p.add_argument("--json", action="store_true", help="print JSON (default: plain lines)")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("evaluate", help="mean NLL (nats per predicted token) on a names file")
-    p.add_argument("--checkpoint", required=True, type=Path)
-    p.add_argument("--names", required=True, type=Path, help="one name per line")
-    p.add_argument("--json", action="store_true")
+    p = parser("evaluate", "mean NLL (nats per predicted token) on a names file")
+    p.add_argument("--checkpoint", required=True, type=Path, help="the model (required)")
+    p.add_argument(
+        "--names",
+        required=True,
+        type=Path,
+        help="one name per line, cleaned as `train` cleans (blank, too long, control "
+        "characters dropped; a label after a tab ignored); repeated lines all count (required)",
+    )
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evaluate)
 
-    p = sub.add_parser("score", help="how name-like a name is")
+    p = parser("score", "how name-like a name is, against the style's real names")
     p.add_argument("name")
     _style_args(p)
-    p.add_argument("--gender", "--label", dest="label")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--gender", "--label", dest="label", help="score as this label (default: any)")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_score)
 
-    p = sub.add_parser("styles", help="list the styles")
-    p.add_argument("--models", type=Path, default=PACKAGED_MODELS)
-    p.add_argument("--json", action="store_true")
+    p = parser("styles", "list the styles")
+    p.add_argument("--models", type=Path, default=PACKAGED_MODELS, help="folder of <style>.pt")
+    p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_styles)
 
 
 def _style_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", "-s", default="english")
-    p.add_argument("--checkpoint", type=Path, help="a checkpoint file instead of a style")
+    p.add_argument("--style", "-s", default="english", help="a style (see `namesmith styles`)")
+    p.add_argument(
+        "--checkpoint", type=Path, help="a checkpoint file instead of a style (default: none)"
+    )
     p.add_argument("--models", type=Path, default=PACKAGED_MODELS, help="folder of <style>.pt")
 
 
@@ -102,6 +164,9 @@ def cmd_train(args: argparse.Namespace) -> None:
         batch_size=args.batch_size,
         lr=args.lr,
         ema=args.ema,
+        val_fraction=args.val_fraction,
+        eval_every=args.eval_every,
+        patience=args.patience,
         seed=args.seed,
         threads=args.threads,
     )
@@ -114,14 +179,19 @@ def cmd_train(args: argparse.Namespace) -> None:
         dropout=args.dropout,
         weight_drop=args.weight_drop,
     )
-    total = args.max_steps or args.seconds
-    with tqdm(total=total, disable=args.quiet, unit="step" if args.max_steps else "s") as bar:
+    # Steps on the bar (tqdm shows steps/s), the smoothed loss beside it, redrawn twice a second.
+    budget = f"{args.seconds:g}s" if not args.max_steps else f"{args.max_steps} steps"
+    with tqdm(
+        total=args.max_steps, disable=args.quiet, unit="step", mininterval=0.5, desc="training"
+    ) as bar:
 
         def show(p: Progress) -> None:
-            bar.n = p.step if args.max_steps else round(p.elapsed, 1)
+            bar.update(p.step - bar.n)
             val = f"{p.best_val:.3f}" if p.best_val < float("inf") else "-"
-            bar.set_postfix_str(f"step {p.step} loss {p.train_loss:.3f} val {val}", refresh=False)
-            bar.refresh()
+            bar.set_postfix_str(
+                f"loss {p.train_loss:.3f}, best val {val}, {p.elapsed:.0f}s of {budget}",
+                refresh=False,
+            )
 
         result = train(data, config, model_config, show)
     metrics = {
@@ -156,34 +226,57 @@ def cmd_sample(args: argparse.Namespace) -> None:
         contains=args.contains,
         new_only=args.new,
         seed=args.seed,
+        filter=args.filter,
+        full=args.full,
     )
-    res = sampling.generate(model, request)
-    text = "\n".join(res.names) + (f"\n({res.note})" if res.note else "")
-    _emit(args, {"names": list(res.names), "note": res.note}, text)
+    family = None
+    if args.full and (family_style := fullname.family_style(args.style)):
+        path = args.models / f"{family_style}.pt"
+        family = checkpoint.load(path) if path.is_file() else None
+    (res,) = sampling.generate_many(model, [request], seed=args.seed, family=family)
+    data = {"names": list(res.names), "note": res.note, "filtered": res.filtered}
+    _emit(args, data, "\n".join(res.names))
+    if res.note and not args.json:
+        # Only names on stdout, so `namesmith sample > names.txt` holds names alone.
+        print(f"({res.note})", file=sys.stderr)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
     model = checkpoint.load(args.checkpoint)
     try:
-        lines = args.names.read_text(encoding="utf-8").splitlines()
+        lines = args.names.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
         raise CorpusError(f"{args.names}: cannot read it as UTF-8 text ({exc})") from exc
-    names = [model.as_written(n.strip()) for n in lines if n.strip()]
-    if not names:
-        raise CorpusError(f"{args.names}: no names in the file")
+    # Cleaned as training cleans a corpus, except that a repeated line counts each time.
+    pairs = [(line.partition("\t")[0], "") for line in lines]
+    data = corpus.clean(args.names.name, pairs, min_names=1, keep_duplicates=True)
+    names = [model.as_written(n) for n in data.names]
     nll = scoring.mean_nll(model, names)
+    if len(names) < len(lines):
+        print(f"evaluated {data.report.summary()}", file=sys.stderr)
     _emit(args, {"nll": nll, "names": len(names)}, f"{nll:.4f} nats/token over {len(names)} names")
 
 
 def cmd_score(args: argparse.Namespace) -> None:
     model = _model(args)
     s = scoring.score(model, args.name, args.label)
-    text = (
-        f"{s.name}: {s.loglik_per_token:.3f} nats/char, more name-like than "
-        f"{s.percentile:.0f}% of the {model.corpus_name} names"
-        + (" (it is one of them)" if s.in_corpus else "")
-    )
-    _emit(args, asdict(s), text)
+    real = f"real {model.corpus_name} names"
+    if s.note:
+        text = f"{s.name}: more name-like than 0% of the {real}: {s.note}"
+    else:
+        text = f"{s.name}: more name-like than {s.percentile:.0f}% of the {real}" + (
+            " (it is one of them)" if s.in_corpus else ""
+        )
+        middle = scoring.median(model)
+        if middle is not None:
+            text += (
+                f"\n  {s.loglik_per_token:.2f} nats per character "
+                f"(the median {model.corpus_name} name: {middle:.2f}; higher is more name-like)"
+            )
+    data = asdict(s)
+    if not math.isfinite(s.loglik_per_token):
+        data["loglik_per_token"] = None  # JSON has no -Infinity
+    _emit(args, data, text)
 
 
 def cmd_styles(args: argparse.Namespace) -> None:
@@ -197,8 +290,9 @@ def cmd_styles(args: argparse.Namespace) -> None:
         }
         for style, m in load_models(args.models).items()
     ]
+    width = max((len(r["style"]) for r in rows), default=0)
     text = "\n".join(
-        f"{r['style']:<10} {r['description']}"
+        f"{r['style']:<{width}}  {r['description']}"
         + (f" [{'/'.join(r['labels'])}]" if r["labels"] else "")
         for r in rows
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.casing import CaseMask, CaseRules
 from engine.errors import RequestError
 from engine.model import CharRNN
 from engine.vocab import Vocabulary
@@ -26,6 +27,14 @@ class NameModel:
     max_len: int = 32  # longest name in the corpus
     metrics: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    # Derived from the corpus names, so checkpoints of any age get them (engine.casing).
+    casing: CaseRules = field(init=False, repr=False, compare=False)
+    case_mask: CaseMask = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rules = CaseRules.from_names(self.corpus_names)
+        object.__setattr__(self, "casing", rules)
+        object.__setattr__(self, "case_mask", rules.mask(self.vocab))
 
     def resolve_label(self, label: str | None) -> int | None:
         """The label id for a user's word ("f", "fem", "female"), or None for any label."""

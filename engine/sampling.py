@@ -5,9 +5,10 @@ character. A row's first characters are forced to its request's prefix, its labe
 temperature are its own, and a row leaves the batch the moment it ends, so the batch only ever
 computes live names. Requests from many users can share one batch (`generate_many`).
 
-Constraints that decoding cannot enforce (ends with, contains, new names only, no duplicates) are
-met by drawing more candidates in a few bounded rounds; whatever was found is returned, with a
-note when it is fewer than asked.
+Casing follows the corpus by construction (a per-row logit mask, engine.casing). Constraints
+that decoding cannot enforce (ends with, contains, new names only, no duplicates, the word
+filter) are met by drawing more candidates in a few bounded rounds; whatever was found is
+returned, with a note when it is fewer than asked.
 """
 
 from __future__ import annotations
@@ -21,12 +22,15 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from engine.casing import CaseMask
 from engine.corpus import MAX_NAME_LEN
 from engine.errors import RequestError
+from engine.fullname import family_style, no_family_message, packaged_family
 from engine.limits import MAX_COUNT, TEMPERATURE_MAX, TEMPERATURE_MIN
 from engine.model import CharRNN, State, select_state
 from engine.namemodel import NameModel
 from engine.vocab import BOS, EOS, PAD
+from engine.wordfilter import WordFilter
 
 MAX_ROUNDS = 6
 ROWS_PER_NAME = 60  # effort bound: at most this many candidates per name asked for (+ 500)
@@ -46,6 +50,10 @@ class GenerationRequest:
     new_only: bool = False  # exclude names of the training corpus
     exclude: frozenset[str] = frozenset()  # names not to give again (already shown)
     seed: int | None = None  # same seed, same request, same model -> same names
+    filter: bool = True  # withhold obscenities and slurs (engine.wordfilter); False relaxes it
+    # Given name + family name ("Anna Pavlova"), for styles with family names (engine.styles).
+    # Every other option applies to the given name.
+    full: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +62,7 @@ class GenerationResult:
     names: tuple[str, ...]
     note: str | None = None  # set when fewer names than asked could be found
     candidates: int = 0  # rows sampled to find them
+    filtered: int = 0  # candidates withheld by the word filter (drawn again, never shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +127,8 @@ def plan(model: NameModel, r: GenerationRequest) -> _Plan:
     for text, what in ((r.ends_with, "'ends'"), (r.contains, "'contains'")):
         model.check_spelling(text, what, any_case=True)
     label = model.resolve_label(r.label)
+    if r.full and family_style(r.style) is None:
+        raise RequestError(no_family_message(r.style))
     limit = min(MAX_NAME_LEN, model.max_len + 4)
     lo = 1 if r.min_len is None else r.min_len
     hi = limit if r.max_len is None else r.max_len
@@ -239,8 +250,12 @@ def sample_rows(
     min_len: Tensor,  # (b,) long: EOS is masked until a row has this many characters
     max_len: Tensor,  # (b,) long: a row still writing past this many characters is dropped
     generator: torch.Generator,
+    case_mask: CaseMask | None = None,
 ) -> list[list[int] | None]:
-    """Sample one name per row; returns each row's character ids, or None if it ran too long."""
+    """Sample one name per row; returns each row's character ids, or None if it ran too long.
+
+    With `case_mask`, a row only draws characters whose case may follow its last one (see
+    engine.casing); forced prefix characters are written as given."""
     b = len(prefixes)
     width = int(max_len.max()) + 1
     out = torch.full((b, width), PAD, dtype=torch.long)
@@ -252,6 +267,7 @@ def sample_rows(
     # Per-row values of the rows still alive; compacted together whenever rows finish.
     alive = torch.arange(b)
     lab, temp, lo, hi = labels, temperatures[:, None], min_len, max_len
+    case = torch.full((b,), case_mask.start if case_mask else 0, dtype=torch.long)
     x = torch.full((b,), BOS, dtype=torch.long)
     state: State | None = None
     step = _Stepper.of(net)
@@ -259,6 +275,8 @@ def sample_rows(
     while alive.numel():
         logits, state = step(x, lab, state)  # (a, vocab)
         logits = logits / temp
+        if case_mask is not None:
+            logits += case_mask.logits[case]  # (a, vocab): 0 or -inf
         logits[:, EOS].masked_fill_(lo > t, float("-inf"))
         # Inverse-CDF sampling: one uniform draw per row (multinomial draws one per class).
         cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)  # (a, vocab)
@@ -268,6 +286,8 @@ def sample_rows(
             f = forced[alive, t]
             nxt = torch.where(f >= 0, f, nxt)
         out[alive, t] = nxt
+        if case_mask is not None:
+            case = case_mask.next_state[nxt]
         t += 1
         ended = nxt == EOS
         done = ended | (t > hi)  # t characters written and the row still going: too long
@@ -275,12 +295,13 @@ def sample_rows(
             end_at[alive[ended]] = t - 1
         if bool(done.any()):
             keep = ~done
-            alive, lab, temp, lo, hi, x = (
+            alive, lab, temp, lo, hi, case, x = (
                 alive[keep],
                 lab[keep],
                 temp[keep],
                 lo[keep],
                 hi[keep],
+                case[keep],
                 nxt[keep],
             )
             state = select_state(state, keep)
@@ -296,18 +317,29 @@ def generate(model: NameModel, request: GenerationRequest) -> GenerationResult:
 
 
 def generate_many(
-    model: NameModel, requests: Sequence[GenerationRequest], seed: int | None = None
+    model: NameModel,
+    requests: Sequence[GenerationRequest],
+    seed: int | None = None,
+    words: WordFilter | None = None,
+    family: NameModel | None = None,
 ) -> list[GenerationResult]:
-    """Serve several requests to one model together, sharing every batch between them."""
+    """Serve several requests to one model together, sharing every batch between them.
+    `words` is the word filter for requests that ask for one (default: WordFilter.default());
+    `family` the model of family names for full names (default: the packaged one)."""
     plans = [plan(model, r) for r in requests]
+    words = words or WordFilter.default()
     gen = torch.Generator().manual_seed(seed if seed is not None else random.getrandbits(63))
     found: list[list[str]] = [[] for _ in plans]
+    found_labels: list[list[int]] = [[] for _ in plans]  # the label each name was drawn with
     seen: list[set[str]] = [set() for _ in plans]
     tried = [0] * len(plans)
+    withheld = [0] * len(plans)
+    # A prefix the filter already blocks ("Fuck") dooms every candidate: draw none for it.
+    doomed = [p.request.filter and words.dooms(p.prefix) is not None for p in plans]
     prior = torch.tensor(model.label_prior)
 
     for _ in range(MAX_ROUNDS):
-        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.request.count]
+        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.request.count and not doomed[i]]
         if not todo:
             break
         rows_for: list[int] = []
@@ -337,34 +369,91 @@ def generate_many(
             temps.append(torch.full((n,), float(p.request.temperature)))
             los.append(torch.full((n,), p.min_len, dtype=torch.long))
             his.append(torch.full((n,), p.max_len, dtype=torch.long))
+        row_labels = torch.cat(label_parts)
         rows = sample_rows(
             model.net,
             prefixes,
-            torch.cat(label_parts),
+            row_labels,
             torch.cat(temps),
             torch.cat(los),
             torch.cat(his),
             gen,
+            model.case_mask,
         )
         start = 0
         for i, n in zip(todo, rows_for, strict=True):
             tried[i] += n
-            for ids in rows[start : start + n]:
+            labs = row_labels[start : start + n].tolist()
+            for ids, lab in zip(rows[start : start + n], labs, strict=True):
                 if ids is None or len(found[i]) >= plans[i].request.count:
                     continue
                 name = model.vocab.decode(ids)
                 if name not in seen[i] and plans[i].accepts(name, model):
+                    if plans[i].request.filter and words.blocks(name):
+                        withheld[i] += 1
+                        continue
                     seen[i].add(name)
                     found[i].append(name)
+                    found_labels[i].append(lab)
             start += n
 
+    for i, p in enumerate(plans):
+        if p.request.full and found[i]:
+            fam = family or packaged_family(p.request.style)
+            if fam is None:
+                raise RequestError(no_family_message(p.request.style))
+            seed_i = int(torch.randint(2**62, (1,), generator=gen))
+            found[i], blocked = _with_family(
+                model, fam, p.request, found[i], found_labels[i], words, seed_i
+            )
+            withheld[i] += blocked
+
     results = []
-    for p, names, n_tried in zip(plans, found, tried, strict=True):
+    for p, names, n_tried, n_withheld, dead in zip(
+        plans, found, tried, withheld, doomed, strict=True
+    ):
         note = None
-        if len(names) < p.request.count:
+        if dead:
+            note = f"no names that start with {p.prefix!r}: the word filter withholds them"
+        elif len(names) < p.request.count:
+            why = f", {n_withheld} withheld by the word filter" if n_withheld else ""
             note = (
                 f"found {len(names)} of {p.request.count} names that {p.describe()} "
-                f"after {n_tried} tries; a higher temperature or looser options may find more"
+                f"after {n_tried} tries{why}; a higher temperature or looser options may find more"
             )
-        results.append(GenerationResult(p.request, tuple(names), note, n_tried))
+        results.append(GenerationResult(p.request, tuple(names), note, n_tried, n_withheld))
     return results
+
+
+def _with_family(
+    model: NameModel,
+    family: NameModel,
+    r: GenerationRequest,
+    given: list[str],
+    labels: list[int],
+    words: WordFilter,
+    seed: int,
+) -> tuple[list[str], int]:
+    """Give each name a family name of the same gender when the family names have genders;
+    returns the full names and how many the word filter withheld as a whole."""
+    by_label: dict[str | None, list[int]] = {}
+    for k, lab in enumerate(labels):
+        gender = model.labels[lab] if model.labels else None
+        by_label.setdefault(gender if gender in family.labels else None, []).append(k)
+    asks = [
+        GenerationRequest(
+            style=family.corpus_name,
+            temperature=r.temperature,
+            count=len(ks),
+            label=gender,
+            new_only=r.new_only,
+            filter=r.filter,
+        )
+        for gender, ks in by_label.items()
+    ]
+    surnames: dict[int, str] = {}
+    for ks, res in zip(by_label.values(), generate_many(family, asks, seed, words), strict=True):
+        surnames.update(zip(ks, res.names, strict=False))
+    full = [f"{name} {surnames[k]}" for k, name in enumerate(given) if k in surnames]
+    kept = [name for name in full if not (r.filter and words.blocks(name))]
+    return kept, len(full) - len(kept)

@@ -21,9 +21,19 @@ N_QUANTILES = 1001
 @dataclass(frozen=True, slots=True)
 class Score:
     name: str
-    loglik_per_token: float  # mean log-probability (nats) per predicted token, end included
+    # Mean log-probability (nats) per predicted token, end included; -inf when the name has
+    # letters the style never uses (the model gives such a name probability 0).
+    loglik_per_token: float
     percentile: float  # share (0..100) of corpus names that score lower
     in_corpus: bool
+    unknown_letters: tuple[str, ...] = ()  # letters of the name the style never uses
+    note: str | None = None  # why, in words, when the score is 0 for unknown letters
+
+
+def _visible(char: str) -> str:
+    if char == " ":
+        return "a space"
+    return char if char.isprintable() and not char.isspace() else repr(char)[1:-1]
 
 
 def name_logliks(model: NameModel, names: Sequence[str], label: int | None = None) -> np.ndarray:
@@ -68,8 +78,24 @@ def score(model: NameModel, name: str, label: str | None = None) -> Score:
         raise RequestError("give a name to rate, e.g. /rate Aragorn")
     if len(text) > MAX_NAME_LEN:
         raise RequestError(f"that name is {len(text)} characters; the limit is {MAX_NAME_LEN}")
-    model.check_spelling(text, "the name")
-    value = float(loglik_per_token(model, [text], model.resolve_label(label))[0])
+    label_id = model.resolve_label(label)
+    unknown = model.vocab.unknown(text)
+    if unknown:
+        shown = [_visible(c) for c in unknown]
+        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} or {shown[-1]}"
+        note = f"the {model.corpus_name} style never uses {listed}"
+        return Score(text, -math.inf, 0.0, False, tuple(unknown), note)
+    value = float(loglik_per_token(model, [text], label_id)[0])
+    return Score(text, value, percentile(model, value), text in model.corpus_names)
+
+
+def percentile(model: NameModel, value: float) -> float:
+    """Share (0..100) of the style's corpus names whose log-likelihood per token is lower."""
     q = model.score_quantiles
-    pct = 100.0 * bisect.bisect_left(q, value) / len(q) if q else 50.0
-    return Score(text, value, pct, text in model.corpus_names)
+    return 100.0 * bisect.bisect_left(q, value) / len(q) if q else 50.0
+
+
+def median(model: NameModel) -> float | None:
+    """The log-likelihood per token of the style's median corpus name."""
+    q = model.score_quantiles
+    return q[len(q) // 2] if q else None

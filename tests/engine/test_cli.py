@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import argparse
 import json
+import re
 from pathlib import Path
 
 import pytest
 
-from bot.cli import main
+from bot.cli import build_parser, main
 from engine import checkpoint
+from engine.cli import _Help
 from engine.namemodel import NameModel
 
 
@@ -94,3 +97,78 @@ def test_evaluate_names_unknown_letters(
         main(["evaluate", "--checkpoint", str(models / "english.pt"), "--names", str(names)]) == 2
     )
     assert "unknown letters" in capsys.readouterr().err
+
+
+def test_sample_help_gives_every_option_a_default() -> None:
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    sample = sub.choices["sample"]
+    helper = _Help("namesmith sample")
+    options = [a for a in sample._actions if a.option_strings and a.dest != "help"]
+    assert len(options) >= 14
+    assert [a.dest for a in options if "default" not in (helper._get_help_string(a) or "")] == []
+    text = " ".join(sample.format_help().split())
+    assert "(default: 1.0)" in text
+    assert "(default: 10)" in text
+
+
+def test_sample_notes_go_to_stderr_and_names_alone_to_stdout(
+    models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["sample", "--models", str(models), "--ends", "qqqq", "-n", "3", "--seed", "1"]
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "found" not in out and "(" not in out
+    assert "found 0 of 3 names that end with 'qqqq'" in err
+
+
+def test_sample_withholds_offensive_names_unless_told_not_to(
+    models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(["sample", "--models", str(models), "--prefix", "Shit", "-n", "3"])
+    out, err = capsys.readouterr()
+    assert out.strip() == ""
+    assert "the word filter withholds them" in err
+    main(["sample", "--models", str(models), "--prefix", "Shit", "-n", "3", "--no-filter"])
+    assert len(capsys.readouterr().out.split()) == 3
+
+
+def test_score_explains_itself_in_words(models: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["score", "Margaret", "--models", str(models)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^Margaret: more name-like than \d+% of the real english names", out)
+    assert "(it is one of them)" in out
+    assert "the median english name" in out
+
+
+def test_score_of_a_name_with_letters_the_style_never_uses(
+    models: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["score", "Zoë", "--models", str(models), "--json"]) == 0
+    score = json.loads(capsys.readouterr().out)
+    assert score["percentile"] == 0
+    assert score["loglik_per_token"] is None
+    assert score["unknown_letters"] == ["ë"]
+    assert score["note"] == "the english style never uses ë"
+
+
+def test_evaluate_cleans_its_input_as_train_does(
+    models: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "t.txt"
+    lines = ["Anna", "  Anna  ", "", "Bob\tmale", "A" * 40, "Eve\x07", "Margaret"]
+    names.write_text("\n".join(lines) + "\n")
+    args = ["evaluate", "--checkpoint", str(models / "english.pt"), "--names", str(names)]
+    assert main([*args, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["names"] == 4  # Anna twice, Bob, Margaret
+    assert "longer than 32 characters" in err and "control characters" in err
+
+
+def test_sample_full_names(
+    models: Path, tiny_model: NameModel, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checkpoint.save(tiny_model, models / "surnames.pt")  # any model serves as family names here
+    assert main(["sample", "--models", str(models), "--full", "-n", "5", "--seed", "2"]) == 0
+    names = capsys.readouterr().out.splitlines()
+    assert len(names) == 5
+    assert all(len(n.split(" ")) == 2 for n in names)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -129,3 +132,60 @@ def test_a_good_upload_is_a_corpus() -> None:
     c = corpus.load_upload("upload.txt", _lines(60).encode() + b"Name with spaces  \n")
     assert len(c) == 61
     assert "Name with spaces" in c.names
+
+
+@pytest.mark.parametrize(
+    ("source", "labels", "example"),
+    [
+        ("russian", ("female", "male"), "Татьяна"),
+        ("russian-surnames", ("female", "male"), "Павлова"),
+        ("german", ("female", "male"), "Ann-Kathrin"),
+        ("spanish", ("female", "male"), "Ana Belén"),
+        ("icelandic", ("female", "male"), "Sólfríður"),
+        ("icelandic-patronymics", ("female", "male"), "Jónsdóttir"),
+        ("french-surnames", (), "Leroy"),
+        ("towns", ("czech", "danish", "dutch", "finnish", "german", "italian", "polish"), "Kladno"),
+    ],
+)
+def test_more_cultures_keep_their_letters_and_labels(
+    source: str, labels: tuple[str, ...], example: str
+) -> None:
+    c = corpus.load(source)
+    assert c.labels == labels
+    assert example in c.names
+    assert source in corpus.BUILTIN and corpus.BUILTIN[source][0]
+
+
+@pytest.mark.parametrize(
+    ("name", "particles", "ok"),
+    [
+        ("Ann-Kathrin", False, True),
+        ("Ana Belén", False, True),
+        ("Sant'Elia", False, True),
+        ("Hans D.", False, False),
+        ("Koch II", False, False),
+        ("auch Schlauchin", False, False),
+        ("Dussen van", False, False),
+        ("Bakov nad Jizerou", True, True),
+        ("de Hoef", True, False),
+        ("2e Exloërmond", True, False),
+    ],
+)
+def test_proper_names_only_from_faker_lists(name: str, particles: bool, ok: bool) -> None:
+    assert corpus.proper(name, particles=particles) is ok
+
+
+def test_builtin_corpora_are_the_same_in_every_process() -> None:
+    # faker builds some lists from sets, whose order follows the process's hash seed.
+    code = "from engine import corpus; print(corpus.load('towns').fingerprint)"
+    prints = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2")
+    }
+    assert len(prints) == 1

@@ -38,8 +38,33 @@ def test_corpus_quantiles_are_sorted(tiny_model: NameModel) -> None:
 
 @pytest.mark.parametrize(
     ("name", "message"),
-    [("", "give a name"), ("A" * 40, "limit is 32"), ("Zoë☃", "unknown letters")],
+    [("", "give a name"), ("A" * 40, "limit is 32")],
 )
 def test_bad_names(tiny_model: NameModel, name: str, message: str) -> None:
     with pytest.raises(RequestError, match=message):
         scoring.score(tiny_model, name)
+
+
+@pytest.mark.parametrize(
+    ("name", "unknown", "note"),
+    [
+        ("Zoë☃", ("ë", "☃"), "the english style never uses ë or ☃"),
+        ("Mary Jane", (" ",), "the english style never uses a space"),
+        ("Erevañ", ("ñ",), "the english style never uses ñ"),
+    ],
+)
+def test_letters_the_style_never_uses_score_zero_and_are_named(
+    tiny_model: NameModel, name: str, unknown: tuple[str, ...], note: str
+) -> None:
+    s = scoring.score(tiny_model, name)
+    assert s.percentile == 0.0
+    assert s.loglik_per_token == float("-inf")
+    assert not s.in_corpus
+    assert s.unknown_letters == unknown
+    assert s.note == note
+
+
+def test_a_name_the_style_can_spell_has_no_note(tiny_model: NameModel) -> None:
+    s = scoring.score(tiny_model, "Xqzkvjw")
+    assert s.unknown_letters == ()
+    assert s.note is None
