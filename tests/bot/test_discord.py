@@ -383,7 +383,7 @@ async def test_slow_answers_are_deferred_then_followed_up(
     async with running(service, fake):
         public = await fake.wait_answer(fake.slash("name", {"prefix": "Eld"}), 2)
         private = await fake.wait_answer(fake.slash("favs"), 2)
-        error = await fake.wait_answer(fake.slash("rate", {"name": "Жук"}), 3)
+        error = await fake.wait_answer(fake.slash("name", {"prefix": "Жук"}), 3)
     assert [s.kind for s in public] == ["callback", "followup"]
     assert public[0].type == CALLBACK_DEFERRED and not public[0].ephemeral
     assert all(n.startswith("Eld") for n in names(public[1]))
