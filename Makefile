@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.sampling
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.bot_latency
+	$(BIN)/python -m benchmarks.replicas
 	$(BIN)/python -m benchmarks.quality
 
 clean:
