@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks.names
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.bot_latency
+	$(BIN)/python -m benchmarks.replicas
 	$(BIN)/python -m benchmarks.quality
 
 clean:

@@ -14,13 +14,14 @@ import logging
 import os
 import signal
 import sys
+import time
 from collections.abc import Callable, Coroutine
 from typing import Any
 
 import storage
 from bot.config import Config, ConfigError, load
 from bot.errors import FatalError
-from bot.ratelimit import RateLimiter
+from bot.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from bot.retraining import Retraining
 from bot.service import Service
 from engine.errors import EngineError
@@ -45,7 +46,11 @@ async def build_service(config: Config, *, extra_admins: frozenset[str] = frozen
     except BaseException:
         await engine.aclose()
         raise
-    limiter = RateLimiter(config.rate_limit, config.rate_period)
+    limiter: Limiter
+    if config.shared_rate_limits:  # several replicas on one PostgreSQL share the buckets
+        limiter = SharedRateLimiter(store.rate_limits, config.rate_limit, config.rate_period)
+    else:
+        limiter = RateLimiter(config.rate_limit, config.rate_period)
     retrainer = Retrainer(
         ModelStore(config.models_dir), engine.registry, max_seconds=config.retrain_max_seconds
     )
@@ -137,8 +142,9 @@ async def _prune_forever(service: Service) -> None:
     while True:
         try:
             await service.store.replies.prune()
+            await service.store.rate_limits.prune(time.time())
         except StorageError as exc:
-            log.warning("could not prune old replies: %s", exc)
+            log.warning("could not prune old replies or rate limits: %s", exc)
         await asyncio.sleep(PRUNE_EVERY)
 
 

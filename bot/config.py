@@ -7,14 +7,25 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "NAMESMITH_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ADMIN = re.compile(r"(tg|dc):-?[0-9]{1,20}|console:local", re.ASCII)
+_LISTEN = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})", re.ASCII)
+# What Telegram accepts as a webhook's secret_token.
+_WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}", re.ASCII)
 
 
 class Config(BaseSettings):
@@ -33,6 +44,12 @@ class Config(BaseSettings):
     telegram_read_timeout: Annotated[float, Field(gt=0, le=300)] = 15.0
     # Seconds to keep trying to reach the API at start before giving up.
     telegram_start_patience: Annotated[float, Field(ge=0, le=3600)] = 60.0
+    # Webhook mode (several replicas behind a load balancer): the public URL Telegram posts
+    # updates to; unset, the bot polls. The server listens on host:port at the URL's path, and
+    # refuses requests without the secret in X-Telegram-Bot-Api-Secret-Token.
+    telegram_webhook_url: HttpUrl | None = None
+    telegram_webhook_listen: str = "0.0.0.0:8443"
+    telegram_webhook_secret: Annotated[SecretStr | None, Field(validate_default=True)] = None
 
     # Text commands on Discord start with this ("!name Eld 0.7"); slash commands always work.
     discord_prefix: Annotated[str, Field(min_length=1, max_length=5)] = "!"
@@ -58,6 +75,9 @@ class Config(BaseSettings):
 
     rate_limit: Annotated[int, Field(ge=1, le=10_000)] = 10  # requests per user ...
     rate_period: Annotated[float, Field(gt=0, le=86_400)] = 10.0  # ... per this many seconds
+    # Where rate-limit buckets live: "memory" (one process), "database" (shared by every
+    # process on the database), or "auto": the database when it is PostgreSQL, else memory.
+    rate_limit_store: Literal["auto", "memory", "database"] = "auto"
     sampling_threads: Annotated[int, Field(ge=1, le=64)] = 2
     log_level: str = "INFO"
 
@@ -128,6 +148,34 @@ class Config(BaseSettings):
                 )
         return self
 
+    @field_validator("telegram_webhook_listen")
+    @classmethod
+    def _check_listen(cls, value: str) -> str:
+        m = _LISTEN.fullmatch(value.strip())
+        if not m or not 0 < int(m["port"]) < 65536:
+            raise ValueError("write host:port, such as 0.0.0.0:8443 or [::]:8443")
+        return value.strip()
+
+    @field_validator("telegram_webhook_secret")
+    @classmethod
+    def _check_webhook_secret(
+        cls, value: SecretStr | None, info: ValidationInfo
+    ) -> SecretStr | None:
+        if value is None or not value.get_secret_value():
+            if info.data.get("telegram_webhook_url") is not None:
+                raise ValueError(
+                    "required when NAMESMITH_TELEGRAM_WEBHOOK_URL is set: without it anyone who "
+                    "finds the URL can post updates as any user; make one with "
+                    "`openssl rand -hex 32`"
+                )
+            return None
+        if not _WEBHOOK_SECRET.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and - (Telegram's rule); "
+                "make one with `openssl rand -hex 32`"
+            )
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _check_level(cls, value: str) -> str:
@@ -138,6 +186,20 @@ class Config(BaseSettings):
     @property
     def database_target(self) -> str:
         return self.database.get_secret_value()
+
+    @property
+    def telegram_webhook_address(self) -> tuple[str, int]:
+        """Where the webhook server listens: (host, port)."""
+        m = _LISTEN.fullmatch(self.telegram_webhook_listen)
+        assert m is not None  # checked by the validator
+        return m["host"].strip("[]"), int(m["port"])
+
+    @property
+    def shared_rate_limits(self) -> bool:
+        """Whether rate-limit state lives in the database (shared by every replica)."""
+        if self.rate_limit_store == "auto":
+            return self.database_target.startswith(("postgresql://", "postgres://"))
+        return self.rate_limit_store == "database"
 
     def tokens(self) -> dict[str, str]:
         """The platforms with a token set, and their tokens."""
@@ -154,6 +216,8 @@ class Config(BaseSettings):
                 _, _, tail = value.partition(":")  # a Telegram token's secret half
                 if len(tail) >= 8:
                     out.append(tail)
+        if self.telegram_webhook_secret is not None:
+            out.append(self.telegram_webhook_secret.get_secret_value())
         password = re.match(r"postgres(?:ql)?://[^:/@]*:([^@]+)@", self.database_target)
         if password:
             out.append(password[1])
@@ -172,7 +236,8 @@ def load() -> Config:
                 lines.append(message)
                 continue
             field = str(err["loc"][0])
-            if not any(word in field for word in ("token", "database")):  # secrets stay out
+            secret = any(word in field for word in ("token", "database", "secret"))
+            if not secret:  # a secret's value stays out of the message
                 message += f" (got {str(err.get('input'))[:40]!r})"
             lines.append(f"{ENV_PREFIX}{field.upper()}: {message}")
         raise ConfigError("; ".join(lines)) from None

@@ -27,7 +27,7 @@ from bot.grammar import (
     split_command,
     whole_number,
 )
-from bot.ratelimit import RateLimiter, Verdict
+from bot.ratelimit import Limiter, Verdict
 from bot.reply import Act, Action, Attachment, Context, NameList, Reply
 from bot.retraining import Retraining, RetrainRefused
 from engine.errors import EngineError
@@ -124,7 +124,7 @@ class Service:
         self,
         engine: NameEngine,
         store: Storage,
-        limiter: RateLimiter,
+        limiter: Limiter,
         *,
         admins: frozenset[str] = frozenset(),
         defaults: Preferences = DEFAULTS,

@@ -25,6 +25,7 @@ from storage.errors import (
     TargetNotEmpty,
 )
 from storage.favourites import Favourite, Favourites, Page
+from storage.ratelimits import RateLimits
 from storage.replies import Replies, StoredReply
 from storage.settings import Preferences, Settings
 from storage.stats import Snapshot, Stats
@@ -40,6 +41,7 @@ class Storage:
     audit: Audit
     stats: Stats
     replies: Replies
+    rate_limits: RateLimits
 
     async def close(self) -> None:
         await self.db.close()
@@ -50,7 +52,9 @@ async def open(target: str | Path, *, pool_size: int = 10) -> Storage:
     if missing) or a `postgresql://user:password@host:port/db` URL (a pool of `pool_size`
     connections). Raises a `StorageError` whose message says what is wrong and what to do."""
     db = await connect(target, pool_size=pool_size)
-    return Storage(db, Favourites(db), Settings(db), Audit(db), Stats(db), Replies(db))
+    return Storage(
+        db, Favourites(db), Settings(db), Audit(db), Stats(db), Replies(db), RateLimits(db)
+    )
 
 
 __all__ = [
@@ -67,6 +71,7 @@ __all__ = [
     "LimitReached",
     "Page",
     "Preferences",
+    "RateLimits",
     "Replies",
     "Settings",
     "Snapshot",

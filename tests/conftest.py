@@ -7,6 +7,8 @@ import os
 # python-telegram-bot: opt in to timedelta retry_after now, as its deprecation warning asks.
 os.environ.setdefault("PTB_TIMEDELTA", "1")
 
+from collections.abc import Iterator
+
 import pytest
 import torch
 
@@ -14,6 +16,7 @@ from engine import checkpoint, corpus
 from engine.model import ModelConfig
 from engine.namemodel import NameModel
 from engine.train import TrainConfig, train
+from tests.storage.pgserver import PgServer, TempPostgres, find_bindir
 
 # One intra-op thread: tests run beside each other and beside training; two OpenMP teams
 # spinning on two cores slow everything down many times over.
@@ -36,3 +39,29 @@ def tiny_model(english: corpus.Corpus) -> NameModel:
     result = train(english, TINY_TRAIN, TINY)
     metrics = {"val_nll": result.val_nll, "steps": result.steps}
     return checkpoint.build(result.model, result.vocab, english, metrics, "tiny test model")
+
+
+# A PostgreSQL server for the session (the storage suite on both engines, the replica tests).
+_SKIPPED: list[str] = []
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    bindir = find_bindir()
+    if bindir is None:
+        reason = (
+            "PostgreSQL tests SKIPPED: no pg_ctl on PATH or under /usr/lib/postgresql/*/bin; "
+            "install Debian's postgresql package (.ci/run does) to run them"
+        )
+        if os.environ.get("NAMESMITH_REQUIRE_POSTGRES") == "1":
+            pytest.fail(reason.replace("SKIPPED", "required"))
+        _SKIPPED.append(reason)
+        pytest.skip(reason)
+    with TempPostgres(bindir) as server:
+        yield server
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if _SKIPPED:
+        terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", yellow=True, bold=True)
+        terminalreporter.write_line(_SKIPPED[0])

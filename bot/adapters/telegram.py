@@ -10,6 +10,13 @@ never get a reply twice (at most once for that one ambiguous case, at least once
 
 Order: one sender's updates are handled one after another, in the order Telegram gave them,
 while different senders are served concurrently (`SenderOrderedProcessor`).
+
+Receiving: polling by default; with NAMESMITH_TELEGRAM_WEBHOOK_URL set, python-telegram-bot's
+own webhook server (tornado), so that several replicas can share one bot behind a load
+balancer. Each replica sets the same webhook at start and leaves it set when it stops (another
+replica may still be serving). The server answers Telegram before the update is handled, so an
+update in flight when a replica is killed is lost, like one in flight in a polling process;
+everything a user was told was done (a reply sent) is committed before the reply.
 """
 
 from __future__ import annotations
@@ -437,7 +444,7 @@ async def _start(app: Application, patience: float) -> None:  # type: ignore[typ
 
 
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
-    """Stop polling, let running handlers finish, close; whatever state polling ended in."""
+    """Stop receiving, let running handlers finish, close; whatever state polling ended in."""
     if app.updater is not None and app.updater.running:
         try:
             await app.updater.stop()
@@ -448,17 +455,52 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     await app.shutdown()
 
 
+WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
+
+
+async def _receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]
+    """Start receiving updates: the webhook server if a webhook URL is configured, else
+    polling. Returns how, for the log."""
+    assert app.updater is not None
+    url = config.telegram_webhook_url
+    if url is None:
+        await app.updater.start_polling(drop_pending_updates=False)
+        return "polling"
+    secret = config.telegram_webhook_secret
+    assert secret is not None  # the configuration refuses a webhook without one
+    host, port = config.telegram_webhook_address
+    try:
+        await app.updater.start_webhook(
+            listen=host,
+            port=port,
+            url_path=url.path or "/",
+            webhook_url=str(url),
+            secret_token=secret.get_secret_value(),
+            bootstrap_retries=WEBHOOK_BOOTSTRAP_RETRIES,
+            drop_pending_updates=False,
+        )
+    except BadRequest as exc:
+        raise FatalError(
+            f"Telegram refused the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
+        ) from None
+    except OSError as exc:
+        raise FatalError(
+            f"cannot listen for webhooks on {config.telegram_webhook_listen} "
+            f"(NAMESMITH_TELEGRAM_WEBHOOK_LISTEN): {exc.strerror or exc}"
+        ) from None
+    return f"webhook on {config.telegram_webhook_listen}{url.path or '/'}"
+
+
 async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
-    """Poll until `stop` is set, then finish in-flight replies and shut down. Raises FatalError
-    when the token is rejected, at start or while running."""
+    """Receive updates (polling, or webhooks) until `stop` is set, then finish in-flight replies
+    and shut down. Raises FatalError when the token is rejected, at start or while running."""
     rejected = asyncio.Event()
     app = build(service, config, on_token_rejected=rejected.set)
     await _start(app, config.telegram_start_patience)
     try:
         await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(drop_pending_updates=False)
-        log.info("telegram: polling as @%s", app.bot.username)
+        how = await _receive(app, config)
+        log.info("telegram: %s as @%s", how, app.bot.username)
         waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(rejected.wait())}
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
         for w in waiters:

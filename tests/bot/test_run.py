@@ -146,3 +146,26 @@ async def test_bad_configuration_is_refused_naming_the_variable(
     assert log.strip().startswith("namesmith: bad configuration: " + message)
     assert len(log.strip().splitlines()) == 1
     _no_secret(log)
+
+
+@pytest.mark.parametrize(
+    ("secret", "message"),
+    [
+        (None, "required when NAMESMITH_TELEGRAM_WEBHOOK_URL is set"),
+        ("not a valid secret!", "must be 16 to 256 characters of A-Z, a-z, 0-9, _ and -"),
+    ],
+)
+async def test_a_webhook_needs_a_valid_secret_and_never_shows_it(
+    tmp_path: Path, secret: str | None, message: str
+) -> None:
+    extra = {"NAMESMITH_TELEGRAM_WEBHOOK_URL": "https://bot.example.com/telegram"}
+    if secret is not None:
+        extra["NAMESMITH_TELEGRAM_WEBHOOK_SECRET"] = secret
+    code, log = await _exit(_env("http://127.0.0.1:9/bot", tmp_path, **extra), tmp_path)
+    assert code == 2
+    variable = "NAMESMITH_TELEGRAM_WEBHOOK_SECRET"
+    assert log.strip().startswith(f"namesmith: bad configuration: {variable}: {message}")
+    assert len(log.strip().splitlines()) == 1
+    if secret is not None:
+        assert secret not in log
+    _no_secret(log)

@@ -6,6 +6,10 @@ injected the way Telegram shows them: the next calls of a method fail (429 with 
 client's read timeout (the message *was* delivered), texts over 4,096 characters are refused,
 a callback query can be "too old", and a reply to a deleted message is refused unless the
 client allows sending without it. A rejected token answers 401 to everything.
+
+Webhook mode: setWebhook/deleteWebhook are recorded like every call (`webhook` holds what the
+last setWebhook asked for), and a test takes the queued updates (`take_updates`) to POST them
+to the bot's webhook server itself (`post_update`), as Telegram would.
 """
 
 from __future__ import annotations
@@ -15,9 +19,11 @@ import contextlib
 import itertools
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 from aiohttp import web
 
 BOT_ID = 4242
@@ -210,6 +216,21 @@ class FakeTelegram:
             }
         )
 
+    def take_updates(self) -> list[dict[str, Any]]:
+        """The queued updates, removed from the queue: a webhook test delivers them itself."""
+        taken, self._updates = self._updates, []
+        return taken
+
+    @property
+    def webhook(self) -> dict[str, Any] | None:
+        """What the last setWebhook asked for (url, secret_token, ...), unless deleted since."""
+        for call in reversed(self.calls):
+            if call.method == "setWebhook":
+                return call.params
+            if call.method == "deleteWebhook":
+                return None
+        return None
+
     def next_reply(self, chat_id: int) -> asyncio.Future[Call]:
         """A future for the next message the bot sends to `chat_id` (ask before it is due)."""
         fut: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
@@ -218,6 +239,16 @@ class FakeTelegram:
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]
+
+    async def wait_until(self, check: Callable[[], bool], what: str) -> None:
+        """Wait (up to WAIT_SECONDS) until `check()` holds, looking again after every call."""
+        try:
+            async with asyncio.timeout(WAIT_SECONDS):
+                while not check():
+                    self._new_call.clear()
+                    await self._new_call.wait()
+        except TimeoutError:
+            raise AssertionError(f"timed out waiting for {what}") from None
 
     async def wait_sent(self, n: int, method: str = "sendMessage") -> list[Call]:
         """Wait (up to WAIT_SECONDS) until `n` calls of `method` were answered successfully."""
@@ -372,7 +403,24 @@ class FakeTelegram:
                            "can_invite_users": True, "can_post_stories": False,
                            "can_edit_stories": False, "can_delete_stories": False}  # fmt: skip
             return member
-        return True  # deleteWebhook, answerCallbackQuery, setMyCommands, ...
+        return True  # setWebhook, deleteWebhook, answerCallbackQuery, setMyCommands, ...
+
+
+async def post_update(
+    url: str,
+    update: dict[str, Any],
+    secret: str | None,
+    session: aiohttp.ClientSession | None = None,
+) -> int:
+    """POST one update to a bot's webhook as Telegram does; returns the HTTP status. Telegram
+    keeps connections open: pass a `session` to do the same over many updates."""
+    headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+    if session is None:
+        async with aiohttp.ClientSession() as own:
+            return await post_update(url, update, secret, own)
+    async with session.post(url, json=update, headers=headers) as response:
+        await response.read()
+        return response.status
 
 
 def _decode(value: str) -> Any:

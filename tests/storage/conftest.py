@@ -2,40 +2,22 @@
 PostgreSQL server started for the session from the machine's binaries (see pgserver.py).
 
 Without PostgreSQL binaries those runs are skipped, and the summary says so loudly; with
-NAMESMITH_REQUIRE_POSTGRES=1 (as .ci/run sets) they fail instead.
+NAMESMITH_REQUIRE_POSTGRES=1 (as .ci/run sets) they fail instead (`pg_server`, in
+tests/conftest.py: the replica tests share the server).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 
 import storage
-from tests.storage.pgserver import PgServer, TempPostgres, find_bindir
-
-_SKIPPED: list[str] = []
-
-
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PgServer]:
-    bindir = find_bindir()
-    if bindir is None:
-        reason = (
-            "PostgreSQL tests SKIPPED: no pg_ctl on PATH or under /usr/lib/postgresql/*/bin; "
-            "install Debian's postgresql package (.ci/run does) to run them"
-        )
-        if os.environ.get("NAMESMITH_REQUIRE_POSTGRES") == "1":
-            pytest.fail(reason.replace("SKIPPED", "required"))
-        _SKIPPED.append(reason)
-        pytest.skip(reason)
-    with TempPostgres(bindir) as server:
-        yield server
+from tests.storage.pgserver import PgServer
 
 
 async def _admin(server: PgServer) -> asyncpg.Connection:
@@ -109,9 +91,3 @@ async def store(store_target: str | Path) -> AsyncIterator[storage.Storage]:
             await tx.execute(f"TRUNCATE {', '.join(r[0] for r in rows)} RESTART IDENTITY")
     yield s
     await s.close()
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if _SKIPPED:
-        terminalreporter.write_sep("!", "PostgreSQL tests were SKIPPED", yellow=True, bold=True)
-        terminalreporter.write_line(_SKIPPED[0])

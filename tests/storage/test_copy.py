@@ -15,7 +15,7 @@ from storage.copy import copy
 from storage.db import migrations
 from tests.storage.pgserver import PASSWORD
 
-TABLES = ["users", "favourites", "preferences", "audit", "counters", "replies"]
+TABLES = ["users", "favourites", "preferences", "audit", "counters", "replies", "rate_limits"]
 
 
 async def _populate(path: Path) -> None:
@@ -35,6 +35,8 @@ async def _populate(path: Path) -> None:
         await s.stats.served("tg:1", 123)
         for i in range(5):
             await s.replies.add("tg:1", f'{{"n": {i}}}', chat="tg:-100" if i % 2 else None)
+        for _ in range(3):  # a warned user: a boolean and a float to carry across
+            await s.rate_limits.take([("user:tg:1", 2, 10.0)], now=1_800_000_000.25)
     finally:
         await s.close()
 

@@ -29,6 +29,7 @@ EXPECTED_SCHEMA = {
     ],
     "counters": ["name", "value"],
     "replies": ["token", "owner", "chat", "payload", "created_at"],
+    "rate_limits": ["key", "tat", "warned"],
 }  # fmt: skip
 
 
