@@ -189,7 +189,7 @@ async def test_a_favourite_saved_through_one_is_listed_through_the_other(
     assert saved.params["text"].startswith("⭐ Saved Eldrin.")
     await cluster.command(1, "/favs", user_id=200)
     listed = (await cluster.replies(200, 2))[1]
-    assert listed.params["text"].endswith("\n1. Eldrin")
+    assert "\n1. Eldrin" in listed.params["text"]  # tagged with whichever style fits best
 
 
 async def test_a_button_from_one_replica_works_on_the_other(cluster: Cluster) -> None:
