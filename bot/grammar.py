@@ -1,13 +1,14 @@
 """The command grammar, the same on every platform. Pure: text in, a command or a ParseError out.
 
-/name [prefix] [temperature] [count] [style] [female|male|f|m] [new] [key=value ...]
+/name [prefix] [temperature] [count] [style] [female|male|f|m] [new] [full] [key=value ...]
 
 - A word is the prefix ("Eld"). A bare style name ("elf") or gender ("female", "male", "f", "m")
   is that option instead; write prefix=elf (or prefix=F) to start names with such a word.
 - A number with a decimal point is the temperature (0.1 to 3); a whole number is the count.
   Two numbers are the temperature, then the count: /name Eld 1 10.
 - Named options: style= gender= (f, m, female, male, any) len=4-8 (or len=6) ends= contains=
-  count= temp= prefix= and the bare word `new` (only names not in the training list).
+  count= temp= prefix= and the bare words `new` (only names not in the training list) and
+  `full` (given name and family name).
 - Saying one thing twice in two ways (two styles, two genders, two prefixes) is refused.
 
 Typed requests (Discord's slash-command options) go through `name_options`, which validates each
@@ -70,6 +71,8 @@ class NameOptions:
     ends_with: str = ""
     contains: str = ""
     new_only: bool | None = None
+    full: bool | None = None  # given name + family name
+    word_filter: bool | None = None  # a /settings value: False relaxes the filter
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,9 +254,13 @@ def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) ->
         return replace(opts, prefix=prefix)
     if key == "new":
         return replace(opts, new_only=_yes_no(value, "new"))
+    if key == "full":
+        return replace(opts, full=_yes_no(value, "full"))
+    if key == "filter":
+        return replace(opts, word_filter=_yes_no(value, "filter"))
     raise ParseError(
         f"unknown option {shown(key)[1:-1]}=; options are style= gender= len= ends= contains= "
-        "count= temp= prefix= and the word new"
+        "count= temp= prefix= and the words new and full"
     )
 
 
@@ -279,10 +286,17 @@ def parse_name_options(
     for word in words:
         key, eq, value = word.partition("=")
         folded = word.casefold()
+        if eq and key.casefold() == "filter":
+            raise ParseError(
+                "the word filter is a setting: /settings filter=off for yourself, or a group "
+                "admin's /settings chat filter=off for the group"
+            )
         if eq:
             opts = _option(opts, key, value, styles)
         elif folded == "new":
             opts = replace(opts, new_only=True)
+        elif folded == "full":
+            opts = replace(opts, full=True)
         elif folded in GENDER_WORDS:
             _set(opts, "gender", GENDER_WORDS[folded], opts.gender, None)
             opts = replace(opts, gender=GENDER_WORDS[folded])
@@ -343,10 +357,10 @@ def parse_settings(words: list[str], styles: Collection[str]) -> NameOptions:
     for word in words[1:] if words[:1] == ["chat"] else words:
         key, eq, value = word.partition("=")
         if not eq or key.casefold() not in (
-            "style", "temperature", "temp", "t", "count", "n", "gender", "g", "new"
+            "style", "temperature", "temp", "t", "count", "n", "gender", "g", "new", "filter"
         ):  # fmt: skip
             raise ParseError(
-                "settings are style, temperature, count, gender and new, "
+                "settings are style, temperature, count, gender, new and (for a group) filter, "
                 "e.g. /settings temperature=0.8 style=dwarf count=5 gender=f new=yes"
             )
         opts = _option(opts, key, value, styles)
@@ -368,6 +382,8 @@ def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameO
             opts = replace(opts, count=_count(value))
         elif key == "new" and isinstance(value, bool):
             opts = replace(opts, new_only=value)
+        elif key == "full" and isinstance(value, bool):
+            opts = replace(opts, full=value)
         elif key in ("prefix", "style", "gender", "ends", "contains", "length") and isinstance(
             value, str
         ):

@@ -41,6 +41,11 @@ DEFAULTS = Preferences(style="english", temperature=1.0, count=5, gender=None)
 STYLE_ACTIONS = 6
 PAYLOAD_VERSION = 1
 MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
+# Styles of invented worlds, where 45-90% of raw samples at t=1 are copies of the training list
+# (benchmarks/names.py): `new` is their default from this temperature up (below it, new names
+# are too rare to find quickly). A user's saved `new` setting wins.
+NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
+NEW_BY_DEFAULT_FROM = 0.5
 NO_STYLE = "-"  # a typed favourite that fits no style well
 PAGE_SIZE = 10  # favourites per /favs page (storage's default)
 
@@ -82,6 +87,8 @@ class _Saved:
                 "ends_with": r.ends_with,
                 "contains": r.contains,
                 "new_only": r.new_only,
+                "full": r.full,
+                "filter": r.filter,
             }
         return json.dumps(body, ensure_ascii=False)
 
@@ -106,6 +113,8 @@ class _Saved:
                     ends_with=str(req.get("ends_with") or ""),
                     contains=str(req.get("contains") or ""),
                     new_only=bool(req.get("new_only", False)),
+                    full=bool(req.get("full", False)),
+                    filter=bool(req.get("filter", True)),
                 )
             return cls(
                 owner=str(body["owner"]),
@@ -237,13 +246,18 @@ class Service:
         gender = opts.gender
         if gender is None and self.engine.model(style).labels:
             gender = prefs.gender  # a default gender only applies where the style has genders
+        temperature = opts.temperature or prefs.temperature or 1.0
         new_only = opts.new_only
         if new_only is None:
-            new_only = bool(prefs.new_only)
+            new_only = prefs.new_only
+        if new_only is None:  # invented worlds: copies of the list are no use (benchmarks/names)
+            new_only = style in NEW_BY_DEFAULT and temperature >= NEW_BY_DEFAULT_FROM
+        # The word filter is the group's to relax in a group, the user's own in private.
+        scope = await self.store.settings.chat(ctx.chat) if ctx.chat else prefs
         return GenerationRequest(
             style=style,
             prefix=opts.prefix,
-            temperature=opts.temperature or prefs.temperature or 1.0,
+            temperature=temperature,
             count=opts.count or prefs.count or 5,
             label=None if gender == ANY_GENDER else gender,
             min_len=opts.min_len,
@@ -251,6 +265,8 @@ class Service:
             ends_with=opts.ends_with,
             contains=opts.contains,
             new_only=new_only,
+            full=bool(opts.full),
+            filter=scope.word_filter is not False,
         )
 
     async def cmd_name(self, ctx: Context, cmd: Command) -> Reply:
@@ -371,9 +387,10 @@ class Service:
         lines = []
         for score in scores:
             known = " It is in the training list." if score.in_corpus else ""
+            note = f" ({score.note})" if score.note else ""
             lines.append(
                 f"{score.name}: {texts.rating_words(score.percentile)} — more name-like than "
-                f"{score.percentile:.0f}% of the real {style} names.{known}"
+                f"{score.percentile:.0f}% of the real {style} names.{known}{note}"
             )
         if len(scores) > 1:
             mean = sum(s.percentile for s in scores) / len(scores)
@@ -574,7 +591,7 @@ def _preferences(opts: NameOptions) -> Preferences:
         "count": opts.count,
         "gender": opts.gender,
     }
-    return Preferences(**fields, new_only=opts.new_only)
+    return Preferences(**fields, new_only=opts.new_only, word_filter=opts.word_filter)
 
 
 def _settings_line(r: GenerationRequest) -> str:
@@ -592,6 +609,10 @@ def _settings_line(r: GenerationRequest) -> str:
         parts.append(f"len {lo}" if lo == hi else f"len {lo}-{hi or ''}")
     if r.new_only:
         parts.append("new")
+    if r.full:
+        parts.append("full")
+    if not r.filter:
+        parts.append("unfiltered")
     return " · ".join(parts)
 
 
@@ -599,7 +620,9 @@ def _describe(p: Preferences) -> str:
     """Preferences merged over the defaults, so every field but gender is set."""
     temperature = 1.0 if p.temperature is None else p.temperature
     text = f"style={p.style} temperature={temperature:g} count={p.count} gender={p.gender or 'any'}"
-    return text + f" new={'yes' if p.new_only else 'no'}"
+    new = {True: "yes", False: "no", None: "per style"}[p.new_only]
+    text += f" new={new}"
+    return text + (" filter=off" if p.word_filter is False else "")
 
 
 def _commands() -> str:

@@ -13,7 +13,7 @@ WELCOME = (
 HELP: dict[str, tuple[str, str]] = {
     "name": (
         "invent names",
-        "/name [prefix] [temperature] [count] [style] [female|male] [new] [options]\n"
+        "/name [prefix] [temperature] [count] [style] [female|male] [new] [full] [options]\n"
         "  /name Eld 0.7 → names starting with Eld at temperature 0.7\n"
         "  /name elf female 8 → 8 female elf names (f and m work too)\n"
         "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
@@ -21,7 +21,9 @@ HELP: dict[str, tuple[str, str]] = {
         "the count. A style's name or female/male (f/m) picks those; to start names with such "
         "a word, write prefix=elf or prefix=F.\n"
         "Options: style=elf gender=f|m|any len=4-8 ends=iel contains=ar prefix=Eld count=5 "
-        "temp=0.8, and the word new (only names not in the training list). "
+        "temp=0.8, the word new (only names not in the training list; on by default for the "
+        "invented-world styles elf, dwarf, halfling, goblin and human from t=0.5) and the word "
+        "full (given name and family name, where the style has family names). "
         "🔄 under a reply never repeats a name it already showed.",
     ),
     "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
@@ -46,7 +48,9 @@ HELP: dict[str, tuple[str, str]] = {
         "your defaults",
         "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 "
         "gender=f|m|any new=yes|no sets any of them. In a group, an admin's /settings chat "
-        "style=elf sets the group's defaults; each member's own settings still win.",
+        "style=elf sets the group's defaults; each member's own settings still win. "
+        "/settings chat filter=off relaxes the filter of offensive names for the group "
+        "(/settings filter=off for yourself, in private).",
     ),
     "reset": ("forget your defaults", "/reset: forget your defaults."),
     "help": ("this help", "/help [command]: all commands, or one in detail."),

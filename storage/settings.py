@@ -16,7 +16,8 @@ class Preferences:
     """Defaults for /name; None means "not set here".
 
     `gender` is any short text the bot understands; "any" (explicitly any gender) is a value
-    like the others. `new_only` is the saved default of /name's `new` option.
+    like the others. `new_only` is the saved default of /name's `new` option; `word_filter`
+    False relaxes the filter of offensive names (a group admin's choice for their group).
     """
 
     style: str | None = None
@@ -24,6 +25,7 @@ class Preferences:
     count: int | None = None
     gender: str | None = None
     new_only: bool | None = None
+    word_filter: bool | None = None
 
     def over(self, fallback: Preferences) -> Preferences:
         """These preferences, with unset fields taken from `fallback`."""
@@ -57,15 +59,17 @@ def _checked(p: Preferences) -> Preferences:
         count=p.count,
         gender=None if p.gender is None else values.key(p.gender, "gender"),
         new_only=values.flag(p.new_only, "new"),
+        word_filter=values.flag(p.word_filter, "filter"),
     )
 
 
 def _from_row(row: Row | None) -> Preferences:
     if row is None:
         return _UNSET
-    style, temperature, count, gender, new_only = row
+    style, temperature, count, gender, new_only, word_filter = row
     new = None if new_only is None else bool(new_only)  # SQLite keeps 0 / 1
-    return Preferences(style, temperature, count, gender, new)
+    filtered = None if word_filter is None else bool(word_filter)
+    return Preferences(style, temperature, count, gender, new, filtered)
 
 
 class Settings:

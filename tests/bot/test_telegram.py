@@ -70,7 +70,13 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
         ("/export", "No favourites to export yet."),
         ("/settings", "Your defaults: style=english temperature=1 count=5 gender=any"),
         ("/settings style=elf count=3", "Saved. Your defaults: style=elf temperature=1 count=3"),
-        ("/settings Eld", "settings are style, temperature, count, gender and new"),
+        ("/settings Eld", "settings are style, temperature, count, gender, new and (for a group)"),
+        ("/settings filter=off", "filter=off"),
+        ("/name filter=off", "the word filter is a setting: /settings filter=off"),
+        ("/name full 2", "english · t=1 · full"),
+        ("/name elf 2", "elf · t=1 · new"),
+        ("/name elf 0.3 2", "elf · t=0.3\n"),
+        ("/rate Жук", "(the english style never uses Ж"),
         ("/reset", "Your defaults are back to: style=english"),
         ("/stats", "/stats is for the bot's admins"),
         ("/frob", "unknown command /frob"),
@@ -160,6 +166,21 @@ async def test_group_defaults_need_a_group_admin(service: Service, fake: FakeTel
     assert "only the group's admins" in refused.params["text"]
     assert accepted.params["text"].startswith("Saved. This group's defaults: style=elf")
     assert str(names.params["text"]).startswith("elf")
+
+
+async def test_a_group_admin_can_relax_the_word_filter(
+    service: Service, fake: FakeTelegram
+) -> None:
+    fake.chat_admins.add((-100, 7))
+    async with running(service, fake):
+        fake.command("/settings chat filter=off", user_id=7, chat_id=-100, chat_type="group")
+        fake.command("/settings filter=on", user_id=8, chat_id=-100, chat_type="group")
+        fake.command("/name 2", user_id=8, chat_id=-100, chat_type="group")
+        fake.command("/name 2", user_id=8)  # in private, the user's own setting: on
+        replies = await fake.wait_sent(4)
+    by_chat = {r.params["chat_id"]: r.params["text"] for r in replies if "t=1" in r.params["text"]}
+    assert by_chat[-100].splitlines()[0] == "english · t=1 · unfiltered"
+    assert by_chat[8].splitlines()[0] == "english · t=1"
 
 
 async def test_rate_limit_answers_slow_down_and_spares_others(

@@ -21,7 +21,7 @@ EXPECTED_SCHEMA = {
     ],
     "preferences": [
         "scope", "key", "style", "temperature", "count", "gender", "updated_at", "updated_by",
-        "new_only",
+        "new_only", "word_filter",
     ],
     "audit": [
         "id", "at", "actor", "action", "style", "corpus", "fingerprint", "val_nll", "adopted",

@@ -85,3 +85,12 @@ async def test_changes_to_different_fields_at_once_all_stay(store: storage.Stora
     ]
     await asyncio.gather(*(store.settings.set_chat("tg:-5", "tg:1", c) for c in changes))
     assert await store.settings.chat("tg:-5") == Preferences("elf", 0.5, 9, "male", True)
+
+
+async def test_a_group_can_relax_the_word_filter(store: storage.Storage) -> None:
+    await store.settings.set_chat("dc:1", "dc:2", storage.Preferences(word_filter=False))
+    assert (await store.settings.chat("dc:1")).word_filter is False
+    await store.settings.set_chat("dc:1", "dc:2", storage.Preferences(style="elf"))
+    assert (await store.settings.chat("dc:1")) == storage.Preferences(
+        style="elf", word_filter=False
+    )
