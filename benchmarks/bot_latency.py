@@ -12,6 +12,8 @@ update is offered to getUpdates to the moment the reply's sendMessage reaches th
   figure is our own processing (micro-batching in the engine, SQLite, PTB).
 - baseline, in the same run: `/start` (no model, no database write) at N = 1: the floor of the
   PTB client, the process hop and the fake server.
+- while training: steady `/name` at N = 50, idle and then while an admin's `/retrain` of the
+  english corpus runs (the shipped recipe in its niced child process); p99 ratio (target <= 2).
 - faults: 50 users send `/name` at once while the fake API (a) answers 429 to the next 20 sends,
   (b) goes away (502 to every call) for 10 s from the first send; replies lost and doubled
   (target 0 / 0), and the time from the end of the fault to the last reply (drain).
@@ -106,6 +108,7 @@ async def _bot(fake: FakeTelegram, db: Path, overall_rate: float) -> asyncio.sub
         "NAMESMITH_MODELS_DIR": str(db.parent / "models"),
         "NAMESMITH_RATE_LIMIT": "1000",
         "NAMESMITH_LOG_LEVEL": "WARNING",
+        "NAMESMITH_ADMINS": f"tg:{ADMIN}",
     }
     proc = await asyncio.create_subprocess_exec(str(NAMESMITH), "run", env=env, cwd=db.parent)
     # Ready once it answers: the first reply waits for models to load and polling to start.
@@ -113,6 +116,46 @@ async def _bot(fake: FakeTelegram, db: Path, overall_rate: float) -> asyncio.sub
     fake.command("/start", user_id=1)
     await asyncio.wait_for(ready, 120)
     return proc
+
+
+ADMIN = 1  # the user who retrains a style in the "while training" run
+
+
+async def _admin_says(fake: FakeTelegram, text: str, answer: str) -> str:
+    """Send a command as the admin; the text of the reply that starts with `answer`."""
+    before = len(fake.sent())
+    fake.command(text, user_id=ADMIN)
+    for _ in range(1200):
+        for call in fake.sent()[before:]:
+            if call.params["chat_id"] == ADMIN and str(call.params["text"]).startswith(answer):
+                return str(call.params["text"])
+        await asyncio.sleep(0.05)
+    raise RuntimeError(f"no answer to {text!r}")
+
+
+async def _while_training(fake: FakeTelegram, users: int = 50) -> dict[str, object]:
+    """Steady /name load idle, then again while an admin's retrain of the english corpus runs
+    in its child process (the shipped recipe, niced, one torch thread)."""
+    think = max(1.0, users / 20)
+    idle = await _scenario(fake, users, 4, think, "/name", False)
+    started = await _admin_says(
+        fake, "/retrain bench corpus=english seconds=300", "Training bench on"
+    )
+    await asyncio.sleep(10.0)  # the child has spawned, loaded torch and is taking steps
+    status = await _admin_says(fake, "/retrain status", "⏳ bench")
+    training = await _scenario(fake, users, 4, think, "/name", False)
+    await _admin_says(fake, "/retrain cancel", "Cancelled")
+    ratio = round(float(training["p99_ms"]) / max(float(idle["p99_ms"]), 0.001), 2)
+    return {
+        "users": users,
+        "idle": idle,
+        "training": training,
+        "retrain": started.split(".")[0],
+        "status_during_run": status,
+        "p99_training_over_idle": ratio,
+        "target": "p99 while training <= 2x idle",
+        "meets_target": ratio <= 2.0 and training["lost"] == 0,
+    }
 
 
 async def _fault(fake: FakeTelegram, kind: str, users: int = 50) -> dict[str, object]:
@@ -150,7 +193,9 @@ async def _fault(fake: FakeTelegram, kind: str, users: int = 50) -> dict[str, ob
     }
 
 
-async def _run(users: list[int], tmp: Path, faults: bool = True) -> dict[str, object]:
+async def _run(
+    users: list[int], tmp: Path, faults: bool = True, retrain: bool = True
+) -> dict[str, object]:
     fake = FakeTelegram()
     await fake.start()
     results: dict[str, object] = {"benchmark": "bot_latency"}
@@ -169,6 +214,8 @@ async def _run(users: list[int], tmp: Path, faults: bool = True) -> dict[str, ob
                     else:
                         rows.append(await _scenario(fake, n, 1, 0.0, "/name", True))
                 results[mode] = rows
+                if mode == "steady" and retrain:
+                    results["while_training"] = await _while_training(fake)
                 if mode == "steady" and faults:
                     results["faults"] = [
                         await _fault(fake, "429_storm"),
@@ -256,6 +303,7 @@ async def _discord_bot(fake: FakeDiscord, db: Path) -> asyncio.subprocess.Proces
         "NAMESMITH_MODELS_DIR": str(db.parent / "models"),
         "NAMESMITH_RATE_LIMIT": "1000",
         "NAMESMITH_LOG_LEVEL": "WARNING",
+        "NAMESMITH_ADMINS": f"tg:{ADMIN}",
     }
     proc = await asyncio.create_subprocess_exec(str(NAMESMITH), "run", env=env, cwd=db.parent)
     await asyncio.wait_for(fake.wait_ready(), 120)
@@ -299,6 +347,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--users", type=int, nargs="+", default=[1, 50, 200])
     ap.add_argument("--skip-faults", action="store_true", help="no fault-injection run")
+    ap.add_argument("--skip-retrain", action="store_true", help="no run while a style trains")
     ap.add_argument(
         "--platforms", nargs="+", choices=("telegram", "discord"), default=["telegram", "discord"]
     )
@@ -306,7 +355,14 @@ def main() -> None:
     result: dict[str, object] = {"benchmark": "bot_latency"}
     with tempfile.TemporaryDirectory() as tmp:
         if "telegram" in args.platforms:
-            result = asyncio.run(_run(args.users, Path(tmp), faults=not args.skip_faults))
+            result = asyncio.run(
+                _run(
+                    args.users,
+                    Path(tmp),
+                    faults=not args.skip_faults,
+                    retrain=not args.skip_retrain,
+                )
+            )
         if "discord" in args.platforms:
             result["discord"] = asyncio.run(_run_discord(args.users, Path(tmp)))
     print(json.dumps(result, indent=2))
