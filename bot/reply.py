@@ -90,6 +90,28 @@ class Notifier(Protocol):
         """Replace the text of a message sent by `send` (best effort)."""
 
 
+def split_text(text: str, limit: int) -> list[str]:
+    """A text in pieces of at most `limit` characters, split at line breaks where it can and
+    hard inside a giant line; never an empty piece."""
+    out: list[str] = []
+    current = ""
+    for line in (text or "…").split("\n"):
+        while len(line) > limit:
+            if current:
+                out.append(current)
+                current = ""
+            out.append(line[:limit])
+            line = line[limit:]
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) > limit:
+            out.append(current)
+            current = line
+        else:
+            current = candidate
+    out.append(current or "…")
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Context:
     """Who is asking, and where."""

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.reply import Act, Action, Reply
+from bot.reply import Act, Action, Reply, split_text
 
 MAX_ROWS = 5
 BUTTONS_PER_ROW = 5
@@ -95,20 +95,4 @@ def clip(text: str, limit: int) -> str:
 
 def chunks(text: str, limit: int = CONTENT_LIMIT) -> list[str]:
     """A long text in pieces of at most `limit` characters, split at line breaks where it can."""
-    out: list[str] = []
-    current = ""
-    for line in (text or "…").split("\n"):
-        while len(line) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            out.append(current)
-            current = line
-        else:
-            current = candidate
-    out.append(current or "…")
-    return out
+    return split_text(text, limit)

@@ -65,7 +65,7 @@ from tenacity import (
 
 from bot.config import Config
 from bot.errors import FatalError
-from bot.reply import Act, Action, Context, Reply, Upload
+from bot.reply import Act, Action, Context, Reply, Upload, split_text
 from bot.service import Service
 
 log = logging.getLogger(__name__)
@@ -291,26 +291,8 @@ def _buttons(actions: list[Action]) -> list[InlineKeyboardButton]:
 
 
 def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
-    """Split a long text at line breaks (or hard, for a giant line) into sendable pieces."""
-    text = text or "…"
-    out: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > limit:
-            if current:
-                out.append(current)
-                current = ""
-            out.append(line[:limit])
-            line = line[limit:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > limit:
-            out.append(current)
-            current = line
-        else:
-            current = candidate
-    if current or not out:
-        out.append(current or "…")
-    return out
+    """A long text in pieces Telegram takes (4,096 characters), split at line breaks."""
+    return split_text(text, limit)
 
 
 async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
