@@ -425,6 +425,11 @@ async def _start(app: Application, patience: float) -> None:  # type: ignore[typ
             await asyncio.sleep(delay)
 
 
+def _poll_failed(exc: TelegramError) -> None:
+    """A failed getUpdates (PTB retries it with backoff): one line, not a traceback a time."""
+    log.warning("telegram: polling failed (%s: %s); retrying", type(exc).__name__, exc)
+
+
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     """Stop receiving, let running handlers finish, close; whatever state polling ended in."""
     if app.updater is not None and app.updater.running:
@@ -446,7 +451,7 @@ async def _receive(app: Application, config: Config) -> str:  # type: ignore[typ
     assert app.updater is not None
     url = config.telegram_webhook_url
     if url is None:
-        await app.updater.start_polling(drop_pending_updates=False)
+        await app.updater.start_polling(drop_pending_updates=False, error_callback=_poll_failed)
         return "polling"
     secret = config.telegram_webhook_secret
     assert secret is not None  # the configuration refuses a webhook without one

@@ -60,7 +60,7 @@ async def test_a_burst_of_server_errors_loses_no_reply(
 
 
 async def test_a_ten_second_outage_loses_and_doubles_nothing(
-    service: Service, fake: FakeTelegram, quick_retries: None
+    service: Service, fake: FakeTelegram, quick_retries: None, caplog: pytest.LogCaptureFixture
 ) -> None:
     fake.outage_on_send = (10.0, "502")  # the API goes away as the first reply is sent
     async with running(service, fake):
@@ -70,6 +70,9 @@ async def test_a_ten_second_outage_loses_and_doubles_nothing(
         await fake.wait_sent(3)
     assert sorted(r.params["chat_id"] for r in replies) == [1, 2, 3]
     assert fake.refused > 3  # each was refused, and retried
+    # Polling through the outage logs one line per failure, never a traceback.
+    assert any("telegram: polling failed" in r.getMessage() for r in caplog.records)
+    assert not [r for r in caplog.records if r.exc_info and r.name.startswith("telegram")]
 
 
 async def test_refused_connections_lose_nothing(
