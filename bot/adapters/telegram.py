@@ -445,7 +445,7 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
 
 
-async def _receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]
+async def receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]
     """Start receiving updates: the webhook server if a webhook URL is configured, else
     polling. Returns how, for the log."""
     assert app.updater is not None
@@ -486,7 +486,7 @@ async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
     await _start(app, config.telegram_start_patience)
     try:
         await app.start()
-        how = await _receive(app, config)
+        how = await receive(app, config)
         log.info("telegram: %s as @%s", how, app.bot.username)
         waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(rejected.wait())}
         await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)

@@ -92,11 +92,12 @@ async def running(
     service: Service, fake: FakeTelegram, **overrides: Any
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the real Application polling the fake server, the way `namesmith run` does."""
-    app = tg.build(service, config_for(fake, **overrides))
+    config = config_for(fake, **overrides)
+    app = tg.build(service, config)
     async with app:
         await app.start()
         assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0.0, timeout=1)
+        await tg.receive(app, config)  # polling, as `namesmith run` starts it
         try:
             yield app
         finally:
