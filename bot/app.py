@@ -28,6 +28,7 @@ from engine.errors import EngineError
 from engine.facade import PACKAGED_MODELS, NameEngine
 from engine.modelstore import ModelStore
 from engine.retrain import Retrainer
+from engine.watch import ModelsWatch
 from storage import StorageError
 
 log = logging.getLogger(__name__)
@@ -101,13 +102,20 @@ async def run(config: Config, *, console: bool | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
-    pruner = asyncio.create_task(_prune_forever(service))
+    background = [asyncio.create_task(_prune_forever(service))]
+    if config.models_poll_seconds > 0:
+        watch = ModelsWatch(service.engine.registry, config.models_dir, PACKAGED_MODELS)
+        background.append(
+            asyncio.create_task(_watch_models_forever(watch, config.models_poll_seconds))
+        )
     try:
         await serve(adapters(service, config, use_console), stop)
     finally:
-        pruner.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await pruner
+        for task in background:
+            task.cancel()
+        for task in background:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await close_service(service)
         log.info("stopped cleanly")
 
@@ -146,6 +154,16 @@ async def _prune_forever(service: Service) -> None:
         except StorageError as exc:
             log.warning("could not prune old replies or rate limits: %s", exc)
         await asyncio.sleep(PRUNE_EVERY)
+
+
+async def _watch_models_forever(watch: ModelsWatch, every: float) -> None:
+    """Serve the styles another replica adopts or rolls back in the shared models folder."""
+    while True:
+        try:
+            await asyncio.to_thread(watch.refresh)  # torch.load: never on the event loop
+        except Exception:  # keep watching: the next look may succeed
+            log.warning("could not refresh models from %s", watch.folder, exc_info=True)
+        await asyncio.sleep(every)
 
 
 def main(console: bool | None = None) -> int:

@@ -66,6 +66,9 @@ class Config(BaseSettings):
     # A SQLite file path, or a postgresql:// URL (a secret: it may hold a password).
     database: SecretStr = SecretStr("data/namesmith.sqlite3")
     models_dir: Path = Path("data/models")  # retrained styles; they override the shipped ones
+    # Seconds between looks at models_dir for styles adopted or rolled back by another process
+    # sharing it (replicas on a shared volume); 0 turns the watch off.
+    models_poll_seconds: Annotated[float, Field(ge=0, le=3600)] = 2.0
     # Platform-neutral keys of the admins: "tg:123,dc:456".
     admins: Annotated[list[str], NoDecode] = Field(default_factory=list)
 

@@ -20,6 +20,7 @@ import os
 import shutil
 import tempfile
 import threading
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -118,10 +119,19 @@ class ModelStore:
         self.folder.mkdir(parents=True, exist_ok=True)
         return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{style}-", dir=self.folder))
 
-    def remove_stale_workdirs(self) -> None:
-        """Scratch folders left by a bot that died mid-training (call when no job runs)."""
-        if self.folder.is_dir():
-            for d in self.folder.glob(f"{WORKDIR_PREFIX}*"):
+    def remove_stale_workdirs(self, older_than: float = 0.0) -> None:
+        """Scratch folders left by a bot that died mid-training (call when no job runs here).
+        Replicas sharing the folder: another one's running job has a folder changed within
+        its time limit, so only folders untouched for `older_than` seconds are removed."""
+        if not self.folder.is_dir():
+            return
+        now = time.time()
+        for d in self.folder.glob(f"{WORKDIR_PREFIX}*"):
+            try:
+                age = now - d.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age >= older_than:
                 log.info("removing a stale training folder %s", d)
                 shutil.rmtree(d, ignore_errors=True)
 

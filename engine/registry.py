@@ -98,3 +98,12 @@ class ModelRegistry:
             self._models = {**self._models, style: model}
         log.info("style %s now served by %s (%s)", style, model.corpus_name, model.description)
         return old
+
+    def remove(self, style: str) -> NameModel | None:
+        """Stop serving `style`; returns the model it served (None if it was not served).
+        Work that already holds that model finishes on it."""
+        with self._lock:
+            old = self._models.get(style)
+            if old is not None:
+                self._models = {s: m for s, m in self._models.items() if s != style}
+        return old

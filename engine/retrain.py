@@ -397,7 +397,9 @@ class Retrainer:
         self.cancel_grace = cancel_grace
         self._job: Job | None = None
         self._ctx = multiprocessing.get_context("spawn")
-        store.remove_stale_workdirs()
+        # A job ends within 2 × its budget + 300 s (see _follow): an older folder is nobody's,
+        # a younger one may be a running job of another replica sharing the models folder.
+        store.remove_stale_workdirs(older_than=2 * max_seconds + 900)
 
     @property
     def job(self) -> Job | None:

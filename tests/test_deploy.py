@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -92,6 +92,22 @@ def test_replicas_serve_webhooks_on_postgres_once_it_is_healthy() -> None:
         assert env["NAMESMITH_TELEGRAM_WEBHOOK_SECRET"].startswith("${WEBHOOK_SECRET")
         assert svc["depends_on"]["postgres"]["condition"] == "service_healthy"
         assert svc["restart"] == "unless-stopped"
+
+
+def test_the_replicas_share_one_models_folder() -> None:
+    """A model adopted or rolled back through one replica reaches the other through it."""
+    compose = _compose()
+    mounts = set()
+    for name in REPLICAS:
+        svc = compose["services"][name]
+        models = PurePosixPath(svc["environment"]["NAMESMITH_MODELS_DIR"])
+        (mount,) = [
+            v.split(":")[:2] for v in svc["volumes"] if models.is_relative_to(v.split(":")[1])
+        ]
+        assert mount[0] in compose["volumes"]  # a named volume, not a per-container path
+        assert "NAMESMITH_MODELS_POLL_SECONDS" not in svc["environment"]  # watched by default
+        mounts.add((mount[0], str(models)))
+    assert len(mounts) == 1
 
 
 @pytest.mark.parametrize("name", REPLICAS)

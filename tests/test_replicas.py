@@ -4,6 +4,7 @@ replica or the other. Both replicas answer through one fake Bot API.
 
 The replicas start once for the module (starting two processes with the shipped models is the
 slow part); each test uses its own users. The SIGKILL test comes last: it kills replica 0.
+The replicas share one models folder, as the compose profile's replicas share a volume.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import signal
 import socket
 import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +25,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
+from engine import checkpoint
+from engine.modelstore import ModelStore
+from engine.namemodel import NameModel
 from tests.fakes.telegram import TOKEN, Call, FakeTelegram, post_update
 from tests.storage.pgserver import PASSWORD, PgServer
 
@@ -33,6 +37,7 @@ NAMESMITH = Path(sys.executable).parent / "namesmith"
 SECRET = "replica-test-secret-0123456789"
 RATE_LIMIT = 5  # per user, per RATE_PERIOD: long enough that nothing refills during the tests
 RATE_PERIOD = 600
+ADMIN = 700
 
 
 def _free_port() -> int:
@@ -60,6 +65,7 @@ class Cluster:
     fake: FakeTelegram
     replicas: list[Replica]
     database: str
+    models: Path  # NAMESMITH_MODELS_DIR of both replicas
 
     async def post(self, replica: int, update: dict[str, Any]) -> int:
         return await post_update(self.replicas[replica].url, update, SECRET)
@@ -118,6 +124,7 @@ async def cluster(
     finally:
         await admin.close()
     database = pg_server.url("replicas")
+    models = tmp / "models"
     fake = FakeTelegram()
     await fake.start()
     replicas: list[Replica] = []
@@ -133,7 +140,8 @@ async def cluster(
             "NAMESMITH_TELEGRAM_WEBHOOK_LISTEN": f"127.0.0.1:{port}",
             "NAMESMITH_TELEGRAM_WEBHOOK_SECRET": SECRET,
             "NAMESMITH_DATABASE": database,
-            "NAMESMITH_MODELS_DIR": str(tmp / "models"),
+            "NAMESMITH_MODELS_DIR": str(models),
+            "NAMESMITH_ADMINS": f"tg:{ADMIN}",
             "NAMESMITH_RATE_LIMIT": str(RATE_LIMIT),
             "NAMESMITH_RATE_PERIOD": str(RATE_PERIOD),
             "NAMESMITH_SAMPLING_THREADS": "1",
@@ -147,7 +155,7 @@ async def cluster(
         replicas.append(Replica(proc, port, log))
     try:
         await asyncio.gather(*(_wait_listening(r) for r in replicas))
-        yield Cluster(fake, replicas, database)
+        yield Cluster(fake, replicas, database, models)
     finally:
         for r in replicas:
             if r.proc.returncode is None:
@@ -217,6 +225,46 @@ async def test_a_flood_split_across_replicas_is_limited_once(cluster: Cluster) -
     slow = [t for t in answers if t.startswith("Slow down")]
     assert len(answers) == RATE_LIMIT + 1  # the allowed ones and one "slow down"
     assert len(slow) == 1
+
+
+async def _served_by_each(cluster: Cluster, style: str, description: str, times: int) -> None:
+    """Wait (up to 30 s) until every replica has logged `times` swaps to this model."""
+    pattern = rf"style {style} now served by \S+ \({description}\)"
+    for _ in range(1500):
+        if all(len(re.findall(pattern, r.log_text())) >= times for r in cluster.replicas):
+            return
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"not every replica serves {style} by {description}")
+
+
+async def test_a_model_adopted_or_rolled_back_on_one_replica_is_served_by_both(
+    cluster: Cluster, tiny_model: NameModel, tmp_path: Path
+) -> None:
+    """A new style adopted into the shared models folder (as /retrain does on one replica) is
+    answered by both within seconds; a /rollback through replica 0 is served by replica 1."""
+
+    def version(description: str) -> bytes:
+        path = tmp_path / f"{description}.pt"
+        return checkpoint.save(replace(tiny_model, description=description), path).read_bytes()
+
+    store = ModelStore(cluster.models)
+    await asyncio.to_thread(store.adopt, "watched", version("watched-v1"))
+    await _served_by_each(cluster, "watched", "watched-v1", 1)
+    for replica, user in enumerate((500, 501)):
+        await cluster.command(replica, "/name style=watched", user_id=user)
+        (reply,) = await cluster.replies(user, 1)
+        assert reply.params["text"].startswith("watched · ")
+
+    await asyncio.to_thread(store.adopt, "watched", version("watched-v2"))
+    await _served_by_each(cluster, "watched", "watched-v2", 1)
+    await cluster.command(0, "/rollback watched", user_id=ADMIN)
+    (rolled,) = await cluster.replies(ADMIN, 1)
+    assert rolled.params["text"].startswith("Rolled back: watched")
+    await _served_by_each(cluster, "watched", "watched-v1", 2)
+    await cluster.command(1, "/styles", user_id=ADMIN)
+    styles = (await cluster.replies(ADMIN, 2))[1].params["text"]
+    assert "— watched-v1" in styles
+    assert "watched-v2" not in styles
 
 
 async def test_sigkill_of_one_replica_loses_no_acknowledged_write(cluster: Cluster) -> None:

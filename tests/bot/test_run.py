@@ -135,6 +135,11 @@ async def test_a_database_that_cannot_be_created_ends_in_one_line(tmp_path: Path
         ("NAMESMITH_SAMPLING_THREADS", "0", "NAMESMITH_SAMPLING_THREADS: Input should be greater"),
         ("NAMESMITH_ADMINS", "123", "NAMESMITH_ADMINS: '123' not understood; write platform keys"),
         ("NAMESMITH_RATE_PERIOD", "soon", "NAMESMITH_RATE_PERIOD: Input should be a valid number"),
+        (
+            "NAMESMITH_MODELS_POLL_SECONDS",
+            "-1",
+            "NAMESMITH_MODELS_POLL_SECONDS: Input should be greater than or equal to 0",
+        ),
     ],
 )
 async def test_bad_configuration_is_refused_naming_the_variable(

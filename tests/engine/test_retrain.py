@@ -284,3 +284,16 @@ async def test_the_trainer_dies_with_its_parent(tmp_path: Path) -> None:
             break
         await asyncio.sleep(0.1)
     assert not _alive(child)
+
+
+def test_starting_removes_only_scratch_folders_no_running_job_can_own(
+    store: ModelStore, tiny_model: NameModel
+) -> None:
+    """Replicas share the models folder: one starting must not delete another's running job."""
+    running = store.new_workdir("elf")  # another replica's job, started just now
+    stale = store.new_workdir("english")
+    day_ago = stale.stat().st_mtime - 86_400
+    os.utime(stale, (day_ago, day_ago))
+    Retrainer(store, ModelRegistry({"english": tiny_model}), max_seconds=900)
+    assert running.is_dir()
+    assert not stale.exists()
