@@ -160,7 +160,10 @@ async def test_rollback_and_audit(service: Service, fake: FakeTelegram) -> None:
     assert "retrain_adopted elf" in audit
 
 
-async def test_the_console_retrains_from_a_file_path(service: Service, tmp_path: Path) -> None:
+async def test_the_console_retrains_from_a_file_path(
+    service: Service, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the console saves the result's picture where it runs
     names = tmp_path / "gnomes.txt"
     names.write_bytes(_names_file())
     service.admins = frozenset({console.USER})
@@ -175,3 +178,5 @@ async def test_the_console_retrains_from_a_file_path(service: Service, tmp_path:
     text = out.getvalue()
     assert "Training gnome on 300 names from gnomes.txt" in text
     assert "gnome" in service.engine.styles
+    assert "(picture saved as gnome-training.png)" in text
+    assert (tmp_path / "gnome-training.png").read_bytes()[:4] == b"\x89PNG"
