@@ -262,6 +262,9 @@ def configure_logging(level: str, hidden: list[str] | None = None) -> None:
     # httpx logs every request URL at INFO, and a Bot API URL contains the token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("httpcore").setLevel(logging.WARNING)
+    # aiosqlite's worker thread logs every operation at DEBUG, even the last one after the loop
+    # has ended: it could land after a fatal error's closing line.
+    logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def install_redaction(hidden: list[str]) -> None:

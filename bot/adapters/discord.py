@@ -11,6 +11,10 @@ service, renders the Reply (an embed for names, buttons and menus for its action
   database: they keep working after a restart, for whoever presses them.
 - Every interaction is answered within Discord's 3 seconds: a reply ready within `DEFER_AFTER`
   goes out as the answer itself, anything slower is deferred first and followed up.
+- Admins retrain a style with `/retrain` (a `file` attachment option, or `corpus`), or
+  `!retrain elf` with the file attached to the message. The answers to the admin are ephemeral;
+  the progress message and the result (with its PNG) are posted in the channel asked from, since
+  an interaction's token expires after 15 minutes and a training may run longer.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ import asyncio
 import contextlib
 import io
 import logging
-from collections.abc import Awaitable, Callable, Collection
+from collections.abc import Awaitable, Callable, Collection, Hashable
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -30,6 +35,7 @@ from discord.ext import commands
 
 from bot import texts
 from bot.adapters.discord_layout import (
+    CONTENT_LIMIT,
     LABEL_LIMIT,
     OPTION_LIMIT,
     Row,
@@ -41,9 +47,18 @@ from bot.adapters.discord_layout import (
 )
 from bot.config import Config
 from bot.errors import FatalError
-from bot.grammar import COMMANDS, MAX_COUNT, Command, ParseError, name_options
-from bot.reply import Act, Context, Reply
+from bot.grammar import (
+    COMMANDS,
+    MAX_COUNT,
+    RETRAIN_ACTIONS,
+    Command,
+    ParseError,
+    name_options,
+    parse_retrain,
+)
+from bot.reply import Act, Context, Reply, Upload
 from bot.service import Service
+from engine import corpus as corpora
 from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 log = logging.getLogger(__name__)
@@ -154,8 +169,14 @@ class Namesmith(commands.AutoShardedBot):
     async def on_message(self, message: discord.Message) -> None:
         """`!name Eld 0.7`: the text grammar, after the prefix; `!sync` is the owner's."""
         prefix = self.config.discord_prefix
-        if message.author.bot or not message.content.startswith(prefix):
-            return  # without the message-content intent, a server message's content is ""
+        if message.author.bot:
+            return
+        if not message.content.startswith(prefix):
+            # without the message-content intent, a server message's content is "" (and it
+            # has no attachments); a file alone may be the one a pending /retrain asked for
+            if message.attachments:
+                await self._upload_alone(message)
+            return
         body = message.content[len(prefix) :]
         word = body.split(maxsplit=1)[0].casefold() if body.strip() else ""
         if word == "sync":
@@ -164,8 +185,15 @@ class Namesmith(commands.AutoShardedBot):
         if not word or body[:1].isspace():
             return
         self.track()
-        ctx = _message_context(message, self.config.discord_admin_role)
+        ctx = _message_context(self, message, self.config.discord_admin_role)
         reply = await self.service.on_text(ctx, "/" + body)
+        if reply is not None:
+            await send_to_channel(message, reply)
+
+    async def _upload_alone(self, message: discord.Message) -> None:
+        self.track()
+        ctx = _message_context(self, message, self.config.discord_admin_role)
+        reply = await self.service.on_upload(ctx)
         if reply is not None:
             await send_to_channel(message, reply)
 
@@ -188,13 +216,15 @@ class Namesmith(commands.AutoShardedBot):
         *,
         private: bool = False,
         edit: bool = False,
+        upload: Upload | None = None,
     ) -> None:
         """Ask the service and answer the interaction within Discord's 3 seconds.
 
         `private` says how to defer when the answer is slow (the answer's own flag decides
-        otherwise); `edit` answers a button by editing its message (the favourites pages)."""
+        otherwise); `edit` answers a button by editing its message (the favourites pages);
+        `upload` is a file attached to the command."""
         self.track()
-        ctx = _interaction_context(interaction, self.config.discord_admin_role)
+        ctx = _interaction_context(interaction, self.config.discord_admin_role, upload)
         work = asyncio.ensure_future(call(ctx))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         deferred_public = False
@@ -249,17 +279,23 @@ class Namesmith(commands.AutoShardedBot):
         build: Callable[[Collection[str]], Command],
         *,
         private: bool = False,
+        only_private: bool = False,
+        upload: Upload | None = None,
     ) -> None:
-        """A slash command: typed options → the grammar's Command → the service."""
+        """A slash command: typed options → the grammar's Command → the service.
+        `only_private` makes every answer ephemeral (an admin's commands)."""
         try:
             command = build(self.service.engine.styles.keys())
         except ParseError as exc:
             self.track()
             await respond(interaction, Reply(f"⚠️ {exc}", private=True))
             return
-        await self.serve(
-            interaction, lambda ctx: self.service.on_command(ctx, command), private=private
-        )
+
+        async def call(ctx: Context) -> Reply | None:
+            reply = await self.service.on_command(ctx, command)
+            return replace(reply, private=True) if reply is not None and only_private else reply
+
+        await self.serve(interaction, call, private=private or only_private, upload=upload)
 
 
 def _bot(interaction: discord.Interaction) -> Namesmith:
@@ -268,10 +304,54 @@ def _bot(interaction: discord.Interaction) -> Namesmith:
     return client
 
 
-def _interaction_context(interaction: discord.Interaction, admin_role: str | None) -> Context:
+class _ChannelNotifier:
+    """Messages a long job (a retrain) posts in the channel it was asked from, and edits of
+    them: a channel message outlives the 15 minutes of an interaction's token. Best effort: a
+    channel the bot may not post in is logged, never raised."""
+
+    def __init__(self, channel: discord.PartialMessageable) -> None:
+        self.channel = channel
+
+    async def send(self, reply: Reply) -> Hashable:
+        kwargs, more = message_parts(reply)
+        try:
+            sent = await self.channel.send(**kwargs)
+            for piece in more:
+                await self.channel.send(piece)
+        except discord.HTTPException as exc:
+            log.warning("discord: cannot post in channel %s (HTTP %s)", self.channel.id, exc.status)
+            return None
+        return sent.id
+
+    async def edit(self, handle: Hashable, text: str) -> None:
+        if not isinstance(handle, int):
+            return
+        try:
+            await self.channel.get_partial_message(handle).edit(content=clip(text, CONTENT_LIMIT))
+        except discord.HTTPException as exc:  # deleted meanwhile, or rate limited: no matter
+            log.info("discord: progress message not edited (HTTP %s)", exc.status)
+
+
+def _notifier(
+    client: discord.Client, channel_id: int | None, guild_id: int | None
+) -> _ChannelNotifier | None:
+    if channel_id is None:
+        return None
+    return _ChannelNotifier(client.get_partial_messageable(channel_id, guild_id=guild_id))
+
+
+def _upload(attachment: discord.Attachment) -> Upload:
+    """An attached file, downloaded only once its declared size was found acceptable."""
+    return Upload(attachment.filename, attachment.size, attachment.read)
+
+
+def _interaction_context(
+    interaction: discord.Interaction, admin_role: str | None, upload: Upload | None = None
+) -> Context:
     user = f"dc:{interaction.user.id}"
+    notify = _notifier(interaction.client, interaction.channel_id, interaction.guild_id)
     if interaction.guild_id is None:
-        return Context(user, None, "discord")
+        return Context(user, None, "discord", upload=upload, notify=notify)
     # Manage Server comes with the interaction (the member's resolved permissions): no REST call.
     manages = interaction.permissions.manage_guild
     member = interaction.user
@@ -279,13 +359,20 @@ def _interaction_context(interaction: discord.Interaction, admin_role: str | Non
     async def chat_admin() -> bool:
         return manages or _has_role(member, admin_role)
 
-    return Context(user, f"dc:{interaction.guild_id}", "discord", chat_admin)
+    return Context(
+        user, f"dc:{interaction.guild_id}", "discord", chat_admin, upload=upload, notify=notify
+    )
 
 
-def _message_context(message: discord.Message, admin_role: str | None) -> Context:
+def _message_context(
+    client: discord.Client, message: discord.Message, admin_role: str | None
+) -> Context:
     user = f"dc:{message.author.id}"
+    upload = _upload(message.attachments[0]) if message.attachments else None
+    guild_id = message.guild.id if message.guild is not None else None
+    notify = _notifier(client, message.channel.id, guild_id)
     if message.guild is None:
-        return Context(user, None, "discord")
+        return Context(user, None, "discord", upload=upload, notify=notify)
     member = message.author
 
     async def chat_admin() -> bool:
@@ -293,7 +380,9 @@ def _message_context(message: discord.Message, admin_role: str | None) -> Contex
             return False
         return member.guild_permissions.manage_guild or _has_role(member, admin_role)
 
-    return Context(user, f"dc:{message.guild.id}", "discord", chat_admin)
+    return Context(
+        user, f"dc:{message.guild.id}", "discord", chat_admin, upload=upload, notify=notify
+    )
 
 
 def _has_role(member: discord.User | discord.Member, role: str | None) -> bool:
@@ -647,9 +736,95 @@ async def stats_command(interaction: discord.Interaction) -> None:
     )
 
 
+async def _corpus_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    word = current.casefold().strip()
+    return [
+        app_commands.Choice(name=clip(f"{name} — {about}", 100), value=name)
+        for name, (about, _) in sorted(corpora.BUILTIN.items())
+        if word in name
+    ][:25]
+
+
+def retrain_command_of(
+    action: str,
+    style: str | None,
+    *,
+    corpus: str | None = None,
+    seconds: int | None = None,
+    force: bool = False,
+) -> Command:
+    """/retrain's options as the words of `/retrain …`, validated by the grammar's own parser."""
+    words = [action] if action in RETRAIN_ACTIONS else []
+    if style is not None:
+        words.append(style.strip())
+    elif not words:
+        raise ParseError(
+            "give the style to train, e.g. /retrain style:elf file:names.txt, or "
+            "/retrain style:elf corpus:elf; /retrain action:status shows a training"
+        )
+    words += [f"corpus={corpus.strip()}"] if corpus is not None else []
+    words += [f"seconds={seconds}"] if seconds is not None else []
+    words += ["force"] if force else []
+    return Command("retrain", tuple(words), retrain=parse_retrain(words))
+
+
+@app_commands.command(name="retrain", description="Train a style on a names file (bot admins)")
+@app_commands.describe(
+    style="the style to train (a new name makes a new style)",
+    file="a .txt file: one name per line, optionally name<TAB>label; at most 2 MB",
+    corpus="train on a built-in corpus instead of a file",
+    seconds="how long to train (the default when not given)",
+    force="adopt the new model even if it is not better",
+    action="start (the default), status of the running training, or cancel it",
+)
+@app_commands.choices(
+    action=[app_commands.Choice(name=a, value=a) for a in ("start", *RETRAIN_ACTIONS)]
+)
+@app_commands.autocomplete(style=_style_choices, corpus=_corpus_choices)
+async def retrain_command(
+    interaction: discord.Interaction,
+    style: app_commands.Range[str, 1, 32] | None = None,
+    file: discord.Attachment | None = None,
+    corpus: app_commands.Range[str, 1, 32] | None = None,
+    seconds: app_commands.Range[int, 10, 9999] | None = None,
+    force: bool = False,
+    action: str = "start",
+) -> None:
+    upload = _upload(file) if file is not None else None
+    await _bot(interaction).answer_command(
+        interaction,
+        lambda styles: retrain_command_of(
+            action, style, corpus=corpus, seconds=seconds, force=force
+        ),
+        only_private=True,
+        upload=upload,
+    )
+
+
+@app_commands.command(name="rollback", description="Serve a style's previous model (bot admins)")
+@app_commands.describe(style="the style to roll back")
+@app_commands.autocomplete(style=_style_choices)
+async def rollback_command(
+    interaction: discord.Interaction, style: app_commands.Range[str, 1, 32]
+) -> None:
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: Command("rollback", tuple(style.split())), only_private=True
+    )
+
+
+@app_commands.command(name="audit", description="Recent admin actions (bot admins)")
+async def audit_command(interaction: discord.Interaction) -> None:
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: Command("audit"), only_private=True
+    )
+
+
 SLASH_COMMANDS: tuple[app_commands.Command[Any, Any, None], ...] = (
     name_command, styles_command, rate_command, fav_command, favs_command, unfav_command,
     export_command, settings_command, reset_command, help_command, stats_command,
+    retrain_command, rollback_command, audit_command,
 )  # fmt: skip
 
 

@@ -456,12 +456,12 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
         fake.say("!sync here", user_id=OWNER_ID)
         here = (await fake.wait_sent(3, "message"))[2]
     assert refused.content == "Only the bot's owner can sync its commands."
-    assert synced.content.startswith("Synced 11 slash commands everywhere")
-    assert here.content == "Synced 11 slash commands to this server."
+    assert synced.content.startswith("Synced 14 slash commands everywhere")
+    assert here.content == "Synced 14 slash commands to this server."
     (everywhere, commands), (guild, _) = fake.synced
     assert everywhere is None and guild == GUILD_ID
     expected = {"name", "styles", "rate", "fav", "favs", "unfav", "export", "settings",
-                "reset", "help", "stats"}  # fmt: skip
+                "reset", "help", "stats", "retrain", "rollback", "audit"}  # fmt: skip
     assert {c["name"] for c in commands} == expected
     name = next(c for c in commands if c["name"] == "name")
     assert [o["name"] for o in name["options"]] == [
@@ -469,11 +469,16 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     ]  # fmt: skip
     kinds = {o["name"]: o["type"] for o in name["options"]}
     assert (kinds["prefix"], kinds["temperature"], kinds["count"], kinds["new"]) == (3, 10, 4, 5)
+    retrain = next(c for c in commands if c["name"] == "retrain")
+    kinds = {o["name"]: o["type"] for o in retrain["options"]}
+    assert kinds == {"style": 3, "file": 11, "corpus": 3, "seconds": 4, "force": 5, "action": 3}
+    (action,) = [o for o in retrain["options"] if o["name"] == "action"]
+    assert [c["value"] for c in action["choices"]] == ["start", "status", "cancel"]
 
 
 async def test_sync_from_the_command_line(fake: FakeDiscord) -> None:
     n = await dc.sync_commands(config_for(fake), guild=GUILD_ID)
-    assert n == 11
+    assert n == 14
     assert [g for g, _ in fake.synced] == [GUILD_ID]
     assert fake.identified == []  # REST only: no gateway connection
 
@@ -527,7 +532,7 @@ async def test_discord_sync_command_line(fake: FakeDiscord, tmp_path: Path) -> N
         _env(fake, tmp_path), tmp_path, "discord-sync", "--guild", str(GUILD_ID)
     )
     assert code == 0, err
-    assert out == f"synced 11 slash commands to server {GUILD_ID}\n"
+    assert out == f"synced 14 slash commands to server {GUILD_ID}\n"
     assert [g for g, _ in fake.synced] == [GUILD_ID]
 
 

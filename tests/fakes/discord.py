@@ -1,12 +1,13 @@
 """A fake Discord (REST + gateway) on 127.0.0.1, for the real discord.py client.
 
 REST answers what the client asks at start (who am I, the application, the gateway), takes
-interaction callbacks, webhook follow-ups, channel messages and command syncs, and records each
-of them as a `Sent`. The gateway speaks zlib-stream (one compressor per connection, every payload
-flushed with Z_SYNC_FLUSH) when asked, plain text frames otherwise: HELLO, IDENTIFY → READY and
-GUILD_CREATE, heartbeats ACKed. A test then dispatches slash commands, button presses, menu
-choices and messages, and waits for what the bot sends. It can be told to answer the next
-matching REST calls with a failure (a 429 with `Via`, as Discord sends it; a 500).
+interaction callbacks, webhook follow-ups, channel messages (and their edits) and command syncs,
+and records each of them as a `Sent`; it serves the files users attach, counting downloads. The
+gateway speaks zlib-stream (one compressor per connection, every payload flushed with
+Z_SYNC_FLUSH) when asked, plain text frames otherwise: HELLO, IDENTIFY → READY and GUILD_CREATE,
+heartbeats ACKed. A test then dispatches slash commands, button presses, menu choices and
+messages, and waits for what the bot sends. It can be told to answer the next matching REST
+calls with a failure (a 429 with `Via`, as Discord sends it; a 500).
 """
 
 from __future__ import annotations
@@ -42,7 +43,7 @@ DISCORD_EPOCH_MS = 1_420_070_400_000
 class Sent:
     """One thing the bot sent: an interaction callback, a follow-up, an edit, a message."""
 
-    kind: str  # "callback", "followup", "edit", "message", "delete"
+    kind: str  # "callback", "followup", "edit", "message", "message_edit", "delete"
     body: dict[str, Any]
     files: dict[str, bytes] = field(default_factory=dict)
     interaction: int | None = None  # the interaction it answers
@@ -82,6 +83,17 @@ class Sent:
         return [list(row["components"]) for row in self.data.get("components") or []]
 
 
+@dataclass(frozen=True)
+class FakeFile:
+    """A file a user attaches (to a slash command's attachment option, or to a message): the
+    fake serves it on 127.0.0.1 and counts downloads. `size` is what Discord declares, by
+    default the true size."""
+
+    content: bytes
+    filename: str = "names.txt"
+    size: int | None = None
+
+
 class FakeDiscord:
     def __init__(self, *, message_content: bool = True, token: str = TOKEN) -> None:
         self.message_content = message_content
@@ -103,6 +115,8 @@ class FakeDiscord:
         self._tasks: set[asyncio.Future[None]] = set()
         self._answer_waiters: dict[int, asyncio.Future[Sent]] = {}
         self.advertised_gateway: str | None = None  # what GET /gateway/bot names; default: ours
+        self.files: dict[int, FakeFile] = {}  # attachments served under /attachments/<id>/
+        self.downloads = 0  # attachment downloads
         self.port = 0
 
     # --- lifecycle ------------------------------------------------------------------------
@@ -110,6 +124,7 @@ class FakeDiscord:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/gateway", self._gateway)
+        app.router.add_get("/attachments/{id:[0-9]+}/{filename}", self._download)
         app.router.add_route("*", "/api/v10/{path:.*}", self._rest)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
@@ -175,12 +190,22 @@ class FakeDiscord:
         sub: str | None = None,
         guild_id: int = GUILD_ID,
     ) -> int:
-        """Dispatch a slash command; returns the interaction id."""
-        typed = [_option(k, v) for k, v in (options or {}).items() if v is not None]
+        """Dispatch a slash command; returns the interaction id. A FakeFile value is an
+        attachment option: the payload carries it in `resolved.attachments`."""
+        typed, attachments = [], {}
+        for key, value in (options or {}).items():
+            if isinstance(value, FakeFile):
+                attachment = self._attachment(value)
+                attachments[attachment["id"]] = attachment
+                typed.append({"name": key, "type": 11, "value": attachment["id"]})
+            elif value is not None:
+                typed.append(_option(key, value))
         if sub is not None:
             typed = [{"name": sub, "type": 1, "options": typed}]
         data: dict[str, Any] = {"id": str(self.snowflake()), "name": name, "type": 1,
                                 "options": typed}  # fmt: skip
+        if attachments:
+            data["resolved"] = {"attachments": attachments}
         return self._interaction(2, data, user_id, guild, manage_guild, roles, guild_id=guild_id)
 
     def autocomplete(self, name: str, focused: str, value: str, **others: Any) -> int:
@@ -207,19 +232,49 @@ class FakeDiscord:
             data["values"] = values
         return self._interaction(3, data, user_id, guild, False, (), message=message)
 
-    def say(self, content: str, *, user_id: int = 1, guild: bool = True) -> None:
+    def say(
+        self,
+        content: str,
+        *,
+        user_id: int = 1,
+        guild: bool = True,
+        files: tuple[FakeFile, ...] = (),
+    ) -> None:
         """A message in the server's channel (or a DM), as the gateway delivers it: without
-        the message-content intent a server message arrives with empty content."""
+        the message-content intent a server message arrives with empty content (and no
+        attachments)."""
         if guild and not self._content_intent():
-            content = ""
+            content, files = "", ()
         message = self._message(
             CHANNEL_ID if guild else DM_CHANNEL_ID, {"content": content}, _user(user_id)
         )
+        message["attachments"] = [self._attachment(f) for f in files]
         if guild:
             message["guild_id"] = str(GUILD_ID)
             message["member"] = _member(user_id, manage_guild=user_id in self.admins)
             del message["member"]["user"]
         self.dispatch("MESSAGE_CREATE", message)
+
+    def _attachment(self, file: FakeFile) -> dict[str, Any]:
+        """An attachment as Discord describes it, its URL on this server."""
+        aid = self.snowflake()
+        self.files[aid] = file
+        url = f"http://127.0.0.1:{self.port}/attachments/{aid}/{file.filename}"
+        return {
+            "id": str(aid),
+            "filename": file.filename,
+            "size": len(file.content) if file.size is None else file.size,
+            "url": url,
+            "proxy_url": url,
+            "content_type": "text/plain; charset=utf-8",
+        }
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file = self.files.get(int(request.match_info["id"]))
+        if file is None or file.filename != request.match_info["filename"]:
+            return web.Response(status=404)
+        self.downloads += 1
+        return web.Response(body=file.content, content_type="text/plain")
 
     def dispatch(self, event: str, data: dict[str, Any]) -> None:
         """Send an event to the shard that owns its server (DMs go to shard 0)."""
@@ -258,9 +313,9 @@ class FakeDiscord:
         await self.wait_until(lambda: len(found()) >= n)
         return found()
 
-    async def wait_until(self, check: Any) -> None:
+    async def wait_until(self, check: Any, seconds: float = WAIT_SECONDS) -> None:
         try:
-            async with asyncio.timeout(WAIT_SECONDS):
+            async with asyncio.timeout(seconds):
                 while not check():
                     self._changed.clear()
                     await self._changed.wait()
@@ -455,6 +510,13 @@ class FakeDiscord:
         if m and method == "POST":
             sent = Sent("message", body, files)
             sent.message = self._message(int(m[1]), body, _user(BOT_ID, bot=True))
+            self.sent.append(sent)
+            return sent.message
+        m = re.fullmatch(r"/channels/([0-9]+)/messages/([0-9]+)", path)
+        if m and method == "PATCH":
+            sent = Sent("message_edit", body, files)
+            sent.message = self._message(int(m[1]), body, _user(BOT_ID, bot=True))
+            sent.message["id"] = m[2]
             self.sent.append(sent)
             return sent.message
         m = re.fullmatch(r"/applications/[0-9]+(?:/guilds/([0-9]+))?/commands", path)
