@@ -75,8 +75,8 @@ class Retraining:
             self._pending[(ctx.user, ctx.chat)] = _Pending(opts, time.monotonic() + PENDING_FOR)
             return Reply(
                 f"Send the names for {opts.style} as a .txt file (one name per line, optionally "
-                "name<TAB>label; at most 2 MB): attach it here, or send it with "
-                f"/retrain {opts.style} as its caption."
+                "name<TAB>label; at most 2 MB): send it as your next message here, or "
+                f"attach it to the command itself (/retrain {opts.style} with the file)."
             )
         seconds = opts.seconds or self.default_seconds
         if not 10 <= seconds <= self.retrainer.max_seconds:

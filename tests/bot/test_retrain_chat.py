@@ -110,7 +110,7 @@ async def test_a_bare_retrain_asks_for_the_file(service: Service, fake: FakeTele
         fake.document(_names_file(), user_id=ADMIN_ID)  # no caption: the file it asked for
         await _until(fake, ADMIN_ID, "Training gnome on 300 names")
         await _until(fake, ADMIN_ID, "✅ gnome", "sendPhoto")
-    assert "/retrain gnome as its caption" in asked
+    assert "send it as your next message here" in asked
 
 
 async def test_names_keep_coming_while_a_style_trains_and_cancel_stops_it(
