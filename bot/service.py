@@ -33,7 +33,7 @@ from bot.retraining import Retraining, RetrainRefused
 from engine.errors import EngineError
 from engine.facade import NameEngine
 from engine.sampling import GenerationRequest
-from storage import Preferences, Storage, StorageError
+from storage import DatabaseUnavailable, Preferences, Storage, StorageError
 
 log = logging.getLogger(__name__)
 
@@ -188,6 +188,12 @@ class Service:
             return Reply(texts.slow_down(self.limiter.limit, self.limiter.period), private=True)
         try:
             reply = await call()
+        except DatabaseUnavailable as exc:  # names a path or host: for the operator, not a chat
+            log.error(
+                "database unavailable: platform=%s command=%s: %s", ctx.platform, command, exc
+            )
+            self._log(ctx, command, "error", started)
+            return Reply(texts.SORRY, private=True)
         except (UserError, EngineError, StorageError, ParseError, RetrainRefused) as exc:
             self._log(ctx, command, "user_error", started)
             return Reply(f"⚠️ {exc}", private=True)
