@@ -5,41 +5,28 @@ against the fake Discord; a tiny network and step budgets keep a training to sec
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
-import discord
 import pytest
-import yarl
 
 from bot import retraining
 from bot.adapters import discord as dc
 from bot.grammar import ParseError, parse_retrain
 from bot.service import Service
 from engine import corpus
-from tests.bot.test_discord import answer, names, running
+from tests.bot.test_discord import (  # the fixtures too: no Discord address, the fake
+    _nowhere_by_default,  # noqa: F401
+    answer,
+    fake,  # noqa: F401
+    names,
+    running,
+)
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord, FakeFile, Sent
 
 ADMIN_ID = 999
 ADMIN = f"dc:{ADMIN_ID}"
 SLOW = 120.0  # seconds a training may take on a loaded 2-core machine
-
-
-@pytest.fixture(autouse=True)
-def _nowhere_by_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Never Discord's own addresses: a dead local one until `running` configures the fake."""
-    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")
-    monkeypatch.setattr(
-        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", yarl.URL("ws://127.0.0.1:9/")
-    )
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscord]:
-    server = FakeDiscord()
-    await server.start()
-    yield server
-    await server.stop()
 
 
 @pytest.fixture
