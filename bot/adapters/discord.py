@@ -603,6 +603,7 @@ def _fields(**values: object) -> dict[str, object]:
     contains="names contain this, e.g. ar",
     length="a length or a range, e.g. 6 or 4-8",
     new="only names that are not in the training list",
+    full="a given name and a family name (styles with family names)",
 )
 @app_commands.autocomplete(style=_style_choices, gender=_gender_choices)
 async def name_command(
@@ -616,10 +617,11 @@ async def name_command(
     contains: app_commands.Range[str, 1, MAX_AFFIX_LEN] | None = None,
     length: app_commands.Range[str, 1, 7] | None = None,
     new: bool | None = None,
+    full: bool | None = None,
 ) -> None:
     fields = _fields(
         prefix=prefix, temperature=temperature, count=count, style=style, gender=gender,
-        ends=ends, contains=contains, length=length, new=new,
+        ends=ends, contains=contains, length=length, new=new, full=full,
     )  # fmt: skip
     await _bot(interaction).answer_command(
         interaction, lambda styles: Command("name", (), name_options(fields, styles))

@@ -211,6 +211,14 @@ async def test_name_in_a_direct_message(service: Service, fake: FakeDiscord) -> 
     assert not set(names(sent)) & set(names(more))  # more like this never repeats a name
 
 
+async def test_full_names_as_a_slash_option(service: Service, fake: FakeDiscord) -> None:
+    async with running(service, fake):
+        sent = await answer(fake, fake.slash("name", {"count": 2, "full": True}))
+    assert sent.embed is not None
+    assert len(names(sent)) == 2
+    assert all(len(n.split()) >= 2 for n in names(sent))  # given name and family name
+
+
 async def test_export_is_an_ephemeral_file(service: Service, fake: FakeDiscord) -> None:
     async with running(service, fake):
         await answer(fake, fake.slash("fav", {"name": "Eldrin"}))
@@ -465,7 +473,8 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     assert {c["name"] for c in commands} == expected
     name = next(c for c in commands if c["name"] == "name")
     assert [o["name"] for o in name["options"]] == [
-        "prefix", "temperature", "count", "style", "gender", "ends", "contains", "length", "new"
+        "prefix", "temperature", "count", "style", "gender", "ends", "contains", "length", "new",
+        "full",
     ]  # fmt: skip
     kinds = {o["name"]: o["type"] for o in name["options"]}
     assert (kinds["prefix"], kinds["temperature"], kinds["count"], kinds["new"]) == (3, 10, 4, 5)
