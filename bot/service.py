@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -38,7 +38,9 @@ from storage import DatabaseUnavailable, Preferences, Storage, StorageError
 log = logging.getLogger(__name__)
 
 DEFAULTS = Preferences(style="english", temperature=1.0, count=5, gender=None)
-STYLE_ACTIONS = 6
+# The order styles are offered in under a reply (the rest follow alphabetically); each adapter
+# shows as many as its platform fits (Telegram and the console the first few, Discord a menu).
+STYLE_ORDER = ("english", "elf", "dwarf", "human", "halfling", "goblin", "surnames", "towns")
 PAYLOAD_VERSION = 1
 MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
 # Styles of invented worlds, where 45-90% of raw samples at t=1 are copies of the training list
@@ -305,7 +307,7 @@ class Service:
             return Reply("\n".join(lines), names=names)
         actions = [Action(Act.SAVE, n, f"fav:{token}:{i}") for i, n in enumerate(result.names)]
         actions.append(Action(Act.MORE, "more like this", f"more:{token}"))
-        others = [s for s in sorted(self.engine.styles) if s != request.style][:STYLE_ACTIONS]
+        others = [s for s in _offered(self.engine.styles) if s != request.style]
         actions += [Action(Act.STYLE, s, f"style:{token}:{s}") for s in others]
         return Reply("\n".join(lines), tuple(actions), names=names)
 
@@ -588,6 +590,12 @@ class Service:
             f"Styles: {', '.join(sorted(self.engine.styles))}",
             private=True,
         )
+
+
+def _offered(styles: Iterable[str]) -> list[str]:
+    """Styles in the order a reply offers them: the common ones first, then the rest."""
+    rank = {s: i for i, s in enumerate(STYLE_ORDER)}
+    return sorted(styles, key=lambda s: (rank.get(s, len(rank)), s))
 
 
 def _preferences(opts: NameOptions) -> Preferences:

@@ -23,12 +23,15 @@ from bot.service import Service
 USER = "console:local"
 PROMPT = "> "
 WIDTH = 80
+STYLE_CHOICES = 6  # of the styles a reply offers, the first this many
 
 
 def render(reply: Reply) -> tuple[str, list[Action]]:
     """The text to print, and the actions in the order they are numbered. A names reply lists
     each name once, with the number that saves it."""
-    actions = list(reply.of(Act.SAVE)) + [a for a in reply.actions if a.kind != Act.SAVE]
+    styles = list(reply.of(Act.STYLE))[:STYLE_CHOICES]
+    others = [a for a in reply.actions if a.kind not in (Act.SAVE, Act.STYLE)]
+    actions = [*reply.of(Act.SAVE), *others, *styles]
     saves = reply.of(Act.SAVE)
     if reply.names is not None and saves:
         lines = [f"{reply.names.style} · {reply.names.settings}"]

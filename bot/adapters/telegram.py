@@ -72,6 +72,7 @@ log = logging.getLogger(__name__)
 
 SEND_DEADLINE = 150.0  # seconds a reply keeps being retried
 SAVES_PER_ROW, STYLES_PER_ROW = 2, 3
+STYLE_BUTTONS = 6  # of the styles a reply offers, the first this many (two rows)
 CAPTION_LIMIT = MessageLimit.CAPTION_LENGTH
 TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
@@ -279,6 +280,8 @@ def keyboard(actions: tuple[Action, ...]) -> InlineKeyboardMarkup | None:
     rows: list[list[InlineKeyboardButton]] = []
     for kind, width in ((Act.SAVE, SAVES_PER_ROW), (Act.MORE, 1), (Act.STYLE, STYLES_PER_ROW)):
         group = [a for a in actions if a.kind == kind]
+        if kind == Act.STYLE:
+            group = group[:STYLE_BUTTONS]
         rows += [_buttons(group[i : i + width]) for i in range(0, len(group), width)]
     rest = [a for a in actions if a.kind not in (Act.SAVE, Act.MORE, Act.STYLE)]
     if rest:
