@@ -291,7 +291,8 @@ class Service:
             await self.store.stats.served(ctx.user, len(result.names))
         except StorageError as exc:
             log.warning("names served not counted (%s)", exc)
-        settings = _settings_line(request)
+        prefix = self.engine.model(request.style).as_written(request.prefix)  # "eld" → "Eld"
+        settings = _settings_line(replace(request, prefix=prefix))
         lines = [f"{request.style} · {settings}", *result.names]
         if not result.names:
             lines.append("(no names found)")

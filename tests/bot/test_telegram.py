@@ -74,6 +74,7 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
         ("/settings filter=off", "filter=off"),
         ("/name filter=off", "the word filter is a setting: /settings filter=off"),
         ("/name full 2", "english · t=1 · full"),
+        ("/name eld 2", "english · t=1 · starts Eld\n"),
         ("/name elf 2", "elf · t=1 · new"),
         ("/name elf 0.3 2", "elf · t=0.3\n"),
         ("/rate Жук", "(the english style never uses Ж"),
