@@ -56,6 +56,7 @@ from bot.grammar import (
     name_options,
     parse_retrain,
 )
+from bot.ordering import InOrder
 from bot.reply import Act, Context, Reply, Upload
 from bot.service import Service
 from engine import corpus as corpora
@@ -108,6 +109,7 @@ class Namesmith(commands.AutoShardedBot):
         self._gateway_url = config.discord_gateway_url
         self._launch_tries: dict[int, int] = {}
         self._inflight: set[asyncio.Task[Any]] = set()
+        self._order = InOrder()  # one user's commands, slash or text, one at a time in order
         self.ready = asyncio.Event()  # set once every shard is connected and its servers known
 
     @property
@@ -186,7 +188,7 @@ class Namesmith(commands.AutoShardedBot):
             return
         self.track()
         ctx = _message_context(self, message, self.config.discord_admin_role)
-        reply = await self.service.on_text(ctx, "/" + body)
+        reply = await self._in_turn(ctx.user, self.service.on_text(ctx, "/" + body))
         if reply is not None:
             await send_to_channel(message, reply)
 
@@ -225,7 +227,7 @@ class Namesmith(commands.AutoShardedBot):
         `upload` is a file attached to the command."""
         self.track()
         ctx = _interaction_context(interaction, self.config.discord_admin_role, upload)
-        work = asyncio.ensure_future(call(ctx))
+        work = asyncio.ensure_future(self._in_turn(ctx.user, call(ctx)))
         done, _ = await asyncio.wait({work}, timeout=DEFER_AFTER)
         deferred_public = False
         if not done:
@@ -242,6 +244,11 @@ class Namesmith(commands.AutoShardedBot):
             limiter = self.service.limiter
             reply = Reply(texts.slow_down(limiter.limit, limiter.period), private=True)
         await respond(interaction, reply, edit=edit, deferred_public=deferred_public)
+
+    async def _in_turn(self, user: str, work: Awaitable[Reply | None]) -> Reply | None:
+        """One user's interactions reach the service one at a time, in the order they came."""
+        async with self._order.turn(user):
+            return await work
 
     async def on_action(self, interaction: discord.Interaction, data: str) -> None:
         """A button: its custom id carries the action's payload."""

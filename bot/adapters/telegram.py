@@ -65,6 +65,7 @@ from tenacity import (
 
 from bot.config import Config
 from bot.errors import FatalError
+from bot.ordering import InOrder
 from bot.reply import Act, Action, Context, Reply, Upload, split_text
 from bot.service import Service
 
@@ -82,26 +83,19 @@ TEXT_LIMIT = MessageLimit.MAX_TEXT_LENGTH
 
 class SenderOrderedProcessor(BaseUpdateProcessor):
     """Runs updates concurrently, except that one sender's updates run one at a time, in order
-    (`/fav X` then `/unfav X` must not swap). Locks are dropped when nobody holds or awaits them."""
+    (`/fav X` then `/unfav X` must not swap)."""
 
     def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
-        self._locks: dict[int, tuple[asyncio.Lock, list[int]]] = {}
+        self._order = InOrder()
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _sender_id(update) if isinstance(update, Update) else None
         if key is None:
             await coroutine
             return
-        lock, users = self._locks.setdefault(key, (asyncio.Lock(), [0]))
-        users[0] += 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            users[0] -= 1
-            if not users[0]:
-                del self._locks[key]
+        async with self._order.turn(key):
+            await coroutine
 
     async def initialize(self) -> None:
         pass

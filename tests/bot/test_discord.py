@@ -297,6 +297,18 @@ async def test_save_menu_saves_every_name_chosen(service: Service, fake: FakeDis
     ]
 
 
+async def test_one_users_commands_run_in_order(service: Service, fake: FakeDiscord) -> None:
+    async with running(service, fake):
+        asked = []
+        for i in range(10):
+            asked.append(fake.slash("fav", {"name": f"Name{i}"}))
+            asked.append(fake.slash("unfav", {"name": f"Name{i}"}))
+        for interaction in asked:
+            await answer(fake, interaction)
+        favs = await answer(fake, fake.slash("favs"))
+    assert favs.content.startswith("No favourites yet")
+
+
 async def test_favourite_pages_turn_in_place(service: Service, fake: FakeDiscord) -> None:
     for i in range(12):
         await service.store.favourites.add("dc:1", f"Name{i:02d}", style="english")
