@@ -8,6 +8,8 @@
 Every write is a temp file in the same folder, fsync, `os.replace`, fsync of the folder: after a
 crash at any instant `<style>.pt` is the old model or the new one, never half of one, and never
 missing. A predecessor's name has a dot in its stem, so the loader never takes it for a style.
+Adoptions and rollbacks hold an exclusive `flock` on `.lock` in the folder as well as a thread
+lock, so replicas sharing the folder (a shared volume) take turns too.
 
 All methods block (file I/O, torch.load); async callers run them in a thread.
 """
@@ -15,12 +17,14 @@ All methods block (file I/O, torch.load); async callers run them in a thread.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -33,12 +37,22 @@ from engine.registry import check_style_name
 log = logging.getLogger(__name__)
 
 WORKDIR_PREFIX = ".retrain-"
+LOCK_FILE = ".lock"  # held while adopting or rolling back, by whichever process does it
 
 
 class ModelStore:
     def __init__(self, folder: str | Path) -> None:
         self.folder = Path(folder)
         self._lock = threading.Lock()  # one adoption or rollback at a time
+
+    @contextlib.contextmanager
+    def _exclusive(self) -> Iterator[None]:
+        """This process's threads, then every process sharing the folder, one at a time."""
+        with self._lock:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            with open(self.folder / LOCK_FILE, "a+b") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
+                yield
 
     def path(self, style: str) -> Path:
         return self.folder / f"{check_style_name(style)}.pt"
@@ -60,8 +74,7 @@ class ModelStore:
         that does not load is refused with CheckpointError before anything is replaced."""
         target = self.path(style)
         data = new if isinstance(new, bytes) else Path(new).read_bytes()
-        with self._lock:
-            self.folder.mkdir(parents=True, exist_ok=True)
+        with self._exclusive():
             tmp = self._write_temp(target.name, data)
             try:
                 model = checkpoint.load(tmp)  # refuse a damaged file before touching anything
@@ -90,7 +103,7 @@ class ModelStore:
         from is dropped. NothingToRollBack when there is no predecessor; CheckpointError (and
         nothing changed) when the predecessor cannot be read."""
         prev = self.predecessor_path(style)
-        with self._lock:
+        with self._exclusive():
             if not prev.is_file():
                 raise NothingToRollBack(style)
             model = checkpoint.load(prev)

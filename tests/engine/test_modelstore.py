@@ -27,7 +27,7 @@ def test_adopt_writes_the_style_and_keeps_the_predecessor(
     assert got.description == "two"
     assert checkpoint.load(store.path("elf")).description == "two"
     assert checkpoint.load(store.predecessor_path("elf")).description == "one"
-    assert sorted(p.name for p in store.folder.iterdir()) == ["elf.prev.pt", "elf.pt"]
+    assert sorted(p.name for p in store.folder.iterdir()) == [".lock", "elf.prev.pt", "elf.pt"]
 
 
 def test_adopting_over_a_shipped_model_keeps_it_as_the_predecessor(
@@ -47,7 +47,7 @@ def test_a_damaged_checkpoint_is_refused_and_nothing_changes(
     with pytest.raises(CheckpointError):
         store.adopt("elf", b"half a checkpoint")
     assert store.path("elf").read_bytes() == before
-    assert sorted(p.name for p in store.folder.iterdir()) == ["elf.pt"]
+    assert sorted(p.name for p in store.folder.iterdir()) == [".lock", "elf.pt"]
 
 
 def test_rollback_restores_the_predecessor_once(tiny_model: NameModel, tmp_path: Path) -> None:
@@ -94,3 +94,33 @@ def test_keep_corpus_writes_the_cleaned_names(tmp_path: Path) -> None:
 def test_bad_style_names_never_become_paths(tmp_path: Path) -> None:
     with pytest.raises(Exception, match="cannot be a style name"):
         ModelStore(tmp_path).path("../../etc/passwd")
+
+
+def test_an_adoption_waits_for_another_process_that_holds_the_folder(
+    tmp_path: Path, tiny_model: NameModel
+) -> None:
+    """Replicas sharing the models folder take turns: the lock is a file lock, not only a
+    thread lock."""
+    import subprocess
+    import sys
+
+    store = ModelStore(tmp_path / "models")
+    store.folder.mkdir(parents=True)
+    released = tmp_path / "released"
+    script = (
+        "import fcntl, sys, time\n"
+        f"f = open({str(store.folder / '.lock')!r}, 'a+b')\n"
+        "fcntl.flock(f, fcntl.LOCK_EX)\n"
+        "print('held', flush=True)\n"
+        "time.sleep(0.5)\n"
+        f"open({str(released)!r}, 'w').close()\n"
+    )
+    new = checkpoint.save(tiny_model, tmp_path / "new.pt")
+    with subprocess.Popen(
+        [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True
+    ) as other:
+        assert other.stdout is not None and other.stdout.readline() == "held\n"
+        store.adopt("gnome", new)
+        assert released.exists()  # the adoption waited for the other process to let go
+        other.wait(timeout=10)
+    assert store.path("gnome").is_file()
