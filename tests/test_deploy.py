@@ -168,3 +168,12 @@ def test_env_example_names_the_scale_profile_variables() -> None:
     assert {v for v, _ in used} == {"POSTGRES_PASSWORD", "WEBHOOK_DOMAIN", "WEBHOOK_SECRET"}
     for variable, _ in used:
         assert f"# {variable}=" in example
+
+
+def test_readme_names_every_setting_and_every_command() -> None:
+    from bot import texts
+    from bot.config import Config
+
+    readme = (ROOT / "README.md").read_text()
+    assert [f for f in Config.model_fields if f"NAMESMITH_{f.upper()}" not in readme] == []
+    assert [c for c in texts.HELP if f"/{c}" not in readme] == []
