@@ -222,10 +222,6 @@ def _fatal(message: str, hidden: list[str]) -> int:
     return 1
 
 
-def secrets(config: Config) -> list[str]:
-    return config.secrets()
-
-
 def redact(text: str, hidden: list[str]) -> str:
     # Longest first, so a token is blanked whole before its tail is looked for.
     for word in sorted((h for h in hidden if h), key=len, reverse=True):
