@@ -247,7 +247,12 @@ class Service:
         return await self.store.settings.effective(ctx.user, ctx.chat, self.defaults)
 
     async def _request(self, ctx: Context, opts: NameOptions) -> GenerationRequest:
-        prefs = await self._prefs(ctx)
+        # The user's and the chat's settings, each read once: merged for the defaults, and the
+        # chat's own for the word filter (the group's to relax in a group, the user's in private).
+        own = await self.store.settings.user(ctx.user)
+        chat = await self.store.settings.chat(ctx.chat) if ctx.chat else None
+        prefs = own.over(chat.over(self.defaults) if chat else self.defaults)
+        filtering = (chat or own).word_filter is not False
         style = opts.style or prefs.style or "english"
         if style not in self.engine.styles:  # a saved default whose model is gone
             style = "english" if "english" in self.engine.styles else min(self.engine.styles)
@@ -260,8 +265,6 @@ class Service:
             new_only = prefs.new_only
         if new_only is None:  # invented worlds: copies of the list are no use (benchmarks/names)
             new_only = style in NEW_BY_DEFAULT and temperature >= NEW_BY_DEFAULT_FROM
-        # The word filter is the group's to relax in a group, the user's own in private.
-        scope = await self.store.settings.chat(ctx.chat) if ctx.chat else prefs
         return GenerationRequest(
             style=style,
             prefix=opts.prefix,
@@ -274,7 +277,7 @@ class Service:
             contains=opts.contains,
             new_only=new_only,
             full=bool(opts.full),
-            filter=scope.word_filter is not False,
+            filter=filtering,
         )
 
     async def cmd_name(self, ctx: Context, cmd: Command) -> Reply:
