@@ -22,8 +22,8 @@ import storage
 from bot.config import Config, ConfigError, load
 from bot.errors import FatalError
 from bot.ratelimit import Limiter, RateLimiter, SharedRateLimiter
-from bot.retraining import Retraining
 from bot.service import Service
+from bot.service.retrain import Retraining
 from engine.errors import EngineError
 from engine.facade import PACKAGED_MODELS, NameEngine
 from engine.modelstore import ModelStore

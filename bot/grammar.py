@@ -1,4 +1,5 @@
-"""The command grammar, the same on every platform. Pure: text in, a command or a ParseError out.
+"""The command grammar, the same on every platform. Pure: text in, a typed request (bot.requests)
+or a ParseError out.
 
 /name [prefix] [temperature] [count] [style] [female|male|f|m] [new] [full] [key=value ...]
 
@@ -11,8 +12,9 @@
   `full` (given name and family name).
 - Saying one thing twice in two ways (two styles, two genders, two prefixes) is refused.
 
-Typed requests (Discord's slash-command options) go through `name_options`, which validates each
-field with the same code as the words of a text command.
+Typed options (Discord's slash commands) become requests through the builders below
+(`name_request`, `rate_request`, `retrain_request`, …), which validate each field with the same
+code as the words of a text command.
 """
 
 from __future__ import annotations
@@ -20,13 +22,34 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
-from collections.abc import Collection, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 
+from bot import texts
+from bot.requests import (
+    MAX_COUNT,
+    AuditRequest,
+    ExportRequest,
+    FavRequest,
+    FavsRequest,
+    HelpRequest,
+    NameOptions,
+    NameRequest,
+    RateRequest,
+    Request,
+    ResetRequest,
+    RetrainRequest,
+    RollbackRequest,
+    SettingsRequest,
+    StartRequest,
+    StatsRequest,
+    StylesRequest,
+    UnfavRequest,
+)
 from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 
-MAX_COUNT = 20
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
+MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
 COMMANDS = (
     "name", "styles", "rate", "fav", "favs", "unfav", "export", "settings", "reset",
     "help", "start", "stats", "retrain", "rollback", "audit",
@@ -55,44 +78,6 @@ _WHOLE = re.compile(r"[0-9]{1,4}", re.ASCII)
 
 class ParseError(Exception):
     """Bad command input; the message says what was wrong and what is allowed."""
-
-
-@dataclass(frozen=True, slots=True)
-class NameOptions:
-    """What /name (and /settings) can set; None = use the user's default."""
-
-    prefix: str = ""
-    temperature: float | None = None
-    count: int | None = None
-    style: str | None = None
-    gender: str | None = None  # "female", "male", ANY_GENDER, or None for the default
-    min_len: int | None = None
-    max_len: int | None = None
-    ends_with: str = ""
-    contains: str = ""
-    new_only: bool | None = None
-    full: bool | None = None  # given name + family name
-    word_filter: bool | None = None  # a /settings value: False relaxes the filter
-
-
-@dataclass(frozen=True, slots=True)
-class RetrainOptions:
-    """/retrain <style> [corpus=<built-in>] [seconds=N] [force], /retrain status|cancel."""
-
-    action: str = "start"  # "start", "status" or "cancel"
-    style: str = ""
-    corpus: str | None = None  # a built-in corpus; None = the file sent with the command
-    seconds: int | None = None  # None = the configured default
-    force: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Command:
-    name: str  # one of COMMANDS
-    args: tuple[str, ...] = ()  # the words after the command
-    options: NameOptions = field(default_factory=NameOptions)  # for /name and /settings
-    hints: tuple[str, ...] = ()  # gentle notes worth showing with the answer
-    retrain: RetrainOptions | None = None  # for /retrain
 
 
 def shown(text: str, limit: int = MAX_ECHO) -> str:
@@ -127,8 +112,8 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, list
     return head.casefold(), words[1:]
 
 
-def parse(text: str, styles: Collection[str], bot_username: str | None = None) -> Command | None:
-    """Parse one message; None if it is not a command (or is another bot's)."""
+def parse(text: str, styles: Collection[str], bot_username: str | None = None) -> Request | None:
+    """Parse one message into its request; None if it is not a command (or is another bot's)."""
     split = split_command(text, bot_username)
     if split is None:
         return None
@@ -137,14 +122,126 @@ def parse(text: str, styles: Collection[str], bot_username: str | None = None) -
         close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
         hint = f"did you mean /{close[0]}? " if close else ""
         raise ParseError(f"unknown command /{shown(name)[1:-1]}; {hint}send /help to see all")
-    if name == "name":
-        opts, hints = parse_name_options(words, styles)
-        return Command(name, tuple(words), opts, hints)
-    if name == "settings":
-        return Command(name, tuple(words), parse_settings(words, styles))
-    if name == "retrain":
-        return Command(name, tuple(words), retrain=parse_retrain(words))
-    return Command(name, tuple(words))
+    return _PARSERS[name](words, styles)
+
+
+def _name_words(words: list[str], styles: Collection[str]) -> Request:
+    opts, hints = parse_name_options(words, styles)
+    return NameRequest(opts, hints)
+
+
+def _settings_words(words: list[str], styles: Collection[str]) -> Request:
+    chat = words[:1] == ["chat"]
+    return SettingsRequest(parse_settings(words[1:] if chat else words, styles), chat=chat)
+
+
+def _rate_words(words: list[str], styles: Collection[str]) -> Request:
+    """/rate <name> [style] [gender]: a style and a gender may follow the name's words."""
+    words = list(words)
+    style, gender = None, None
+    while len(words) > 1:
+        last = words[-1].casefold()
+        if last in styles and style is None:
+            style = last
+        elif last in GENDER_WORDS and gender is None:
+            gender = GENDER_WORDS[last]
+        else:
+            break
+        words.pop()
+    return rate_request(" ".join(words), style, styles, gender)
+
+
+def _favs_words(words: list[str], styles: Collection[str]) -> Request:
+    if not words:
+        return FavsRequest()
+    return favs_request(whole_number(words[0]))
+
+
+def _rollback_words(words: list[str], styles: Collection[str]) -> Request:
+    return rollback_request(" ".join(words))
+
+
+def _help_words(words: list[str], styles: Collection[str]) -> Request:
+    return help_request(words[0] if words else None)
+
+
+_PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
+    "name": _name_words,
+    "settings": _settings_words,
+    "retrain": lambda words, styles: parse_retrain(words),
+    "rate": _rate_words,
+    "fav": lambda words, styles: fav_request(" ".join(words)),
+    "favs": _favs_words,
+    "unfav": lambda words, styles: unfav_request(" ".join(words)),
+    "export": lambda words, styles: ExportRequest(),
+    "reset": lambda words, styles: ResetRequest(),
+    "help": _help_words,
+    "start": lambda words, styles: StartRequest(),
+    "stats": lambda words, styles: StatsRequest(),
+    "rollback": _rollback_words,
+    "audit": lambda words, styles: AuditRequest(),
+    "styles": lambda words, styles: StylesRequest(),
+}
+
+
+# --- requests from typed options (a slash command's), validated as the words are ----------
+
+
+def rate_request(
+    name: str, style: str | None, styles: Collection[str], gender: str | None = None
+) -> RateRequest:
+    words = tuple(name.split())
+    if not words:
+        raise ParseError("give a name to rate, e.g. /rate Aragorn or /rate Mary Jane female")
+    if len(words) > MAX_RATE_WORDS:
+        raise ParseError("rate one name at a time: up to four words, e.g. /rate Mary Jane")
+    chosen = _style(style.strip(), styles) if style and style.strip() else None
+    return RateRequest(words, chosen, gender)
+
+
+def fav_request(name: str) -> FavRequest:
+    name = " ".join(name.split())
+    if not name:
+        raise ParseError("give the name to save, e.g. /fav Eldrin")
+    return FavRequest(name)
+
+
+def favs_request(page: int | None) -> FavsRequest:
+    if page is None or page < 1:
+        raise ParseError("the page must be a whole number, e.g. /favs 2")
+    return FavsRequest(page)
+
+
+def unfav_request(name: str) -> UnfavRequest:
+    name = " ".join(name.split())
+    if not name:
+        raise ParseError("give the name to forget, e.g. /unfav Eldrin (or /unfav all)")
+    return UnfavRequest(name, position=whole_number(name) or None, everything=name == "all")
+
+
+def help_request(topic: str | None) -> HelpRequest:
+    if topic is None or not topic.strip():
+        return HelpRequest()
+    folded = topic.strip().lstrip("/").casefold()
+    if folded not in texts.HELP:
+        known = " ".join(f"/{c}" for c in texts.HELP)
+        raise ParseError(f"no command /{shown(folded)[1:-1]}; the commands are: {known}")
+    return HelpRequest(folded)
+
+
+def settings_request(
+    fields: Mapping[str, object], styles: Collection[str], *, chat: bool = False
+) -> SettingsRequest:
+    return SettingsRequest(name_options(fields, styles), chat=chat)
+
+
+def name_request(fields: Mapping[str, object], styles: Collection[str]) -> NameRequest:
+    return NameRequest(name_options(fields, styles))
+
+
+def rollback_request(style: str) -> RollbackRequest:
+    words = style.split()
+    return RollbackRequest(words[0].casefold() if len(words) == 1 else "")
 
 
 def _number(word: str) -> float | None:
@@ -351,10 +448,9 @@ def _word_like(word: str) -> bool:
 
 
 def parse_settings(words: list[str], styles: Collection[str]) -> NameOptions:
-    """/settings [chat] key=value ...: style, temperature, count, gender and new are defaults.
-    A leading "chat" (a group admin's) is left in Command.args for the service."""
+    """/settings key=value ...: style, temperature, count, gender and new are defaults."""
     opts = NameOptions()
-    for word in words[1:] if words[:1] == ["chat"] else words:
+    for word in words:
         key, eq, value = word.partition("=")
         if not eq or key.casefold() not in (
             "style", "temperature", "temp", "t", "count", "n", "gender", "g", "new", "filter"
@@ -400,31 +496,62 @@ RETRAIN_USAGE = (
 )
 
 
-def parse_retrain(words: list[str]) -> RetrainOptions:
+def parse_retrain(words: list[str]) -> RetrainRequest:
     if not words:
         raise ParseError("usage: " + RETRAIN_USAGE)
     first = words[0].casefold()
     if first in RETRAIN_ACTIONS:
         if len(words) > 1:
             raise ParseError(f"/retrain {first} takes nothing more")
-        return RetrainOptions(action=first)
-    if not _STYLE_NAME.fullmatch(first):
-        raise ParseError(
-            f"{shown(words[0])} cannot be a style name: use a-z, digits, - and _, starting with "
-            "a letter, at most 32 characters, e.g. /retrain elf"
-        )
-    opts = RetrainOptions(style=first)
+        return RetrainRequest(action=first)
+    request = RetrainRequest(style=_retrain_style(words[0]))
     for word in words[1:]:
         key, eq, value = word.partition("=")
         if not eq and word.casefold() == "force":
-            opts = replace(opts, force=True)
+            request = replace(request, force=True)
         elif eq and key.casefold() == "corpus" and value:
-            opts = replace(opts, corpus=value.casefold())
+            request = replace(request, corpus=value.casefold())
         elif eq and key.casefold() in ("seconds", "s"):
             n = whole_number(value)
             if n is None:
                 raise ParseError("seconds= takes a whole number of seconds, e.g. seconds=120")
-            opts = replace(opts, seconds=n)
+            request = replace(request, seconds=n)
         else:
             raise ParseError(f"I don't understand {shown(word)}; usage: " + RETRAIN_USAGE)
-    return opts
+    return request
+
+
+def _retrain_style(word: str) -> str:
+    style = word.strip().casefold()
+    if not _STYLE_NAME.fullmatch(style):
+        raise ParseError(
+            f"{shown(word)} cannot be a style name: use a-z, digits, - and _, starting with "
+            "a letter, at most 32 characters, e.g. /retrain elf"
+        )
+    return style
+
+
+def retrain_request(
+    action: str,
+    style: str | None,
+    *,
+    corpus: str | None = None,
+    seconds: int | None = None,
+    force: bool = False,
+) -> RetrainRequest:
+    """/retrain from typed options (a slash command's), checked as the words are."""
+    if action in RETRAIN_ACTIONS:
+        if style or corpus or seconds is not None or force:
+            raise ParseError(f"/retrain {action} takes nothing more")
+        return RetrainRequest(action=action)
+    if style is None or not style.strip():
+        raise ParseError(
+            "give the style to train, e.g. /retrain style:elf file:names.txt, or "
+            "/retrain style:elf corpus:elf; /retrain action:status shows a training"
+        )
+    return RetrainRequest(
+        style=_retrain_style(style),
+        corpus=corpus.strip().casefold() if corpus and corpus.strip() else None,
+        seconds=seconds,
+        force=force,
+    )

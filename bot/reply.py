@@ -11,27 +11,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Protocol
 
-MAX_DATA_BYTES = 64  # the smallest platform limit on a button's payload (Telegram's)
-
-
-class Act(StrEnum):
-    """What an action does; the value is the first word of its payload."""
-
-    SAVE = "fav"  # save one of the reply's names
-    MORE = "more"  # the same request again, never repeating a name already shown
-    STYLE = "style"  # the same request in another style
-    PAGE = "favs"  # another page of favourites
-    CONFIRM = "confirm"  # carry out a destructive command the user asked for
+from bot import texts
+from bot.actions import Act
 
 
 @dataclass(frozen=True, slots=True)
 class Action:
     kind: Act
     label: str  # the bare thing acted on: a name, a style, "older"
-    data: str  # the payload Service.on_button takes back; ASCII, at most MAX_DATA_BYTES
+    data: str  # the payload Service.on_button takes back, built by bot.actions
 
     @property
     def caption(self) -> str:
@@ -56,19 +46,32 @@ class NameList:
     style: str
     settings: str  # the options used, e.g. "female · t=0.7 · starts Eld"
     names: tuple[str, ...]
-    note: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class Reply:
-    text: str  # the whole answer as plain text: every platform can show this alone
+    text: str  # the answer itself; its asides are the fields below, never inside it
     actions: tuple[Action, ...] = ()
     file: Attachment | None = None
     private: bool = False  # only the asker should see it, where the platform can do that
     names: NameList | None = None
+    notes: tuple[str, ...] = ()  # asides: why fewer names came, a hint about the command
+    buttons_off: bool = False  # the buttons could not be stored, so there are none: say so
 
     def of(self, kind: Act) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind == kind)
+
+    @property
+    def asides(self) -> tuple[str, ...]:
+        """The notes and the buttons-off line, each as one line of plain text."""
+        lines = tuple(f"({note})" for note in self.notes)
+        return (*lines, texts.NO_BUTTONS) if self.buttons_off else lines
+
+    @property
+    def plain(self) -> str:
+        """The whole answer as plain text, asides after the answer: every platform can show
+        this alone."""
+        return "\n".join((self.text, *self.asides))
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,3 +129,6 @@ class Context:
     shared_budget: str | None = None
     upload: Upload | None = None  # a file sent with the command
     notify: Notifier | None = None  # for messages after the reply (progress, results)
+    # The platform must answer every request, even one over the rate limit that was already
+    # told once (a Discord interaction left unanswered shows the user an error).
+    must_answer: bool = False

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.grammar import MAX_COUNT
+from bot.requests import MAX_COUNT
 
 WELCOME = (
     "Hi! I invent names with a neural network trained on lists of real ones.\n"

@@ -17,7 +17,8 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
-from bot.reply import Act, Action, Context, Reply, Upload
+from bot.actions import Act
+from bot.reply import Action, Context, Reply, Upload
 from bot.service import Service
 
 USER = "console:local"
@@ -36,10 +37,10 @@ def render(reply: Reply) -> tuple[str, list[Action]]:
     if reply.names is not None and saves:
         lines = [f"{reply.names.style} · {reply.names.settings}"]
         lines += [f"  [{i}] {a.label}" for i, a in enumerate(saves, start=1)]
-        lines += reply.text.splitlines()[1 + len(saves) :]  # notes after the names
+        lines += reply.asides
         choices = [f"[1-{len(saves)}] ⭐ save" if len(saves) > 1 else "[1] ⭐ save"]
     else:
-        lines = [reply.text]
+        lines = [reply.plain]
         choices = []
     choices += [f"[{i}] {a.caption}" for i, a in enumerate(actions, start=1) if a.kind != Act.SAVE]
     lines += _fill(choices)

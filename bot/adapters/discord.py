@@ -33,7 +33,8 @@ import yarl
 from discord import app_commands
 from discord.ext import commands
 
-from bot import texts
+from bot import actions, grammar, texts
+from bot.actions import Act
 from bot.adapters.discord_layout import (
     CONTENT_LIMIT,
     LABEL_LIMIT,
@@ -47,20 +48,23 @@ from bot.adapters.discord_layout import (
 )
 from bot.config import Config
 from bot.errors import FatalError
-from bot.grammar import (
-    COMMANDS,
-    MAX_COUNT,
-    RETRAIN_ACTIONS,
-    Command,
-    ParseError,
-    name_options,
-    parse_retrain,
-)
+from bot.grammar import COMMANDS, RETRAIN_ACTIONS, ParseError
 from bot.ordering import InOrder
-from bot.reply import Act, Context, Reply, Upload
+from bot.reply import Context, Reply, Upload
+from bot.requests import (
+    MAX_AFFIX_LEN,
+    MAX_COUNT,
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+    AuditRequest,
+    ExportRequest,
+    FavsRequest,
+    Request,
+    ResetRequest,
+    StatsRequest,
+    StylesRequest,
+)
 from bot.service import Service
-from engine import corpus as corpora
-from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 log = logging.getLogger(__name__)
 
@@ -240,9 +244,8 @@ class Namesmith(commands.AutoShardedBot):
             except discord.HTTPException as exc:
                 log.warning("discord: could not defer an interaction (%s)", exc)
         reply = await work
-        if reply is None:  # over the rate limit and already told once: still answer, privately
-            limiter = self.service.limiter
-            reply = Reply(texts.slow_down(limiter.limit, limiter.period), private=True)
+        if reply is None:  # not something the service answers (a stray upload): say so
+            reply = Reply(texts.EXPIRED, private=True)
         await respond(interaction, reply, edit=edit, deferred_public=deferred_public)
 
     async def _in_turn(self, user: str, work: Awaitable[Reply | None]) -> Reply | None:
@@ -252,29 +255,22 @@ class Namesmith(commands.AutoShardedBot):
 
     async def on_action(self, interaction: discord.Interaction, data: str) -> None:
         """A button: its custom id carries the action's payload."""
-        kind = data.split(":", 1)[0]
+        act = actions.act_of(data)
         await self.serve(
             interaction,
             lambda ctx: self.service.on_button(ctx, data),
-            private=kind in (Act.SAVE, Act.PAGE, Act.CONFIRM),
-            edit=kind == Act.PAGE,
+            private=act in (Act.SAVE, Act.PAGE, Act.CONFIRM),
+            edit=act is Act.PAGE,
         )
 
     async def on_menu(self, interaction: discord.Interaction, kind: str, values: list[str]) -> None:
         """A menu choice: the "⭐ save…" menu saves every name chosen; the style menu asks
         again in the style chosen."""
         if kind == "save":
-
-            async def save_all(ctx: Context) -> Reply | None:
-                answers = []
-                for value in values:
-                    if value.startswith(f"{Act.SAVE}:"):
-                        answers.append(await self.service.on_button(ctx, value))
-                said = [a.text for a in answers if a is not None]
-                return Reply("\n".join(said), private=True) if said else None
-
-            await self.serve(interaction, save_all, private=True)
-        elif values and values[0].startswith(f"{Act.STYLE}:"):
+            await self.serve(
+                interaction, lambda ctx: self.service.on_buttons(ctx, values), private=True
+            )
+        elif values and actions.act_of(values[0]) is Act.STYLE:
             value = values[0]
             await self.serve(interaction, lambda ctx: self.service.on_button(ctx, value))
         else:  # not a choice this menu offers: never leave an interaction unanswered
@@ -283,23 +279,23 @@ class Namesmith(commands.AutoShardedBot):
     async def answer_command(
         self,
         interaction: discord.Interaction,
-        build: Callable[[Collection[str]], Command],
+        build: Callable[[Collection[str]], Request],
         *,
         private: bool = False,
         only_private: bool = False,
         upload: Upload | None = None,
     ) -> None:
-        """A slash command: typed options → the grammar's Command → the service.
-        `only_private` makes every answer ephemeral (an admin's commands)."""
+        """A slash command: typed options → a request, checked by the grammar's builders → the
+        service. `only_private` makes every answer ephemeral (an admin's commands)."""
         try:
-            command = build(self.service.engine.styles.keys())
+            request = build(self.service.styles().keys())
         except ParseError as exc:
             self.track()
             await respond(interaction, Reply(f"⚠️ {exc}", private=True))
             return
 
         async def call(ctx: Context) -> Reply | None:
-            reply = await self.service.on_command(ctx, command)
+            reply = await self.service.on_request(ctx, request)
             return replace(reply, private=True) if reply is not None and only_private else reply
 
         await self.serve(interaction, call, private=private or only_private, upload=upload)
@@ -358,7 +354,7 @@ def _interaction_context(
     user = f"dc:{interaction.user.id}"
     notify = _notifier(interaction.client, interaction.channel_id, interaction.guild_id)
     if interaction.guild_id is None:
-        return Context(user, None, "discord", upload=upload, notify=notify)
+        return Context(user, None, "discord", upload=upload, notify=notify, must_answer=True)
     # Manage Server comes with the interaction (the member's resolved permissions): no REST call.
     manages = interaction.permissions.manage_guild
     member = interaction.user
@@ -367,7 +363,13 @@ def _interaction_context(
         return manages or _has_role(member, admin_role)
 
     return Context(
-        user, f"dc:{interaction.guild_id}", "discord", chat_admin, upload=upload, notify=notify
+        user,
+        f"dc:{interaction.guild_id}",
+        "discord",
+        chat_admin,
+        upload=upload,
+        notify=notify,
+        must_answer=True,
     )
 
 
@@ -518,7 +520,7 @@ def message_parts(reply: Reply) -> tuple[dict[str, Any], list[str]]:
         embed.set_footer(text=shape.footer)
         kwargs["embed"] = embed
     else:
-        first, *more = chunks(reply.text)
+        first, *more = chunks(reply.plain)
         kwargs["content"] = first
     view = view_for(reply)
     if view is not None:
@@ -576,7 +578,7 @@ async def send_to_channel(message: discord.Message, reply: Reply) -> None:
 async def _style_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    styles = _bot(interaction).service.engine.styles
+    styles = _bot(interaction).service.styles()
     word = current.casefold().strip()
     found = [(s, f"{s} — {m.description}" if m.description else s) for s, m in styles.items()]
     return [
@@ -587,7 +589,7 @@ async def _style_choices(
 async def _gender_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    styles = _bot(interaction).service.engine.styles
+    styles = _bot(interaction).service.styles()
     chosen = str(getattr(interaction.namespace, "style", "") or "").casefold()
     models = [styles[chosen]] if chosen in styles else list(styles.values())
     labels = [*sorted({label for m in models for label in m.labels}), "any"]
@@ -631,13 +633,13 @@ async def name_command(
         ends=ends, contains=contains, length=length, new=new, full=full,
     )  # fmt: skip
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("name", (), name_options(fields, styles))
+        interaction, lambda styles: grammar.name_request(fields, styles)
     )
 
 
 @app_commands.command(name="styles", description="The styles I know, with sample names")
 async def styles_command(interaction: discord.Interaction) -> None:
-    await _bot(interaction).answer_command(interaction, lambda styles: Command("styles"))
+    await _bot(interaction).answer_command(interaction, lambda styles: StylesRequest())
 
 
 @app_commands.command(name="rate", description="How name-like a name is")
@@ -648,11 +650,9 @@ async def rate_command(
     name: app_commands.Range[str, 1, 64],
     style: str | None = None,
 ) -> None:
-    def build(styles: Collection[str]) -> Command:
-        chosen = name_options({"style": style}, styles).style
-        return Command("rate", (*name.split(), *([chosen] if chosen else [])))
-
-    await _bot(interaction).answer_command(interaction, build)
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: grammar.rate_request(name, style, styles)
+    )
 
 
 @app_commands.command(name="fav", description="Save a name to your favourites")
@@ -661,7 +661,7 @@ async def fav_command(
     interaction: discord.Interaction, name: app_commands.Range[str, 1, 64]
 ) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("fav", tuple(name.split())), private=True
+        interaction, lambda styles: grammar.fav_request(name), private=True
     )
 
 
@@ -670,9 +670,10 @@ async def fav_command(
 async def favs_command(
     interaction: discord.Interaction, page: app_commands.Range[int, 1, 9999] | None = None
 ) -> None:
-    args = () if page is None else (str(page),)
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("favs", args), private=True
+        interaction,
+        lambda styles: FavsRequest() if page is None else grammar.favs_request(page),
+        private=True,
     )
 
 
@@ -682,14 +683,14 @@ async def unfav_command(
     interaction: discord.Interaction, name: app_commands.Range[str, 1, 64]
 ) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("unfav", tuple(name.split())), private=True
+        interaction, lambda styles: grammar.unfav_request(name), private=True
     )
 
 
 @app_commands.command(name="export", description="Your favourites as a text file")
 async def export_command(interaction: discord.Interaction) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("export"), private=True
+        interaction, lambda styles: ExportRequest(), private=True
     )
 
 
@@ -713,19 +714,16 @@ async def settings_command(
     server: bool = False,
 ) -> None:
     fields = _fields(style=style, temperature=temperature, count=count, gender=gender, new=new)
-    args = ("chat",) if server else ()
     await _bot(interaction).answer_command(
         interaction,
-        lambda styles: Command("settings", args, name_options(fields, styles)),
+        lambda styles: grammar.settings_request(fields, styles, chat=server),
         private=True,
     )
 
 
 @app_commands.command(name="reset", description="Forget your defaults")
 async def reset_command(interaction: discord.Interaction) -> None:
-    await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("reset"), private=True
-    )
+    await _bot(interaction).answer_command(interaction, lambda styles: ResetRequest(), private=True)
 
 
 @app_commands.command(name="help", description="All commands, or one in detail")
@@ -734,15 +732,14 @@ async def reset_command(interaction: discord.Interaction) -> None:
     command=[app_commands.Choice(name=c, value=c) for c in COMMANDS if c in texts.HELP]
 )
 async def help_command(interaction: discord.Interaction, command: str | None = None) -> None:
-    args = () if command is None else (command,)
-    await _bot(interaction).answer_command(interaction, lambda styles: Command("help", args))
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: grammar.help_request(command)
+    )
 
 
 @app_commands.command(name="stats", description="Usage figures (the bot's admins)")
 async def stats_command(interaction: discord.Interaction) -> None:
-    await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("stats"), private=True
-    )
+    await _bot(interaction).answer_command(interaction, lambda styles: StatsRequest(), private=True)
 
 
 async def _corpus_choices(
@@ -751,32 +748,9 @@ async def _corpus_choices(
     word = current.casefold().strip()
     return [
         app_commands.Choice(name=clip(f"{name} — {about}", 100), value=name)
-        for name, (about, _) in sorted(corpora.BUILTIN.items())
+        for name, about in _bot(interaction).service.corpora().items()
         if word in name
     ][:25]
-
-
-def retrain_command_of(
-    action: str,
-    style: str | None,
-    *,
-    corpus: str | None = None,
-    seconds: int | None = None,
-    force: bool = False,
-) -> Command:
-    """/retrain's options as the words of `/retrain …`, validated by the grammar's own parser."""
-    words = [action] if action in RETRAIN_ACTIONS else []
-    if style is not None:
-        words.append(style.strip())
-    elif not words:
-        raise ParseError(
-            "give the style to train, e.g. /retrain style:elf file:names.txt, or "
-            "/retrain style:elf corpus:elf; /retrain action:status shows a training"
-        )
-    words += [f"corpus={corpus.strip()}"] if corpus is not None else []
-    words += [f"seconds={seconds}"] if seconds is not None else []
-    words += ["force"] if force else []
-    return Command("retrain", tuple(words), retrain=parse_retrain(words))
 
 
 @app_commands.command(name="retrain", description="Train a style on a names file (bot admins)")
@@ -804,7 +778,7 @@ async def retrain_command(
     upload = _upload(file) if file is not None else None
     await _bot(interaction).answer_command(
         interaction,
-        lambda styles: retrain_command_of(
+        lambda styles: grammar.retrain_request(
             action, style, corpus=corpus, seconds=seconds, force=force
         ),
         only_private=True,
@@ -819,14 +793,14 @@ async def rollback_command(
     interaction: discord.Interaction, style: app_commands.Range[str, 1, 32]
 ) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("rollback", tuple(style.split())), only_private=True
+        interaction, lambda styles: grammar.rollback_request(style), only_private=True
     )
 
 
 @app_commands.command(name="audit", description="Recent admin actions (bot admins)")
 async def audit_command(interaction: discord.Interaction) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: Command("audit"), only_private=True
+        interaction, lambda styles: AuditRequest(), only_private=True
     )
 
 

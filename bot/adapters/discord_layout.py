@@ -12,7 +12,8 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 
-from bot.reply import Act, Action, Reply, split_text
+from bot.actions import Act
+from bot.reply import Action, Reply, split_text
 
 MAX_ROWS = 5
 BUTTONS_PER_ROW = 5
@@ -77,11 +78,9 @@ def names_embed(reply: Reply) -> NamesEmbed | None:
     if names is None:
         return None
     lines = list(names.names) or ["(no names found)"]
-    # Whatever the text says after the names (a note, a hint, "buttons are off") goes too.
-    extra = [line for line in reply.text.splitlines()[1 + len(names.names) :] if line not in lines]
     body = "\n".join(lines)
-    if extra:
-        body += "\n\n" + "\n".join(f"*{line}*" for line in extra)
+    if reply.asides:  # a note, a hint, "buttons are off"
+        body += "\n\n" + "\n".join(f"*{line}*" for line in reply.asides)
     return NamesEmbed(
         description=clip(body, DESCRIPTION_LIMIT),
         settings=names.settings or "defaults",

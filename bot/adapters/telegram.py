@@ -63,10 +63,11 @@ from tenacity import (
     wait_exponential_jitter,
 )
 
+from bot.actions import Act
 from bot.config import Config
 from bot.errors import FatalError
 from bot.ordering import InOrder
-from bot.reply import Act, Action, Context, Reply, Upload, split_text
+from bot.reply import Action, Context, Reply, Upload, split_text
 from bot.service import Service
 
 log = logging.getLogger(__name__)
@@ -302,7 +303,7 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
     )
     if reply.file is not None:
         file = reply.file
-        caption = reply.text
+        caption = reply.plain
         if len(caption) > CAPTION_LIMIT:
             caption = caption[: CAPTION_LIMIT - 1] + "…"
         if file.filename.endswith(".png"):
@@ -322,7 +323,7 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
             )
         )
         return document
-    pieces = chunks(reply.text)
+    pieces = chunks(reply.plain)
     markup = keyboard(reply.actions)
     sent: Message | None = None
     for i, piece in enumerate(pieces):

@@ -17,8 +17,8 @@ from bot.adapters import telegram as tg
 from bot.app import close_service
 from bot.config import Config
 from bot.ratelimit import RateLimiter
-from bot.retraining import Retraining
 from bot.service import Service
+from bot.service.retrain import Retraining
 from engine.facade import NameEngine
 from engine.modelstore import ModelStore
 from engine.namemodel import NameModel

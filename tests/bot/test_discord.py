@@ -17,11 +17,12 @@ import pytest
 import yarl
 from pydantic import SecretStr
 
+from bot.actions import Act
 from bot.adapters import discord as dc
 from bot.adapters.discord_layout import RowKind, chunks, rows
 from bot.config import Config
 from bot.errors import FatalError
-from bot.reply import Act, Action
+from bot.reply import Action
 from bot.service import Service
 from tests.fakes.discord import (
     CHANNEL_ID,

@@ -10,10 +10,8 @@ from typing import Any
 
 import pytest
 
-from bot import retraining
-from bot.adapters import discord as dc
-from bot.grammar import ParseError, parse_retrain
 from bot.service import Service
+from bot.service import retrain as retraining
 from engine import corpus
 from tests.bot.test_discord import (  # the fixtures too: no Discord address, the fake
     _nowhere_by_default,  # noqa: F401
@@ -122,28 +120,6 @@ async def test_retrain_options_are_checked_by_the_grammar(
     async with running(admin, fake):
         sent = await answer(fake, fake.slash("retrain", options, user_id=ADMIN_ID))
     assert sent.ephemeral and sent.content.startswith("⚠️ ") and expected in sent.content
-
-
-@pytest.mark.parametrize(
-    ("action", "style", "extra", "words"),
-    [
-        ("start", "Elf", {}, ("Elf",)),
-        ("start", "gnome", {"corpus": "elf", "seconds": 30, "force": True},
-         ("gnome", "corpus=elf", "seconds=30", "force")),
-        ("status", None, {}, ("status",)),
-    ],
-)  # fmt: skip
-def test_retrain_options_become_the_words_of_the_text_command(
-    action: str, style: str | None, extra: dict[str, Any], words: tuple[str, ...]
-) -> None:
-    command = dc.retrain_command_of(action, style, **extra)
-    assert command.args == words
-    assert command.retrain == parse_retrain(list(words))
-
-
-def test_a_start_without_a_style_is_a_usage_error() -> None:
-    with pytest.raises(ParseError, match="give the style to train"):
-        dc.retrain_command_of("start", None, corpus="elf")
 
 
 async def test_built_in_corpora_are_offered(admin: Service, fake: FakeDiscord) -> None:

@@ -1,16 +1,38 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from bot.grammar import Command, NameOptions, ParseError, name_options, parse, split_command
+from bot import grammar
+from bot.grammar import ParseError, name_options, parse, split_command
+from bot.requests import (
+    FavRequest,
+    FavsRequest,
+    HelpRequest,
+    NameOptions,
+    NameRequest,
+    RateRequest,
+    Request,
+    RetrainRequest,
+    RollbackRequest,
+    SettingsRequest,
+    UnfavRequest,
+)
 
 STYLES = {"english", "elf", "dwarf", "surnames"}
 
 
 def _name(text: str) -> NameOptions:
-    cmd = parse(text, STYLES, "NamesmithBot")
-    assert cmd is not None
-    return cmd.options
+    request = parse(text, STYLES, "NamesmithBot")
+    assert isinstance(request, NameRequest)
+    return request.options
+
+
+def _settings(text: str) -> SettingsRequest:
+    request = parse(text, STYLES)
+    assert isinstance(request, SettingsRequest)
+    return request
 
 
 @pytest.mark.parametrize(
@@ -110,9 +132,99 @@ def test_not_a_command_for_us(text: str) -> None:
     assert parse(text, STYLES, "NamesmithBot") is None
 
 
-def test_other_commands_keep_their_words() -> None:
-    assert parse("/rate Aragorn", STYLES) == Command("rate", ("Aragorn",))
-    assert parse("/favs 2", STYLES) == Command("favs", ("2",))
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/rate Aragorn", RateRequest(("Aragorn",))),
+        ("/rate Mary Jane elf female", RateRequest(("Mary", "Jane"), "elf", "female")),
+        ("/rate elf", RateRequest(("elf",))),  # a lone word is the name, not a style
+        ("/fav  Marianne   Dashwood ", FavRequest("Marianne Dashwood")),
+        ("/favs", FavsRequest()),
+        ("/favs 2", FavsRequest(2)),
+        ("/unfav Eldrin", UnfavRequest("Eldrin")),
+        ("/unfav 12", UnfavRequest("12", position=12)),
+        ("/unfav all", UnfavRequest("all", everything=True)),
+        ("/help", HelpRequest()),
+        ("/help /Name", HelpRequest("name")),
+        ("/rollback Elf", RollbackRequest("elf")),
+        ("/rollback", RollbackRequest("")),
+        ("/retrain status", RetrainRequest(action="status")),
+        (
+            "/retrain Gnome corpus=Elf seconds=30 force",
+            RetrainRequest(style="gnome", corpus="elf", seconds=30, force=True),
+        ),
+        ("/settings chat style=elf", SettingsRequest(NameOptions(style="elf"), chat=True)),
+    ],
+)
+def test_each_command_becomes_its_typed_request(text: str, expected: Request) -> None:
+    assert parse(text, STYLES) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("/rate", "give a name to rate"),
+        ("/rate a b c d e", "up to four words"),
+        ("/fav", "give the name to save"),
+        ("/favs two", "the page must be a whole number"),
+        ("/favs 0", "the page must be a whole number"),
+        ("/unfav", "give the name to forget"),
+        ("/help frob", "no command /frob; the commands are: /name"),
+        ("/retrain", "usage: /retrain <style>"),
+        ("/retrain status now", "/retrain status takes nothing more"),
+        ("/retrain ёлка", "cannot be a style name"),
+        ("/retrain elf seconds=soon", "seconds= takes a whole number"),
+        ("/retrain elf wings", "I don't understand 'wings'"),
+    ],
+)
+def test_bad_input_of_other_commands_says_what_is_allowed(text: str, message: str) -> None:
+    with pytest.raises(ParseError) as err:
+        parse(text, STYLES)
+    assert message in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "expected"),
+    [
+        (
+            lambda: grammar.rate_request("Mary Jane", "Elf", STYLES),
+            RateRequest(("Mary", "Jane"), "elf"),
+        ),
+        (lambda: grammar.fav_request(" Eldrin "), FavRequest("Eldrin")),
+        (lambda: grammar.favs_request(3), FavsRequest(3)),
+        (lambda: grammar.unfav_request("all"), UnfavRequest("all", everything=True)),
+        (lambda: grammar.help_request("fav"), HelpRequest("fav")),
+        (lambda: grammar.rollback_request("elf"), RollbackRequest("elf")),
+        (
+            lambda: grammar.retrain_request("start", "Elf", corpus="Elf", seconds=30),
+            RetrainRequest(style="elf", corpus="elf", seconds=30),
+        ),
+        (lambda: grammar.retrain_request("status", None), RetrainRequest(action="status")),
+        (
+            lambda: grammar.settings_request({"style": "elf"}, STYLES, chat=True),
+            SettingsRequest(NameOptions(style="elf"), chat=True),
+        ),
+    ],
+)  # fmt: skip
+def test_typed_options_build_the_same_requests_as_words(
+    build: Callable[[], Request], expected: Request
+) -> None:
+    assert build() == expected
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: grammar.rate_request("Aragorn", "klingon", STYLES), "unknown style"),
+        (lambda: grammar.rate_request("  ", None, STYLES), "give a name to rate"),
+        (lambda: grammar.retrain_request("start", None, corpus="elf"), "give the style to train"),
+        (lambda: grammar.retrain_request("start", "el f"), "cannot be a style name"),
+        (lambda: grammar.help_request("frob"), "no command /frob"),
+    ],
+)
+def test_typed_options_are_refused_like_words(build: Callable[[], Request], message: str) -> None:
+    with pytest.raises(ParseError, match=message):
+        build()
 
 
 @pytest.mark.parametrize(
@@ -126,14 +238,12 @@ def test_other_commands_keep_their_words() -> None:
     ],
 )
 def test_settings_grammar(text: str, expected: NameOptions) -> None:
-    cmd = parse(text, STYLES)
-    assert cmd is not None
-    assert cmd.options == expected
+    assert _settings(text).options == expected
 
 
 def test_a_word_close_to_a_style_gets_a_hint() -> None:
     cmd = parse("/name orc", {"goblin", "elf"})
-    assert cmd is not None
+    assert isinstance(cmd, NameRequest)
     assert cmd.options.prefix == "orc"
     assert cmd.hints == (
         "orc is not a style, so names start with Orc; for a style, try /name goblin",
@@ -190,9 +300,9 @@ def test_typed_options_refused_like_words(fields: dict[str, object], message: st
 
 
 def test_settings_take_new_and_any_gender() -> None:
-    cmd = parse("/settings new=yes gender=any", STYLES)
-    assert cmd is not None
-    assert cmd.options == NameOptions(new_only=True, gender="any")
+    assert _settings("/settings new=yes gender=any").options == NameOptions(
+        new_only=True, gender="any"
+    )
 
 
 @pytest.mark.parametrize(
@@ -214,10 +324,8 @@ def test_split_command() -> None:
     assert split_command("/help@bot name", "bot") == ("help", ["name"])
 
 
-def test_every_command_has_help_and_a_handler() -> None:
+def test_every_command_has_help_and_a_parser() -> None:
     from bot import texts
-    from bot.grammar import COMMANDS
-    from bot.service import Service
+    from bot.grammar import _PARSERS, COMMANDS
 
-    assert set(texts.HELP) == set(COMMANDS)
-    assert all(hasattr(Service, f"cmd_{c}") for c in COMMANDS)
+    assert set(texts.HELP) == set(COMMANDS) == set(_PARSERS)

@@ -24,16 +24,17 @@ async def test_a_database_outage_is_an_apology_not_its_address(
 
 
 def test_common_styles_are_offered_first() -> None:
-    from bot.service import _offered
+    from bot.service.names import offered
 
-    assert _offered(["zulu", "towns", "elf", "alpha", "english"]) == [
+    assert offered(["zulu", "towns", "elf", "alpha", "english"]) == [
         "english", "elf", "towns", "alpha", "zulu",
     ]  # fmt: skip
 
 
 def test_telegram_shows_the_first_six_styles_offered() -> None:
+    from bot.actions import Act
     from bot.adapters.telegram import keyboard
-    from bot.reply import Act, Action
+    from bot.reply import Action
 
     actions = (
         Action(Act.SAVE, "Ann", "fav:t:0"),

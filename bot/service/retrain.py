@@ -15,8 +15,8 @@ import time
 from collections.abc import Awaitable, Hashable
 from dataclasses import dataclass
 
-from bot.grammar import RetrainOptions
 from bot.reply import Attachment, Context, Notifier, Reply, Upload
+from bot.requests import RetrainRequest
 from engine import corpus as corpora
 from engine.errors import CorpusError
 from engine.retrain import Progress, Retrainer, RetrainResult
@@ -34,7 +34,7 @@ class RetrainRefused(Exception):
 
 @dataclass(frozen=True, slots=True)
 class _Pending:
-    options: RetrainOptions
+    options: RetrainRequest
     until: float
 
 
@@ -54,9 +54,14 @@ class Retraining:
         self._pending: dict[tuple[str, str | None], _Pending] = {}
         self._tasks: set[asyncio.Task[None]] = set()
 
+    @staticmethod
+    def builtin_corpora() -> dict[str, str]:
+        """The built-in corpora a style can be retrained from, with what each holds."""
+        return {name: about for name, (about, _) in sorted(corpora.BUILTIN.items())}
+
     # --- starting ---------------------------------------------------------------------------
 
-    async def start(self, ctx: Context, opts: RetrainOptions) -> Reply:
+    async def start(self, ctx: Context, opts: RetrainRequest) -> Reply:
         """Validate the corpus (a built-in one, or the file sent with the command), start the
         job, and follow it in the background. Without either, ask for the file."""
         running = self.retrainer.status()

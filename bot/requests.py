@@ -1,0 +1,169 @@
+"""What a user can ask for, as typed values: one request class per command.
+
+The grammar builds these from a line of text (`/name Eld 0.7`); an adapter builds them from a
+platform's typed options (Discord's slash commands) through the grammar's builders, so both are
+validated by the same code. The service takes them as they are and never parses again.
+
+Pure: no torch, no database, no SDK.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+# The engine's bounds of a request, for adapters that declare them as option ranges.
+from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
+
+__all__ = ["MAX_AFFIX_LEN", "MAX_COUNT", "TEMPERATURE_MAX", "TEMPERATURE_MIN"]
+
+MAX_COUNT = 20  # names in one chat reply (the engine allows far more in one request)
+
+
+@dataclass(frozen=True, slots=True)
+class NameOptions:
+    """What /name (and /settings) can set; None = use the user's default."""
+
+    prefix: str = ""
+    temperature: float | None = None
+    count: int | None = None
+    style: str | None = None
+    gender: str | None = None  # "female", "male", ANY_GENDER, or None for the default
+    min_len: int | None = None
+    max_len: int | None = None
+    ends_with: str = ""
+    contains: str = ""
+    new_only: bool | None = None
+    full: bool | None = None  # given name + family name
+    word_filter: bool | None = None  # a /settings value: False relaxes the filter
+
+
+@dataclass(frozen=True, slots=True)
+class NameRequest:
+    """/name: invent names."""
+
+    command: ClassVar[str] = "name"
+    options: NameOptions = field(default_factory=NameOptions)
+    hints: tuple[str, ...] = ()  # gentle notes worth showing with the answer
+
+
+@dataclass(frozen=True, slots=True)
+class StylesRequest:
+    """/styles: the styles, with sample names."""
+
+    command: ClassVar[str] = "styles"
+
+
+@dataclass(frozen=True, slots=True)
+class RateRequest:
+    """/rate: how name-like a name (up to four words, rated one by one) is."""
+
+    command: ClassVar[str] = "rate"
+    words: tuple[str, ...]
+    style: str | None = None
+    gender: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FavRequest:
+    """/fav: save a typed name."""
+
+    command: ClassVar[str] = "fav"
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class FavsRequest:
+    """/favs: one page of favourites."""
+
+    command: ClassVar[str] = "favs"
+    page: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class UnfavRequest:
+    """/unfav: forget a favourite by name or by its number in /favs, or all of them."""
+
+    command: ClassVar[str] = "unfav"
+    name: str
+    position: int | None = None  # the name read as a /favs number (a favourite so named wins)
+    everything: bool = False  # "/unfav all": asks first
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRequest:
+    """/export: favourites as a file."""
+
+    command: ClassVar[str] = "export"
+
+
+@dataclass(frozen=True, slots=True)
+class SettingsRequest:
+    """/settings: show or set your defaults, or (`chat`) a group's."""
+
+    command: ClassVar[str] = "settings"
+    options: NameOptions = field(default_factory=NameOptions)
+    chat: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ResetRequest:
+    """/reset: forget your defaults."""
+
+    command: ClassVar[str] = "reset"
+
+
+@dataclass(frozen=True, slots=True)
+class HelpRequest:
+    """/help: all commands, or one (already checked to exist) in detail."""
+
+    command: ClassVar[str] = "help"
+    topic: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StartRequest:
+    """/start: say hello."""
+
+    command: ClassVar[str] = "start"
+
+
+@dataclass(frozen=True, slots=True)
+class StatsRequest:
+    """/stats: usage figures (admins)."""
+
+    command: ClassVar[str] = "stats"
+
+
+@dataclass(frozen=True, slots=True)
+class RetrainRequest:
+    """/retrain <style> [corpus=<built-in>] [seconds=N] [force], /retrain status|cancel."""
+
+    command: ClassVar[str] = "retrain"
+    action: str = "start"  # "start", "status" or "cancel"
+    style: str = ""
+    corpus: str | None = None  # a built-in corpus; None = the file sent with the command
+    seconds: int | None = None  # None = the configured default
+    force: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RollbackRequest:
+    """/rollback <style>: serve the style's previous model (admins)."""
+
+    command: ClassVar[str] = "rollback"
+    style: str = ""  # "" = not given: the admin is told how to use it
+
+
+@dataclass(frozen=True, slots=True)
+class AuditRequest:
+    """/audit: recent admin actions (admins)."""
+
+    command: ClassVar[str] = "audit"
+
+
+Request = (
+    NameRequest | StylesRequest | RateRequest | FavRequest | FavsRequest | UnfavRequest
+    | ExportRequest | SettingsRequest | ResetRequest | HelpRequest | StartRequest
+    | StatsRequest | RetrainRequest | RollbackRequest | AuditRequest
+)  # fmt: skip

@@ -1,0 +1,247 @@
+"""The use cases: every command and button, platform-neutral. Adapters call `on_text`,
+`on_request`, `on_button` (`on_buttons` for a menu of several) and `on_upload`, and lay out
+the Reply; nothing here knows Telegram or Discord.
+
+Each use case lives in a room of its own (names, favourites, settings, admin, retrain); this
+module is the front door: the rate limit, one table from request type to use case, and the two
+tiers of errors. A domain error (bad input, an unknown style, a limit) is answered with its own
+message; anything else is logged with its traceback and answered with a short apology.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from bot import actions, grammar, texts
+from bot.actions import Act, Press
+from bot.errors import UserError
+from bot.grammar import COMMANDS, ParseError
+from bot.ratelimit import Limiter, Verdict
+from bot.reply import Context, Reply
+from bot.requests import (
+    AuditRequest,
+    ExportRequest,
+    FavRequest,
+    FavsRequest,
+    HelpRequest,
+    NameRequest,
+    RateRequest,
+    Request,
+    ResetRequest,
+    RetrainRequest,
+    RollbackRequest,
+    SettingsRequest,
+    StartRequest,
+    StatsRequest,
+    StylesRequest,
+    UnfavRequest,
+)
+from bot.service.admin import Admin
+from bot.service.favourites import Favourites
+from bot.service.names import Names, StyleInfo
+from bot.service.retrain import Retraining, RetrainRefused
+from bot.service.settings import DEFAULTS, Settings
+from bot.service.state import NAMES, UNFAV_ALL, ReplyState, SavedReply
+from engine.errors import EngineError
+from engine.facade import NameEngine
+from engine.sampling import GenerationRequest
+from storage import DatabaseUnavailable, Preferences, Storage, StorageError
+
+__all__ = ["DEFAULTS", "Service", "StyleInfo", "UserError"]
+
+log = logging.getLogger(__name__)
+
+# What a user reads as it is; anything else is logged and answered with an apology.
+_USER_ERRORS = (UserError, ParseError, EngineError, StorageError, RetrainRefused)
+Handler = Callable[[Context, Any], Awaitable[Reply]]
+
+
+class Service:
+    def __init__(
+        self,
+        engine: NameEngine,
+        store: Storage,
+        limiter: Limiter,
+        *,
+        admins: frozenset[str] = frozenset(),
+        defaults: Preferences = DEFAULTS,
+        retraining: Retraining | None = None,
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.limiter = limiter
+        self.retraining = retraining
+        state = ReplyState(store)
+        self.state = state
+        self.settings = Settings(store, admins, defaults)
+        self.names = Names(engine, store, self.settings, state)
+        self.favourites = Favourites(store, self.names, state)
+        self.admin = Admin(store, admins, retraining)
+        # One use case per request type; a request type missing here fails the service's tests.
+        self._handlers: dict[type[Any], Handler] = {
+            NameRequest: self.names.name,
+            StylesRequest: self.names.list_styles,
+            RateRequest: self.names.rate,
+            FavRequest: self.favourites.fav,
+            FavsRequest: self.favourites.favs,
+            UnfavRequest: self.favourites.unfav,
+            ExportRequest: self.favourites.export,
+            SettingsRequest: self.settings.settings,
+            ResetRequest: self.settings.reset,
+            HelpRequest: _help,
+            StartRequest: _start,
+            RetrainRequest: self.admin.retrain,
+            RollbackRequest: self.admin.rollback,
+            AuditRequest: self.admin.audit,
+            StatsRequest: self._stats,
+        }
+
+    @property
+    def admins(self) -> frozenset[str]:
+        """The bot's admins (`tg:…`, `dc:…`): they retrain, and set any group's defaults."""
+        return self.admin.admins
+
+    @admins.setter
+    def admins(self, admins: frozenset[str]) -> None:
+        self.admin.admins = self.settings.admins = admins
+
+    # --- what adapters may ask besides commands -------------------------------------------
+
+    def styles(self) -> dict[str, StyleInfo]:
+        """The styles served now, for menus and autocomplete."""
+        return self.names.styles()
+
+    def corpora(self) -> dict[str, str]:
+        """The built-in corpora an admin may retrain from, with what each holds."""
+        return {} if self.retraining is None else self.retraining.builtin_corpora()
+
+    # --- entry points ---------------------------------------------------------------------
+
+    async def on_text(
+        self, ctx: Context, text: str, bot_username: str | None = None
+    ) -> Reply | None:
+        """Answer one message; None when it is not a command for this bot (or the sender is
+        over the rate limit and was already told)."""
+        split = grammar.split_command(text, bot_username)
+        if split is None:
+            return None
+        command = split[0] if split[0] in COMMANDS else "unknown"  # never log what users type
+        styles = self.engine.styles.keys()
+
+        async def answer() -> Reply:
+            request = grammar.parse(text, styles, bot_username)
+            assert request is not None  # split_command already said this is a command for us
+            return await self._dispatch(ctx, request)
+
+        return await self._guarded(ctx, command, answer)
+
+    async def on_request(self, ctx: Context, request: Request) -> Reply | None:
+        """Answer a request that arrived already typed (a slash command's options)."""
+        return await self._guarded(ctx, request.command, lambda: self._dispatch(ctx, request))
+
+    async def on_upload(self, ctx: Context) -> Reply | None:
+        """A file sent with no command: the one a pending /retrain asked for, else ignored."""
+        retraining = self.retraining
+        if retraining is None or ctx.upload is None or ctx.user not in self.admins:
+            return None
+        return await self._guarded(ctx, "retrain", lambda: retraining.on_upload(ctx))
+
+    async def on_button(self, ctx: Context, data: str) -> Reply | None:
+        """A button press; its payload is read by bot.actions, the only module that builds it."""
+        act = actions.act_of(data)
+        label = "unknown" if act is None else str(act)
+        return await self._guarded(ctx, f"button:{label}", lambda: self._press(ctx, data))
+
+    async def on_buttons(self, ctx: Context, data: Sequence[str]) -> Reply | None:
+        """Several ⭐ presses at once (a menu where several names were chosen): one request for
+        the rate limit, one reply saying what happened to each."""
+
+        async def press_all() -> Reply:
+            said = [(await self._press(ctx, d)).text for d in data if actions.act_of(d) is Act.SAVE]
+            return Reply("\n".join(said) if said else texts.EXPIRED, private=True)
+
+        return await self._guarded(ctx, "button:fav", press_all)
+
+    # --- the front door -------------------------------------------------------------------
+
+    async def _guarded(
+        self, ctx: Context, command: str, call: Callable[[], Awaitable[Reply | None]]
+    ) -> Reply | None:
+        started = time.perf_counter()
+        verdict = await self.limiter.check(ctx.user, ctx.shared_budget)
+        if verdict is not Verdict.ALLOW:
+            self._log(ctx, command, "rate_limited", started)
+            if verdict is Verdict.IGNORE and not ctx.must_answer:
+                return None
+            return Reply(texts.slow_down(self.limiter.limit, self.limiter.period), private=True)
+        try:
+            reply = await call()
+        except DatabaseUnavailable as exc:  # names a path or host: for the operator, not a chat
+            log.error(
+                "database unavailable: platform=%s command=%s: %s", ctx.platform, command, exc
+            )
+            self._log(ctx, command, "error", started)
+            return Reply(texts.SORRY, private=True)
+        except _USER_ERRORS as exc:
+            self._log(ctx, command, "user_error", started)
+            return Reply(f"⚠️ {exc}", private=True)
+        except Exception:
+            log.exception("command failed: platform=%s command=%s", ctx.platform, command)
+            self._log(ctx, command, "error", started)
+            return Reply(texts.SORRY, private=True)
+        self._log(ctx, command, "ok", started)
+        return reply
+
+    @staticmethod
+    def _log(ctx: Context, command: str, outcome: str, started: float) -> None:
+        ms = (time.perf_counter() - started) * 1000
+        log.info("platform=%s command=%s outcome=%s ms=%.1f", ctx.platform, command, outcome, ms)
+
+    async def _dispatch(self, ctx: Context, request: Request) -> Reply:
+        return await self._handlers[type(request)](ctx, request)
+
+    async def _press(self, ctx: Context, data: str) -> Reply:
+        press = actions.parse(data)
+        if press is None:
+            return Reply(texts.EXPIRED, private=True)
+        if press.act is Act.PAGE:
+            return await self.favourites.favs(ctx, FavsRequest(press.page))
+        saved = await self.state.unstash(ctx, press.token)
+        if saved is None:
+            return Reply(texts.EXPIRED, private=True)
+        if press.act is Act.CONFIRM and saved.kind == UNFAV_ALL and saved.owner == ctx.user:
+            return await self.favourites.confirmed(ctx, saved, press.confirm)
+        request = saved.request
+        if saved.kind != NAMES or request is None:
+            return Reply(texts.EXPIRED, private=True)
+        return await self._on_names(ctx, press, saved, request)
+
+    async def _on_names(
+        self, ctx: Context, press: Press, saved: SavedReply, request: GenerationRequest
+    ) -> Reply:
+        if press.act is Act.SAVE:
+            if press.index >= len(saved.names):
+                return Reply(texts.EXPIRED, private=True)
+            name = saved.names[press.index]
+            return await self.favourites.save(
+                ctx, name, request.style, request.label, request.temperature
+            )
+        if press.act is Act.MORE:
+            return await self.names.more(ctx, saved, request)
+        if press.act is Act.STYLE:
+            return await self.names.in_style(ctx, request, press.style)
+        return Reply(texts.EXPIRED, private=True)
+
+    async def _stats(self, ctx: Context, request: StatsRequest) -> Reply:
+        return await self.admin.stats(ctx, request, list(self.engine.styles))
+
+
+async def _start(ctx: Context, request: StartRequest) -> Reply:
+    return Reply(texts.WELCOME)
+
+
+async def _help(ctx: Context, request: HelpRequest) -> Reply:
+    return Reply(texts.HELP[request.topic][1] if request.topic else texts.HELP_ALL)

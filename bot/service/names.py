@@ -1,0 +1,200 @@
+"""/name and its buttons (more like this, another style), /styles and /rate."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+
+from bot import actions, texts
+from bot.actions import Act
+from bot.grammar import ANY_GENDER
+from bot.reply import Action, Context, NameList, Reply
+from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
+from bot.service.settings import Settings
+from bot.service.state import NAMES, ReplyState, SavedReply
+from engine.errors import EngineError
+from engine.facade import NameEngine
+from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
+from engine.sampling import GenerationRequest
+from storage import Storage, StorageError
+
+log = logging.getLogger(__name__)
+
+# The order styles are offered in under a reply (the rest follow alphabetically); each adapter
+# shows as many as its platform fits (Telegram and the console the first few, Discord a menu).
+STYLE_ORDER = ("english", "elf", "dwarf", "human", "halfling", "goblin", "surnames", "towns")
+MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
+# Styles of invented worlds, where 45-90% of raw samples at t=1 are copies of the training list
+# (benchmarks/names.py): `new` is their default from this temperature up (below it, new names
+# are too rare to find quickly). A user's saved `new` setting wins.
+NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
+NEW_BY_DEFAULT_FROM = 0.5
+NO_STYLE = "-"  # a typed favourite that fits no style well
+FITS_NOWHERE_BELOW = 10.0  # a percentile: a typed name scoring lower fits no style
+
+
+@dataclass(frozen=True, slots=True)
+class StyleInfo:
+    """A style as a menu or an autocomplete shows it."""
+
+    name: str
+    description: str
+    labels: tuple[str, ...]  # its genders, e.g. ("female", "male"); empty when it has none
+
+
+class Names:
+    def __init__(
+        self, engine: NameEngine, store: Storage, settings: Settings, state: ReplyState
+    ) -> None:
+        self.engine = engine
+        self.store = store
+        self.settings = settings
+        self.state = state
+
+    def styles(self) -> dict[str, StyleInfo]:
+        return {s: StyleInfo(s, m.description, m.labels) for s, m in self.engine.styles.items()}
+
+    async def request(self, ctx: Context, opts: NameOptions) -> GenerationRequest:
+        """The engine's request: the options given, the rest from the effective settings."""
+        found = await self.settings.effective(ctx)
+        prefs = found.preferences
+        styles = self.engine.styles
+        style = opts.style or prefs.style or DEFAULT_STYLE
+        if style not in styles:  # a saved default whose model is gone
+            style = DEFAULT_STYLE if DEFAULT_STYLE in styles else min(styles)
+        gender = opts.gender
+        if gender is None and styles[style].labels:
+            gender = prefs.gender  # a default gender only applies where the style has genders
+        temperature = opts.temperature or prefs.temperature or DEFAULT_TEMPERATURE
+        new_only = opts.new_only
+        if new_only is None:
+            new_only = prefs.new_only
+        if new_only is None:  # invented worlds: copies of the list are no use (benchmarks/names)
+            new_only = style in NEW_BY_DEFAULT and temperature >= NEW_BY_DEFAULT_FROM
+        return GenerationRequest(
+            style=style,
+            prefix=opts.prefix,
+            temperature=temperature,
+            count=opts.count or prefs.count or DEFAULT_COUNT,
+            label=None if gender == ANY_GENDER else gender,
+            min_len=opts.min_len,
+            max_len=opts.max_len,
+            ends_with=opts.ends_with,
+            contains=opts.contains,
+            new_only=new_only,
+            full=bool(opts.full),
+            filter=found.word_filter,
+        )
+
+    async def name(self, ctx: Context, request: NameRequest) -> Reply:
+        reply = await self.generate(ctx, await self.request(ctx, request.options))
+        return replace(reply, notes=(*reply.notes, *request.hints))
+
+    async def generate(
+        self, ctx: Context, request: GenerationRequest, shown_before: tuple[str, ...] = ()
+    ) -> Reply:
+        """Names for a request, never one of `shown_before`, with buttons to act on them."""
+        result = await self.engine.generate(replace(request, exclude=frozenset(shown_before)))
+        try:
+            await self.store.stats.served(ctx.user, len(result.names))
+        except StorageError as exc:
+            log.warning("names served not counted (%s)", exc)
+        prefix = self.engine.model(request.style).as_written(request.prefix)  # "eld" → "Eld"
+        settings = settings_line(replace(request, prefix=prefix))
+        lines = [f"{request.style} · {settings}", *result.names]
+        if not result.names:
+            lines.append("(no names found)")
+        names = NameList(request.style, settings, result.names)
+        notes = (result.note,) if result.note else ()
+        thread = (*shown_before, *result.names)[-MAX_SHOWN:]
+        token = await self.state.stash(
+            SavedReply(ctx.user, ctx.chat, NAMES, request, result.names, thread)
+        )
+        if token is None:
+            return Reply("\n".join(lines), names=names, notes=notes, buttons_off=True)
+        buttons = [Action(Act.SAVE, n, actions.save(token, i)) for i, n in enumerate(result.names)]
+        buttons.append(Action(Act.MORE, "more like this", actions.more(token)))
+        others = [s for s in offered(self.engine.styles) if s != request.style]
+        buttons += [Action(Act.STYLE, s, actions.style(token, s)) for s in others]
+        return Reply("\n".join(lines), tuple(buttons), names=names, notes=notes)
+
+    async def more(self, ctx: Context, saved: SavedReply, request: GenerationRequest) -> Reply:
+        return await self.generate(ctx, request, saved.shown)
+
+    async def in_style(self, ctx: Context, request: GenerationRequest, style: str) -> Reply:
+        """The same request in another style (a gender only where that style has genders)."""
+        if style not in self.engine.styles:
+            return Reply(texts.EXPIRED, private=True)
+        label = request.label if self.engine.model(style).labels else None
+        return await self.generate(ctx, replace(request, style=style, label=label))
+
+    async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
+        lines = []
+        for style, model in sorted(self.engine.styles.items()):
+            sample = await self.engine.generate(GenerationRequest(style=style, count=3, seed=7))
+            genders = f" ({'/'.join(model.labels)})" if model.labels else ""
+            lines.append(
+                f"{style}{genders} — {model.description}\n   e.g. {', '.join(sample.names)}"
+            )
+        return Reply("\n".join(lines) + "\nUse one: /name style=elf, or just /name elf")
+
+    async def rate(self, ctx: Context, request: RateRequest) -> Reply:
+        """/rate <name> [style] [gender]: a full name is rated word by word."""
+        prefs = await self.settings.preferences(ctx)
+        style = request.style or prefs.style or DEFAULT_STYLE
+        gender = request.gender
+        label = gender if gender and self.engine.model(style).labels else None
+        scores = [await self.engine.score(style, word, label) for word in request.words]
+        lines = []
+        for score in scores:
+            known = " It is in the training list." if score.in_corpus else ""
+            note = f" ({score.note})" if score.note else ""
+            lines.append(
+                f"{score.name}: {texts.rating_words(score.percentile)} — more name-like than "
+                f"{score.percentile:.0f}% of the real {style} names.{known}{note}"
+            )
+        if len(scores) > 1:
+            mean = sum(s.percentile for s in scores) / len(scores)
+            lines.append(f"Together: {texts.rating_words(mean)} ({mean:.0f}% on average).")
+        return Reply("\n".join(lines))
+
+    async def best_style(self, name: str) -> str:
+        """The style a typed name fits best, or NO_STYLE when it fits none well."""
+        best, best_pct = NO_STYLE, FITS_NOWHERE_BELOW
+        for style in sorted(self.engine.styles):
+            try:
+                score = await self.engine.score(style, name)
+            except EngineError:  # letters this style never writes
+                continue
+            if score.percentile > best_pct:
+                best, best_pct = style, score.percentile
+        return best
+
+
+def offered(styles: Iterable[str]) -> list[str]:
+    """Styles in the order a reply offers them: the common ones first, then the rest."""
+    rank = {s: i for i, s in enumerate(STYLE_ORDER)}
+    return sorted(styles, key=lambda s: (rank.get(s, len(rank)), s))
+
+
+def settings_line(r: GenerationRequest) -> str:
+    """Every option a request used, so a reply says exactly what it is."""
+    parts = [r.label] if r.label else []
+    parts.append(f"t={r.temperature:g}")
+    if r.prefix:
+        parts.append(f"starts {r.prefix}")
+    if r.ends_with:
+        parts.append(f"ends {r.ends_with}")
+    if r.contains:
+        parts.append(f"contains {r.contains}")
+    if r.min_len is not None or r.max_len is not None:
+        lo, hi = r.min_len or 1, r.max_len
+        parts.append(f"len {lo}" if lo == hi else f"len {lo}-{hi or ''}")
+    if r.new_only:
+        parts.append("new")
+    if r.full:
+        parts.append("full")
+    if not r.filter:
+        parts.append("unfiltered")
+    return " · ".join(parts)
