@@ -1,0 +1,124 @@
+"""Favourites through the service alone: ⭐, /fav, /favs, /unfav, /export."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot.actions import Act
+from bot.reply import Reply
+from bot.service import Service
+from tests.bot.builders import OTHER, USER, ctx
+
+
+async def _say(service: Service, text: str, user: str = USER) -> Reply:
+    reply = await service.on_text(ctx(user), text)
+    assert reply is not None
+    return reply
+
+
+async def _press(service: Service, data: str, user: str = USER) -> Reply:
+    reply = await service.on_button(ctx(user), data)
+    assert reply is not None
+    return reply
+
+
+async def test_a_star_saves_the_name_with_the_style_it_came_from(service: Service) -> None:
+    names = await _say(service, "/name elf female 2")
+    star = names.of(Act.SAVE)[0]
+    saved = await _press(service, star.data)
+    again = await _press(service, star.data)
+    assert saved.text == f"⭐ Saved {star.label}. You have 1 favourite." and saved.private
+    assert again.text == f"{star.label} is already in your favourites."
+    listed = await _say(service, "/favs")
+    assert f"1. {star.label} (elf, female)" in listed.text
+
+
+async def test_several_stars_at_once_are_one_request(
+    service_factory: Callable[..., Awaitable[Service]],
+) -> None:
+    service = await service_factory(limit=2)
+    names = await _say(service, "/name 3")
+    stars = [a.data for a in names.of(Act.SAVE)]
+    reply = await service.on_buttons(ctx(), stars)
+    assert reply is not None and reply.private
+    assert [line.startswith("⭐ Saved") for line in reply.text.splitlines()] == [True] * 3
+    assert await service.store.favourites.count(USER) == 3
+
+
+async def test_a_menu_with_no_star_in_it_has_expired(service: Service) -> None:
+    reply = await service.on_buttons(ctx(), ["style:AAAAAAAAAAAAAAAAAAAAAA:elf", "bogus"])
+    assert reply is not None and "expired" in reply.text
+
+
+async def test_a_typed_favourite_is_tagged_with_the_style_it_fits_best(service: Service) -> None:
+    await _say(service, "/fav Jennifer")
+    listed = await _say(service, "/favs")
+    assert "1. Jennifer (" in listed.text
+
+
+async def test_favourites_are_numbered_newest_first_across_pages(service: Service) -> None:
+    for i in range(12):
+        await service.store.favourites.add(USER, f"Name{i:02d}", style="english")
+    first = await _say(service, "/favs")
+    assert first.text.splitlines()[:2] == [
+        "Your favourites (12), page 1 of 2:",
+        "1. Name11 (english)",
+    ]
+    (older,) = first.of(Act.PAGE)
+    second = await _press(service, older.data)
+    assert second.text.splitlines()[1:] == ["11. Name01 (english)", "12. Name00 (english)"]
+    assert [a.label for a in second.of(Act.PAGE)] == ["◀ newer"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/unfav Anna", "Forgot Anna."),
+        ("/unfav anna", "Forgot anna."),  # case does not matter
+        ("/unfav 2", "Forgot Anna."),  # newest first: Bob is 1, Anna 2
+        ("/unfav 3", "there is no favourite number 3; you have 2"),
+        ("/unfav Zed", "Zed was not in your favourites"),
+    ],
+)
+async def test_unfav(service: Service, text: str, expected: str) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    await service.store.favourites.add(USER, "Bob", style="english")
+    reply = await _say(service, text)
+    assert expected in reply.text
+
+
+async def test_a_favourite_named_like_a_number_is_forgotten_by_name(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    await service.store.favourites.add(USER, "1", style="-")
+    reply = await _say(service, "/unfav 1")
+    assert reply.text == "Forgot 1."
+    assert await service.store.favourites.has(USER, "Anna")
+
+
+async def test_unfav_all_asks_and_only_the_asker_can_confirm(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    asked = await _say(service, "/unfav all")
+    (yes,) = asked.of(Act.CONFIRM)
+    assert asked.text == "Forget all 1 of your favourites? This cannot be undone."
+    assert "expired" in (await _press(service, yes.data, OTHER)).text
+    assert (await _press(service, yes.data)).text == "Forgot all 1 favourite."
+    assert await service.store.favourites.count(USER) == 0
+
+
+async def test_a_favourite_named_all_gets_a_button_of_its_own(service: Service) -> None:
+    await service.store.favourites.add(USER, "all", style="-")
+    await service.store.favourites.add(USER, "Anna", style="english")
+    asked = await _say(service, "/unfav all")
+    _, only = asked.of(Act.CONFIRM)
+    assert (await _press(service, only.data)).text == "Forgot all."
+    assert await service.store.favourites.has(USER, "Anna")
+
+
+async def test_export_is_a_file_of_the_favourites(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    reply = await _say(service, "/export")
+    assert reply.file is not None and reply.private
+    assert reply.file.content.decode("utf-8") == "Anna\tenglish\n"
+    assert reply.text == "Your 1 favourite, one per line."

@@ -1,0 +1,146 @@
+"""The service's front door, without a platform: dispatch, the rate limit, the two tiers of
+errors, and which answers are private."""
+
+from __future__ import annotations
+
+import typing
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from bot import texts
+from bot.requests import Request, StartRequest
+from bot.service import Service
+from storage import DatabaseUnavailable
+from tests.bot.builders import ctx, request
+from tests.bot.conftest import ADMIN
+
+
+def test_every_request_type_has_a_use_case(service: Service) -> None:
+    assert set(service._handlers) == set(typing.get_args(Request))
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "private"),
+    [
+        ("/start", "Hi! I invent names", False),
+        ("/help", "/name — invent names", False),
+        ("/help fav", "/fav <name>: save a name", False),
+        ("/styles", "elf", False),
+        ("/rate Anna", "Anna: ", False),
+        ("/rate Anna Maria", "Together: ", False),
+        ("/fav Eldrin", "⭐ Saved Eldrin. You have 1 favourite.", True),
+        ("/favs", "No favourites yet", True),
+        ("/unfav Eldrin", "Eldrin was not in your favourites", True),
+        ("/unfav all", "You have no favourites.", True),
+        ("/export", "No favourites to export yet.", True),
+        ("/settings", "Your defaults: style=english temperature=1 count=5", True),
+        ("/settings style=elf", "Saved. Your defaults: style=elf", True),
+        ("/reset", "Your defaults are back to: style=english", True),
+        ("/stats", "⚠️ /stats is for the bot's admins", True),
+        ("/audit", "⚠️ /audit is for the bot's admins", True),
+        ("/retrain elf corpus=elf", "⚠️ /retrain is for the bot's admins", True),
+        ("/rollback elf", "⚠️ /rollback is for the bot's admins", True),
+        ("/settings chat style=elf", "⚠️ /settings chat is for groups", True),
+        ("/name style=klingon", "⚠️ unknown style 'klingon'", True),
+        ("/nmae", "⚠️ unknown command /nmae; did you mean /name?", True),
+    ],
+)
+async def test_each_command_answers(
+    service: Service, text: str, expected: str, private: bool
+) -> None:
+    reply = await service.on_text(ctx(), text)
+    assert reply is not None
+    assert expected in reply.text
+    assert reply.private is private
+
+
+@pytest.mark.parametrize("text", ["hello", "", "/name@OtherBot Eld"])
+async def test_what_is_not_a_command_for_this_bot_gets_no_answer(
+    service: Service, text: str
+) -> None:
+    assert await service.on_text(ctx(), text, "NamesmithBot") is None
+
+
+async def test_a_typed_request_is_answered_as_its_text_is(service: Service) -> None:
+    typed = await service.on_request(ctx(), request("/help rate"))
+    said = await service.on_text(ctx(), "/help rate")
+    assert typed == said
+
+
+async def test_admins_see_the_figures(service: Service) -> None:
+    reply = await service.on_text(ctx(ADMIN), "/stats")
+    assert reply is not None
+    assert "Names served: 0" in reply.text
+    assert "Styles: elf, english" in reply.text
+
+
+async def test_a_refused_admin_command_is_audited(service: Service) -> None:
+    await service.on_text(ctx(), "/retrain elf corpus=elf")
+    entries = await service.store.audit.recent(5)
+    assert [(e.actor, e.action, e.style) for e in entries] == [("tg:1", "retrain_refused", "elf")]
+
+
+async def test_over_the_limit_one_is_told_once_then_ignored(
+    service_factory: Callable[..., Awaitable[Service]],
+) -> None:
+    service = await service_factory(limit=1)
+    first = await service.on_text(ctx(), "/start")
+    told = await service.on_text(ctx(), "/start")
+    ignored = await service.on_text(ctx(), "/start")
+    assert first is not None and first.text == texts.WELCOME
+    assert told is not None and told.text.startswith("Slow down") and told.private
+    assert ignored is None
+
+
+async def test_a_platform_that_must_answer_is_told_every_time(
+    service_factory: Callable[..., Awaitable[Service]],
+) -> None:
+    service = await service_factory(limit=1)
+    replies = [await service.on_request(ctx(must_answer=True), StartRequest()) for _ in range(4)]
+    assert [r is not None and r.text.startswith("Slow down") for r in replies] == [
+        False, True, True, True,
+    ]  # fmt: skip
+
+
+async def test_an_unexpected_failure_is_an_apology_and_a_logged_traceback(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> int:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(service.store.favourites, "count", broken)
+    reply = await service.on_text(ctx(), "/unfav all")
+    assert reply is not None and reply.text == texts.SORRY and reply.private
+    assert any(r.exc_info and "command=unfav" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_database_outage_is_an_apology_not_its_address(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def gone(*args: object, **kwargs: object) -> int:
+        raise DatabaseUnavailable("cannot reach the database at postgresql://bot:***@db:5432/ns")
+
+    monkeypatch.setattr(service.store.favourites, "count", gone)
+    reply = await service.on_text(ctx(), "/unfav all")
+    assert reply is not None
+    assert reply.text == texts.SORRY
+    assert any("cannot reach the database" in r.getMessage() for r in caplog.records)
+
+
+async def test_the_log_names_the_command_never_what_was_typed(
+    service: Service, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level("INFO")
+    await service.on_text(ctx(), "/frobnicate secret-words")
+    lines = [r.getMessage() for r in caplog.records]
+    assert any("command=unknown outcome=user_error" in line for line in lines)
+    assert not any("secret-words" in line or "frobnicate" in line for line in lines)
+
+
+def test_common_styles_are_offered_first() -> None:
+    from bot.service.names import offered
+
+    assert offered(["zulu", "towns", "elf", "alpha", "english"]) == [
+        "english", "elf", "towns", "alpha", "zulu",
+    ]  # fmt: skip

@@ -1,0 +1,161 @@
+"""/name and its buttons, /rate and /styles, through the service alone."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot import actions
+from bot.actions import Act
+from bot.reply import Reply
+from bot.service import Service
+from bot.service.names import settings_line
+from engine.sampling import GenerationRequest
+from storage import StorageFull
+from tests.bot.builders import GROUP, OTHER, ctx, request
+
+
+async def _names(service: Service, text: str, **where: object) -> Reply:
+    reply = await service.on_text(ctx(**where), text)  # type: ignore[arg-type]
+    assert reply is not None and reply.names is not None, reply
+    return reply
+
+
+async def test_a_names_reply_says_what_it_is_then_lists_the_names(service: Service) -> None:
+    reply = await _names(service, "/name Eld 0.7 4")
+    assert reply.names is not None
+    header, *names = reply.text.splitlines()
+    assert header == "english · t=0.7 · starts Eld"
+    assert names == list(reply.names.names)
+    assert len(names) == 4 and all(n.startswith("Eld") for n in names)
+    assert not reply.private  # a group sees the names it asked for
+
+
+async def test_a_names_reply_offers_save_more_and_every_other_style(service: Service) -> None:
+    reply = await _names(service, "/name 3")
+    assert reply.names is not None
+    assert [a.label for a in reply.of(Act.SAVE)] == list(reply.names.names)
+    assert [a.label for a in reply.of(Act.MORE)] == ["more like this"]
+    assert [a.label for a in reply.of(Act.STYLE)] == ["elf"]
+    assert all(actions.parse(a.data) is not None for a in reply.actions)
+
+
+async def test_hints_are_notes_beside_the_names_not_inside_them(service: Service) -> None:
+    reply = await _names(service, "/name elven")
+    assert reply.notes == (
+        "elven is not a style, so names start with Elven; for a style, try /name elf",
+    )
+    assert "elven is not a style" not in reply.text
+    assert reply.plain.endswith(f"\n({reply.notes[0]})")
+
+
+async def test_fewer_names_than_asked_come_with_the_reason(service: Service) -> None:
+    reply = await _names(service, "/name ends=qqqq 3")
+    assert reply.names is not None and reply.names.names == ()
+    assert reply.text.endswith("(no names found)")
+    assert reply.notes and "end with 'qqqq'" in reply.notes[0]
+
+
+async def test_with_a_full_disk_names_come_without_buttons_and_say_so(
+    service: Service, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async def full(*args: object, **kwargs: object) -> str:
+        raise StorageFull("the disk is full")
+
+    monkeypatch.setattr(service.store.replies, "add", full)
+    reply = await _names(service, "/name 3")
+    assert reply.actions == () and reply.buttons_off
+    assert len(reply.text.splitlines()) == 4  # the header and the names, nothing else
+    assert reply.plain.splitlines()[-1].startswith("(buttons are off")
+
+
+@pytest.mark.parametrize(
+    ("text", "header"),
+    [
+        ("/name", "english · t=1"),
+        ("/name elf", "elf · t=1 · new"),  # invented worlds: new names by default from t=0.5
+        ("/name elf 0.3", "elf · t=0.3"),
+        ("/name elf new=no", "elf · t=1"),
+        ("/name eld", "english · t=1 · starts Eld"),  # the prefix as the names write it
+        ("/name female len=4-6 contains=an", "english · female · t=1 · contains an · len 4-6"),
+        ("/name gender=any", "english · t=1"),
+    ],
+)
+async def test_the_header_names_every_option_used(service: Service, text: str, header: str) -> None:
+    reply = await _names(service, text)
+    assert reply.text.splitlines()[0] == header
+
+
+async def test_saved_defaults_fill_what_the_command_leaves_out(service: Service) -> None:
+    await service.on_text(ctx(), "/settings style=elf temperature=0.4 count=2 gender=f")
+    reply = await _names(service, "/name")
+    assert reply.text.splitlines()[0] == "elf · female · t=0.4"
+    assert reply.names is not None and len(reply.names.names) == 2
+
+
+async def test_more_like_this_never_repeats_a_name_it_showed(service: Service) -> None:
+    reply = await _names(service, "/name 5")
+    assert reply.names is not None
+    seen = list(reply.names.names)
+    for _ in range(3):
+        (more,) = reply.of(Act.MORE)
+        reply = await service.on_button(ctx(), more.data)  # type: ignore[assignment]
+        assert reply is not None and reply.names is not None
+        assert not set(reply.names.names) & set(seen)
+        seen += reply.names.names
+
+
+async def test_another_style_asks_the_same_again_in_that_style(service: Service) -> None:
+    reply = await _names(service, "/name Eld 0.7 2")
+    (elf,) = reply.of(Act.STYLE)
+    again = await service.on_button(ctx(), elf.data)
+    assert again is not None
+    assert again.text.splitlines()[0] == "elf · t=0.7 · starts Eld"
+
+
+async def test_a_private_replys_buttons_are_its_owners(service: Service) -> None:
+    reply = await _names(service, "/name 2")
+    pressed = await service.on_button(ctx(OTHER), reply.of(Act.MORE)[0].data)
+    assert pressed is not None and "expired" in pressed.text
+
+
+async def test_a_group_replys_buttons_are_the_groups(service: Service) -> None:
+    reply = await _names(service, "/name 2", chat=GROUP)
+    member = await service.on_button(ctx(OTHER, GROUP), reply.of(Act.MORE)[0].data)
+    elsewhere = await service.on_button(ctx(OTHER), reply.of(Act.MORE)[0].data)
+    assert member is not None and member.names is not None
+    assert elsewhere is not None and "expired" in elsewhere.text
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["", "fav", "fav:", "more:", "more:../../x", "fav:AAAAAAAAAAAAAAAAAAAAAA:0", "style:x:elf",
+     "fav:" + "9" * 5000 + ":0", "favs:0", "favs:²", "zap:AAAAAAAAAAAAAAAAAAAAAA"],
+)  # fmt: skip
+async def test_a_forged_or_expired_button_says_expired(service: Service, data: str) -> None:
+    reply = await service.on_button(ctx(), data)
+    assert reply is not None and reply.private
+    assert "expired" in reply.text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/rate Anna", "more name-like than"),
+        ("/rate Anna elf", "of the real elf names"),
+        ("/rate Mary Jane female", "Together: "),
+        ("/rate Zq☃", "(the english style never uses ☃"),
+    ],
+)
+async def test_rate(service: Service, text: str, expected: str) -> None:
+    reply = await service.on_request(ctx(), request(text))
+    assert reply is not None and expected in reply.text
+
+
+def test_the_settings_line_of_a_request() -> None:
+    r = GenerationRequest(
+        style="elf", prefix="Eld", temperature=0.7, label="female", ends_with="iel",
+        min_len=4, max_len=None, new_only=True, full=True, filter=False,
+    )  # fmt: skip
+    assert settings_line(r) == (
+        "female · t=0.7 · starts Eld · ends iel · len 4- · new · full · unfiltered"
+    )
