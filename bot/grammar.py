@@ -115,9 +115,11 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, list
 def parse(text: str, styles: Collection[str], bot_username: str | None = None) -> Request | None:
     """Parse one message into its request; None if it is not a command (or is another bot's)."""
     split = split_command(text, bot_username)
-    if split is None:
-        return None
-    name, words = split
+    return None if split is None else request_of(*split, styles)
+
+
+def request_of(name: str, words: list[str], styles: Collection[str]) -> Request:
+    """The request of a command already split into its name and words (split_command)."""
     if name not in COMMANDS:
         close = difflib.get_close_matches(name, COMMANDS, n=1, cutoff=0.6)
         hint = f"did you mean /{close[0]}? " if close else ""

@@ -128,13 +128,12 @@ class Service:
         split = grammar.split_command(text, bot_username)
         if split is None:
             return None
-        command = split[0] if split[0] in COMMANDS else "unknown"  # never log what users type
+        name, words = split
+        command = name if name in COMMANDS else "unknown"  # never log what users type
         styles = self.engine.styles.keys()
 
         async def answer() -> Reply:
-            request = grammar.parse(text, styles, bot_username)
-            assert request is not None  # split_command already said this is a command for us
-            return await self._dispatch(ctx, request)
+            return await self._dispatch(ctx, grammar.request_of(name, words, styles))
 
         return await self._guarded(ctx, command, answer)
 
