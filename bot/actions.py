@@ -1,9 +1,10 @@
 """The one owner of the button format: what a button's payload says, built and read here only.
 
 A payload is ASCII words joined by ":", the first word the action (`fav:<token>:3`,
-`more:<token>`, `style:<token>:elf`, `favs:2`, `confirm:<token>:all`); `<token>` names the reply
-state the service stored. Every platform carries it as it is (Telegram's callback data,
-Discord's custom id), so it stays within the smallest limit, Telegram's 64 bytes.
+`more:<token>`, `style:<token>:elf`, `favs:2`, `favs:2:<token>`, `confirm:<token>:all`);
+`<token>` names the reply state the service stored. Every platform carries it as it is
+(Telegram's callback data, Discord's custom id), so it stays within the smallest limit,
+Telegram's 64 bytes.
 Anything that does not read back as a payload built here is None: an expired or forged button.
 """
 
@@ -41,7 +42,7 @@ class Press:
     """A button press, read back: the action and what it needs."""
 
     act: Act
-    token: str = ""  # the stored reply state (every action but PAGE)
+    token: str = ""  # the stored reply state (every action; a PAGE's only when filtered)
     index: int = 0  # SAVE: which of the reply's names
     style: str = ""  # STYLE: the style to ask in
     page: int = 0  # PAGE: which page
@@ -60,8 +61,9 @@ def style(token: str, name: str) -> str:
     return _checked(f"{Act.STYLE}:{token}:{name}")
 
 
-def page(number: int) -> str:
-    return _checked(f"{Act.PAGE}:{number}")
+def page(number: int, token: str | None = None) -> str:
+    """Another page of favourites; `token` names the state of a filtered list."""
+    return _checked(f"{Act.PAGE}:{number}" + (f":{token}" if token else ""))
 
 
 def confirm(token: str, what: Confirm) -> str:
@@ -87,9 +89,11 @@ def parse(data: str) -> Press | None:
         return None
     words = data.split(":")[1:]
     if act is Act.PAGE:
-        if len(words) == 1 and _WHOLE.fullmatch(words[0]) and int(words[0]) >= 1:
-            return Press(act, page=int(words[0]))
-        return None
+        if not 1 <= len(words) <= 2 or not _WHOLE.fullmatch(words[0]) or int(words[0]) < 1:
+            return None
+        if len(words) == 2 and not _TOKEN.fullmatch(words[1]):
+            return None
+        return Press(act, words[1] if len(words) == 2 else "", page=int(words[0]))
     if not words or not _TOKEN.fullmatch(words[0]):
         return None
     token, rest = words[0], words[1:]

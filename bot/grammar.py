@@ -27,6 +27,7 @@ from dataclasses import replace
 
 from bot import texts
 from bot.requests import (
+    EXPORT_FORMATS,
     MAX_COUNT,
     AuditRequest,
     ExportRequest,
@@ -35,6 +36,7 @@ from bot.requests import (
     HelpRequest,
     NameOptions,
     NameRequest,
+    NoteRequest,
     RateRequest,
     Request,
     ResetRequest,
@@ -44,6 +46,7 @@ from bot.requests import (
     StartRequest,
     StatsRequest,
     StylesRequest,
+    TagRequest,
     UnfavRequest,
 )
 from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
@@ -51,9 +54,10 @@ from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
 COMMANDS = (
-    "name", "styles", "rate", "fav", "favs", "unfav", "export", "settings", "reset",
-    "help", "start", "stats", "retrain", "rollback", "audit",
+    "name", "styles", "rate", "fav", "favs", "note", "tag", "unfav", "export", "settings",
+    "reset", "help", "start", "stats", "retrain", "rollback", "audit",
 )  # fmt: skip
+NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
 RETRAIN_ACTIONS = ("status", "cancel")
 _STYLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}", re.ASCII)
 GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
@@ -153,10 +157,59 @@ def _rate_words(words: list[str], styles: Collection[str]) -> Request:
     return rate_request(" ".join(words), style, styles, gender)
 
 
+def _fav_words(words: list[str], styles: Collection[str]) -> Request:
+    """/fav Marianne Dashwood #book2 — elder sister: the name, its tags, its note."""
+    before, note = split_note(words)
+    tags = tuple(w for w in before if w.startswith("#"))
+    return fav_request(" ".join(w for w in before if not w.startswith("#")), tags, note or "")
+
+
 def _favs_words(words: list[str], styles: Collection[str]) -> Request:
-    if not words:
-        return FavsRequest()
-    return favs_request(whole_number(words[0]))
+    tags = [w for w in words if w.startswith("#")]
+    rest = [w for w in words if not w.startswith("#")]
+    if len(tags) > 1 or len(rest) > 1:
+        raise ParseError("/favs takes a tag and a page, e.g. /favs #book2 2")
+    page = whole_number(rest[0]) if rest else 1
+    return favs_request(page, tags[0] if tags else None)
+
+
+def _note_words(words: list[str], styles: Collection[str]) -> Request:
+    before, note = split_note(words)
+    if not before:
+        raise ParseError("say which favourite, e.g. /note Eldrin — a wandering bard, or /note 2 …")
+    return NoteRequest(tuple(before), note)
+
+
+def _tag_words(words: list[str], styles: Collection[str]) -> Request:
+    add = tuple(w for w in words if w.startswith("#"))
+    remove = tuple(w[1:] for w in words if w.startswith("-#"))
+    target = tuple(w for w in words if not w.startswith(("#", "-#")))
+    if not target or not (add or remove):
+        raise ParseError(
+            "usage: /tag <name or number> #tag … to add tags, -#tag to take one off, "
+            "e.g. /tag Eldrin #book2 -#draft"
+        )
+    return TagRequest(target, add, remove)
+
+
+def _export_words(words: list[str], styles: Collection[str]) -> Request:
+    return export_request(words[0] if words else None)
+
+
+def split_note(words: list[str]) -> tuple[list[str], str | None]:
+    """The words before a note mark ("—", "-", ":" alone, or a word ending in ":") and the note
+    after it; (words, None) when there is no mark."""
+    for i, word in enumerate(words):
+        if word in NOTE_MARKS:
+            return words[:i], " ".join(words[i + 1 :])
+        if word.endswith(":") and len(word) > 1:
+            return [*words[:i], word[:-1]], " ".join(words[i + 1 :])
+        if "—" in word:
+            head, _, tail = word.partition("—")
+            return [*words[:i], *([head] if head else [])], " ".join(
+                [*([tail] if tail else []), *words[i + 1 :]]
+            )
+    return words, None
 
 
 def _rollback_words(words: list[str], styles: Collection[str]) -> Request:
@@ -172,10 +225,12 @@ _PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
     "settings": _settings_words,
     "retrain": lambda words, styles: parse_retrain(words),
     "rate": _rate_words,
-    "fav": lambda words, styles: fav_request(" ".join(words)),
+    "fav": _fav_words,
     "favs": _favs_words,
+    "note": _note_words,
+    "tag": _tag_words,
     "unfav": lambda words, styles: unfav_request(" ".join(words)),
-    "export": lambda words, styles: ExportRequest(),
+    "export": _export_words,
     "reset": lambda words, styles: ResetRequest(),
     "help": _help_words,
     "start": lambda words, styles: StartRequest(),
@@ -201,17 +256,31 @@ def rate_request(
     return RateRequest(words, chosen, gender)
 
 
-def fav_request(name: str) -> FavRequest:
+def fav_request(name: str, tags: Collection[str] = (), note: str = "") -> FavRequest:
     name = " ".join(name.split())
     if not name:
-        raise ParseError("give the name to save, e.g. /fav Eldrin")
-    return FavRequest(name)
+        raise ParseError(
+            "give the name to save, e.g. /fav Eldrin, or /fav Eldrin #book2 — a wandering bard"
+        )
+    return FavRequest(name, tuple(tags), " ".join(note.split()))
 
 
-def favs_request(page: int | None) -> FavsRequest:
+def favs_request(page: int | None, tag: str | None = None) -> FavsRequest:
     if page is None or page < 1:
-        raise ParseError("the page must be a whole number, e.g. /favs 2")
-    return FavsRequest(page)
+        raise ParseError("the page must be a whole number, e.g. /favs 2 or /favs #book2 2")
+    return FavsRequest(page, tag)
+
+
+def export_request(fmt: str | None) -> ExportRequest:
+    if fmt is None or not fmt.strip():
+        return ExportRequest()
+    folded = fmt.strip().casefold().lstrip(".")
+    folded = {"markdown": "md", "text": "txt"}.get(folded, folded)
+    if folded not in EXPORT_FORMATS:
+        raise ParseError(
+            f"/export makes csv, md (Markdown) or txt, not {shown(fmt)}, e.g. /export md"
+        )
+    return ExportRequest(folded)
 
 
 def unfav_request(name: str) -> UnfavRequest:

@@ -66,18 +66,46 @@ class RateRequest:
 
 @dataclass(frozen=True, slots=True)
 class FavRequest:
-    """/fav: save a typed name."""
+    """/fav <name> [#tag …] [— note]: save a typed name, with tags and a note."""
 
     command: ClassVar[str] = "fav"
     name: str
+    tags: tuple[str, ...] = ()
+    note: str = ""
 
 
 @dataclass(frozen=True, slots=True)
 class FavsRequest:
-    """/favs: one page of favourites."""
+    """/favs [#tag] [page]: one page of favourites, all or those with a tag."""
 
     command: ClassVar[str] = "favs"
     page: int = 1
+    tag: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NoteRequest:
+    """/note <name|number> [— text]: write (or, with no text, clear) a favourite's note.
+
+    Without a separator the service finds where the name ends: the longest run of leading words
+    that names a favourite (or a /favs number); the words after it are the note."""
+
+    command: ClassVar[str] = "note"
+    words: tuple[str, ...]  # the favourite, or the favourite and the note
+    note: str | None = None  # the note, when a separator ("—", "-", ":") said where it starts
+
+
+@dataclass(frozen=True, slots=True)
+class TagRequest:
+    """/tag <name|number> #tag … -#tag …: add tags to a favourite, or take them off."""
+
+    command: ClassVar[str] = "tag"
+    words: tuple[str, ...]  # the favourite: a name or a /favs number
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+EXPORT_FORMATS = ("csv", "md", "txt")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +120,10 @@ class UnfavRequest:
 
 @dataclass(frozen=True, slots=True)
 class ExportRequest:
-    """/export: favourites as a file."""
+    """/export [csv|md|txt]: favourites as a file."""
 
     command: ClassVar[str] = "export"
+    format: str = "csv"  # one of EXPORT_FORMATS
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,7 +192,8 @@ class AuditRequest:
 
 
 Request = (
-    NameRequest | StylesRequest | RateRequest | FavRequest | FavsRequest | UnfavRequest
-    | ExportRequest | SettingsRequest | ResetRequest | HelpRequest | StartRequest
-    | StatsRequest | RetrainRequest | RollbackRequest | AuditRequest
+    NameRequest | StylesRequest | RateRequest | FavRequest | FavsRequest | NoteRequest
+    | TagRequest | UnfavRequest | ExportRequest | SettingsRequest | ResetRequest
+    | HelpRequest | StartRequest | StatsRequest | RetrainRequest | RollbackRequest
+    | AuditRequest
 )  # fmt: skip

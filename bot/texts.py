@@ -34,16 +34,37 @@ HELP: dict[str, tuple[str, str]] = {
     ),
     "fav": (
         "save a favourite",
-        "/fav <name>: save a name (or press ⭐ under a reply); it is tagged with the style it "
-        "fits best. Case does not matter: Nina and nina are one favourite.",
+        "/fav <name> [#tag …] [— note]: save a name (or press ⭐ under a reply), e.g. "
+        "/fav Marianne Dashwood #book2 — elder sister, sensible (a -, : or — starts the note). "
+        "A typed name is marked with the style it fits best. Case does not matter: Nina and "
+        "nina are one favourite.",
     ),
-    "favs": ("your favourites", "/favs [page]: your favourites, newest first, numbered."),
+    "favs": (
+        "your favourites",
+        "/favs [#tag] [page]: your favourites, newest first, numbered, with their tags and "
+        "notes; /favs #book2 lists those tagged #book2.",
+    ),
+    "note": (
+        "a note on a favourite",
+        "/note <name or number> — <text>: write a favourite's note (up to 500 characters), e.g. "
+        "/note Eldrin — a wandering bard, or /note 2 — the villain; /note <name> alone clears it.",
+    ),
+    "tag": (
+        "tag a favourite",
+        "/tag <name or number> #tag … [-#tag …]: add tags to a favourite, or take them off, "
+        "e.g. /tag Eldrin #book2 -#draft. A tag is one word (letters, digits, _ and -), at most "
+        "32 characters.",
+    ),
     "unfav": (
         "forget a favourite",
         "/unfav <name> or /unfav <number from /favs> forgets one; /unfav all asks, then "
         "forgets them all.",
     ),
-    "export": ("favourites as a file", "/export: your favourites as a text file."),
+    "export": (
+        "favourites as a file",
+        "/export [csv|md|txt]: your favourites as a file, with style, tags, note and date: CSV "
+        "(the default) for a spreadsheet, md for Markdown notes, txt for names alone.",
+    ),
     "settings": (
         "your defaults",
         "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 "

@@ -1,4 +1,5 @@
-"""Names a user saved, newest first; each user sees and changes only their own.
+"""Names a user saved, newest first; each user sees and changes only their own. A favourite is
+a notebook entry: besides the name and where it came from it keeps tags and a note.
 
 A name is stored NFC-normalised; "Nina" and "nina" are one favourite (the key is the NFC case
 fold). Adds from many processes stay correct: the user's row is locked first (the upsert in
@@ -13,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from storage import values
-from storage.db import Database, Transaction, now
+from storage.db import Database, Row, Transaction, now
 from storage.errors import LimitReached
 
 MAX_FAVOURITES = 1000
@@ -27,6 +28,29 @@ class Favourite:
     label: str | None
     temperature: float | None
     created_at: str
+    tags: tuple[str, ...] = ()  # without '#', case-folded, in the order they were given
+    note: str = ""
+
+
+_COLUMNS = "name, style, label, temperature, created_at, tags, note"
+
+
+def _favourite(row: Row) -> Favourite:
+    name, style, label, temperature, created_at, tags, note = (row[i] for i in range(7))
+    return Favourite(
+        str(name),
+        str(style),
+        None if label is None else str(label),
+        None if temperature is None else float(temperature),
+        str(created_at),
+        tuple(str(tags).split()),
+        str(note),
+    )
+
+
+def _tags(tags: tuple[str, ...]) -> str:
+    """Tags as one column: checked, each once, in order, space-separated."""
+    return " ".join(dict.fromkeys(values.tag(t) for t in tags))
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,21 +85,25 @@ class Favourites:
         style: str,
         label: str | None = None,
         temperature: float | None = None,
+        tags: tuple[str, ...] = (),
+        note: str = "",
     ) -> bool:
         """Save a name; False if the user had saved it already, in any case (nothing changes)."""
         user, name = values.key(user, "user"), values.name(name)
         style = values.key(style, "style")
         temperature = values.temperature(temperature)
+        tag_text, note = _tags(tags), values.note(note)
         key = values.name_key(name)
         async with self._db.transaction() as tx:
             await touch_user(tx, user)
             inserted = await tx.fetchone(
                 "INSERT INTO favourites (user_key, name, name_key, style, label, temperature, "
-                "created_at) SELECT ?, ?, ?, ?, ?, ?, ? "
+                "created_at, tags, note) SELECT ?, ?, ?, ?, ?, ?, ?, ?, ? "
                 "WHERE (SELECT count(*) FROM favourites WHERE user_key = ?) < ? "
                 "ON CONFLICT (user_key, name_key) DO NOTHING RETURNING id",
-                (user, name, key, style, label, temperature, now(), user, self.limit),
-            )
+                (user, name, key, style, label, temperature, now(), tag_text, note, user,
+                 self.limit),
+            )  # fmt: skip
             if inserted is not None:
                 return True
             row = await tx.fetchone(
@@ -91,24 +119,75 @@ class Favourites:
             "remove some with /unfav before saving more"
         )
 
-    async def page(self, user: str, page: int = 1, per_page: int = PAGE_SIZE) -> Page:
-        """One page of favourites, newest first; a page past the end gives the last page."""
+    async def page(
+        self, user: str, page: int = 1, per_page: int = PAGE_SIZE, *, tag: str | None = None
+    ) -> Page:
+        """One page of favourites (those with `tag`, when given), newest first; a page past
+        the end gives the last page."""
         user = values.key(user, "user")
-        total = await self.count(user)
+        where, args = self._where(user, tag)
+        total = await self.count(user, tag=tag)
         pages = max(1, math.ceil(total / per_page))
         page = min(max(1, page), pages)
         rows = await self._db.fetchall(
-            "SELECT name, style, label, temperature, created_at FROM favourites "
-            "WHERE user_key = ? ORDER BY id DESC LIMIT ? OFFSET ?",
-            (user, per_page, (page - 1) * per_page),
+            f"SELECT {_COLUMNS} FROM favourites WHERE {where} ORDER BY id DESC LIMIT ? OFFSET ?",
+            (*args, per_page, (page - 1) * per_page),
         )
-        return Page(tuple(Favourite(*r) for r in rows), page, pages, total)
+        return Page(tuple(_favourite(r) for r in rows), page, pages, total)
 
-    async def count(self, user: str) -> int:
-        row = await self._db.fetchone(
-            "SELECT count(*) FROM favourites WHERE user_key = ?", (values.key(user, "user"),)
-        )
+    @staticmethod
+    def _where(user: str, tag: str | None) -> tuple[str, tuple[object, ...]]:
+        if tag is None:
+            return "user_key = ?", (user,)
+        # Tags are one space-separated column: a tag matches as a whole word of it.
+        return "user_key = ? AND ' ' || tags || ' ' LIKE ?", (user, f"% {values.tag(tag)} %")
+
+    async def count(self, user: str, *, tag: str | None = None) -> int:
+        where, args = self._where(values.key(user, "user"), tag)
+        row = await self._db.fetchone(f"SELECT count(*) FROM favourites WHERE {where}", args)
         return int(row[0]) if row else 0
+
+    async def get(self, user: str, name: str) -> Favourite | None:
+        """One favourite by name, in any case."""
+        key = values.name_key(values.text(name, "a name", values.MAX_NAME_LEN))
+        row = await self._db.fetchone(
+            f"SELECT {_COLUMNS} FROM favourites WHERE user_key = ? AND name_key = ?",
+            (values.key(user, "user"), key),
+        )
+        return None if row is None else _favourite(row)
+
+    async def annotate(
+        self,
+        user: str,
+        name: str,
+        *,
+        note: str | None = None,
+        add_tags: tuple[str, ...] = (),
+        remove_tags: tuple[str, ...] = (),
+    ) -> Favourite | None:
+        """Change a favourite's note (None leaves it; "" clears it) and tags; the favourite as
+        it is now, or None if the user has not saved that name."""
+        user = values.key(user, "user")
+        key = values.name_key(values.text(name, "a name", values.MAX_NAME_LEN))
+        note = None if note is None else values.note(note)
+        adding, removing = _tags(add_tags).split(), set(_tags(remove_tags).split())
+        async with self._db.transaction() as tx:
+            row = await tx.fetchone(
+                "SELECT tags, note FROM favourites WHERE user_key = ? AND name_key = ?",
+                (user, key),
+            )
+            if row is None:
+                return None
+            tags = [t for t in dict.fromkeys([*str(row[0]).split(), *adding]) if t not in removing]
+            await tx.execute(
+                "UPDATE favourites SET tags = ?, note = ? WHERE user_key = ? AND name_key = ?",
+                (" ".join(tags), str(row[1]) if note is None else note, user, key),
+            )
+            found = await tx.fetchone(
+                f"SELECT {_COLUMNS} FROM favourites WHERE user_key = ? AND name_key = ?",
+                (user, key),
+            )
+        return None if found is None else _favourite(found)
 
     async def remove(self, user: str, name: str) -> bool:
         """Forget one saved name, in any case ("nina" removes "Nina"); False if not saved."""
@@ -130,13 +209,13 @@ class Favourites:
                 "DELETE FROM favourites WHERE user_key = ?", (values.key(user, "user"),)
             )
 
-    async def export(self, user: str) -> str:
-        """All favourites as text, oldest first, one `name<TAB>style` per line."""
+    async def all(self, user: str) -> tuple[Favourite, ...]:
+        """Every favourite of a user, oldest first (for an export)."""
         rows = await self._db.fetchall(
-            "SELECT name, style FROM favourites WHERE user_key = ? ORDER BY id",
+            f"SELECT {_COLUMNS} FROM favourites WHERE user_key = ? ORDER BY id",
             (values.key(user, "user"),),
         )
-        return "".join(f"{r[0]}\t{r[1]}\n" for r in rows)
+        return tuple(_favourite(r) for r in rows)
 
     async def has(self, user: str, name: str) -> bool:
         """Whether the user saved this name."""

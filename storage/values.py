@@ -10,6 +10,8 @@ from storage.errors import InvalidValue
 MAX_KEY_LEN = 128
 MAX_NAME_LEN = 64
 MAX_TEXT_LEN = 2000
+MAX_TAG_LEN = 32
+MAX_NOTE_LEN = 500
 
 # Characters a name must not hold: controls (Cc), invisible format characters (Cf: bidi
 # overrides, zero-width spaces and joiners, soft hyphens, tags), line and paragraph separators.
@@ -46,12 +48,42 @@ def name(value: str) -> str:
     """A name to save: NFC-normalised, and free of invisible characters."""
     value = text(unicodedata.normalize("NFC", value) if isinstance(value, str) else value,
                  "a name", MAX_NAME_LEN)  # fmt: skip
+    return _visible(value, "a name")
+
+
+def _visible(value: str, what: str) -> str:
     if bad := next((c for c in value if unicodedata.category(c) in _INVISIBLE), None):
         raise InvalidValue(
-            f"a name must not contain invisible characters (found {describe(bad)}); "
-            "type the name again without it"
+            f"{what} must not contain invisible characters (found {describe(bad)}); "
+            "type it again without it"
         )
     return value
+
+
+def tag(value: str) -> str:
+    """A tag as it is kept: without its '#', NFC, case-folded; one word of letters, digits,
+    '_' or '-' (so `/favs #Book2` finds what `#book2` saved)."""
+    word = unicodedata.normalize("NFC", value.removeprefix("#")).casefold()
+    if not word:
+        raise InvalidValue("a tag needs a word after #, e.g. #book2")
+    if len(word) > MAX_TAG_LEN:
+        raise InvalidValue(f"a tag is at most {MAX_TAG_LEN} characters; #{word[:40]} is longer")
+    if not all(c.isalnum() or c in "_-" for c in word):
+        bad = next(c for c in word if not (c.isalnum() or c in "_-"))
+        shown = "a space" if bad.isspace() else describe(bad)
+        raise InvalidValue(
+            f"a tag is one word of letters, digits, _ and - (#{word[:40]} has {shown}), "
+            "e.g. #book2 or #villain"
+        )
+    return word
+
+
+def note(value: str) -> str:
+    """A note on a favourite: free text up to MAX_NOTE_LEN characters, no invisible ones."""
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        return ""
+    return _visible(text(value, "a note", MAX_NOTE_LEN), "a note")
 
 
 def name_key(value: str) -> str:

@@ -28,6 +28,7 @@ from bot.requests import (
     FavsRequest,
     HelpRequest,
     NameRequest,
+    NoteRequest,
     RateRequest,
     Request,
     ResetRequest,
@@ -37,6 +38,7 @@ from bot.requests import (
     StartRequest,
     StatsRequest,
     StylesRequest,
+    TagRequest,
     UnfavRequest,
 )
 from bot.service.admin import Admin
@@ -87,6 +89,8 @@ class Service:
             RateRequest: self.names.rate,
             FavRequest: self.favourites.fav,
             FavsRequest: self.favourites.favs,
+            NoteRequest: self.favourites.note,
+            TagRequest: self.favourites.tag,
             UnfavRequest: self.favourites.unfav,
             ExportRequest: self.favourites.export,
             SettingsRequest: self.settings.settings,
@@ -206,9 +210,9 @@ class Service:
         press = actions.parse(data)
         if press is None:
             return Reply(texts.EXPIRED, private=True)
+        saved = await self.state.unstash(ctx, press.token) if press.token else None
         if press.act is Act.PAGE:
-            return await self.favourites.favs(ctx, FavsRequest(press.page))
-        saved = await self.state.unstash(ctx, press.token)
+            return await self.favourites.favs_page(ctx, press.page, saved)
         if saved is None:
             return Reply(texts.EXPIRED, private=True)
         if press.act is Act.CONFIRM and saved.kind == UNFAV_ALL and saved.owner == ctx.user:

@@ -19,7 +19,7 @@ from storage import Storage, StorageError
 log = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
-NAMES, UNFAV_ALL = "names", "unfav_all"  # the kinds of state
+NAMES, UNFAV_ALL, FAVS = "names", "unfav_all", "favs"  # the kinds of state
 # Every field a stored request keeps: `exclude` lives in `shown`, `seed` is never stored.
 _REQUEST_FIELDS = tuple(
     f.name for f in fields(GenerationRequest) if f.name not in ("exclude", "seed")
@@ -32,7 +32,7 @@ class SavedReply:
 
     owner: str
     chat: str | None
-    kind: str  # NAMES or UNFAV_ALL
+    kind: str  # NAMES, UNFAV_ALL or FAVS (a list of favourites filtered by a tag)
     request: GenerationRequest | None = None
     names: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()  # every name this "more like this" thread has shown

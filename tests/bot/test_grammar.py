@@ -7,16 +7,19 @@ import pytest
 from bot import grammar
 from bot.grammar import ParseError, name_options, parse, split_command
 from bot.requests import (
+    ExportRequest,
     FavRequest,
     FavsRequest,
     HelpRequest,
     NameOptions,
     NameRequest,
+    NoteRequest,
     RateRequest,
     Request,
     RetrainRequest,
     RollbackRequest,
     SettingsRequest,
+    TagRequest,
     UnfavRequest,
 )
 
@@ -139,6 +142,21 @@ def test_not_a_command_for_us(text: str) -> None:
         ("/rate Mary Jane elf female", RateRequest(("Mary", "Jane"), "elf", "female")),
         ("/rate elf", RateRequest(("elf",))),  # a lone word is the name, not a style
         ("/fav  Marianne   Dashwood ", FavRequest("Marianne Dashwood")),
+        (
+            "/fav Marianne Dashwood #book2 — elder sister, sensible",
+            FavRequest("Marianne Dashwood", ("#book2",), "elder sister, sensible"),
+        ),
+        ("/fav Anna #a #b - the baker", FavRequest("Anna", ("#a", "#b"), "the baker")),
+        ("/fav Anna: the baker", FavRequest("Anna", (), "the baker")),
+        ("/fav Anna—the baker", FavRequest("Anna", (), "the baker")),
+        ("/fav Jean-Luc", FavRequest("Jean-Luc")),  # a hyphen inside a name is the name's
+        ("/favs #book2", FavsRequest(1, "#book2")),
+        ("/favs #book2 2", FavsRequest(2, "#book2")),
+        ("/note Anna — the baker", NoteRequest(("Anna",), "the baker")),
+        ("/note Mary Jane twins", NoteRequest(("Mary", "Jane", "twins"))),
+        ("/tag 2 #a -#b", TagRequest(("2",), ("#a",), ("#b",))),
+        ("/export", ExportRequest()),
+        ("/export Markdown", ExportRequest("md")),
         ("/favs", FavsRequest()),
         ("/favs 2", FavsRequest(2)),
         ("/unfav Eldrin", UnfavRequest("Eldrin")),
@@ -166,6 +184,10 @@ def test_each_command_becomes_its_typed_request(text: str, expected: Request) ->
         ("/rate", "give a name to rate"),
         ("/rate a b c d e", "up to four words"),
         ("/fav", "give the name to save"),
+        ("/fav #book2 — a note", "give the name to save"),
+        ("/note — a note", "say which favourite"),
+        ("/tag Anna", "usage: /tag"),
+        ("/export pdf", "/export makes csv, md (Markdown) or txt, not 'pdf'"),
         ("/favs two", "the page must be a whole number"),
         ("/favs 0", "the page must be a whole number"),
         ("/unfav", "give the name to forget"),

@@ -24,7 +24,8 @@ async def _populate(path: Path) -> None:
         for i in range(40):
             await s.favourites.add(f"tg:{i % 4}", f"Zoë {i}", style="elf", label="female",
                                    temperature=0.25 * (i % 5) or None)  # fmt: skip
-        await s.favourites.add("dc:9", "مريم", style="english")
+        await s.favourites.add("dc:9", "مريم", style="english", tags=("book2", "сёстры"),
+                               note="the elder — sensible")  # fmt: skip
         await s.favourites.remove("tg:1", "zoë 1")  # a gap in the ids
         await s.settings.set_user("tg:1", storage.Preferences(style="elf", new_only=True))
         await s.settings.set_user("tg:2", storage.Preferences(gender="any", new_only=False))
@@ -86,6 +87,8 @@ async def test_the_copy_is_a_working_database(tmp_path: Path, pg_url: str) -> No
         assert await s.audit.record("tg:1", "train") == 4
         assert (await s.settings.user("tg:1")).new_only is True
         assert (await s.stats.snapshot()).names_served == 123
+        (noted,) = await s.favourites.all("dc:9")
+        assert (noted.tags, noted.note) == (("book2", "сёстры"), "the elder — sensible")
     finally:
         await s.close()
 

@@ -42,12 +42,66 @@ async def test_paging(store: storage.Storage) -> None:
     assert (await store.favourites.page("tg:2")).pages == 1
 
 
-async def test_clear_and_export(store: storage.Storage) -> None:
+async def _names(store: storage.Storage, user: str) -> list[tuple[str, str]]:
+    return [(f.name, f.style) for f in await store.favourites.all(user)]
+
+
+async def test_clear_and_all(store: storage.Storage) -> None:
     for n in ["A1", "B2", "C3"]:
         await store.favourites.add("tg:1", n, style="english")
-    assert await store.favourites.export("tg:1") == "A1\tenglish\nB2\tenglish\nC3\tenglish\n"
+    assert await _names(store, "tg:1") == [("A1", "english"), ("B2", "english"), ("C3", "english")]
     assert await store.favourites.clear("tg:1") == 3
-    assert await store.favourites.export("tg:1") == ""
+    assert await _names(store, "tg:1") == []
+
+
+async def test_a_favourite_keeps_its_tags_and_note(store: storage.Storage) -> None:
+    fav = store.favourites
+    await fav.add("tg:1", "Marianne Dashwood", style="english", tags=("#Book2", "sisters", "book2"),
+                  note=" elder sister, sensible ")  # fmt: skip
+    (item,) = await fav.all("tg:1")
+    assert (item.tags, item.note) == (("book2", "sisters"), "elder sister, sensible")
+
+
+async def test_favourites_filter_by_a_whole_tag(store: storage.Storage) -> None:
+    fav = store.favourites
+    await fav.add("tg:1", "Anna", style="english", tags=("book2",))
+    await fav.add("tg:1", "Bea", style="english", tags=("book22", "villain"))
+    await fav.add("tg:1", "Cy", style="english")
+    assert [f.name for f in (await fav.page("tg:1", tag="#BOOK2")).items] == ["Anna"]
+    assert await fav.count("tg:1", tag="villain") == 1
+    assert (await fav.page("tg:1", tag="none")).total == 0
+
+
+async def test_annotate_changes_the_note_and_the_tags(store: storage.Storage) -> None:
+    fav = store.favourites
+    await fav.add("tg:1", "Anna", style="english", tags=("a", "b"), note="old")
+    changed = await fav.annotate(
+        "tg:1", "anna", note="new", add_tags=("c", "a"), remove_tags=("b",)
+    )
+    assert changed is not None and (changed.tags, changed.note) == (("a", "c"), "new")
+    kept = await fav.annotate("tg:1", "Anna", add_tags=("d",))
+    assert kept is not None and kept.note == "new"
+    cleared = await fav.annotate("tg:1", "Anna", note="")
+    assert cleared is not None and cleared.note == ""
+    assert await fav.annotate("tg:1", "Zed", note="x") is None
+
+
+@pytest.mark.parametrize(
+    ("tags", "note", "message"),
+    [
+        (("book 2",), "", "a tag is one word"),
+        (("x" * 33,), "", "a tag is at most 32 characters"),
+        (("#",), "", "a tag needs a word after #"),
+        ((), "n" * 501, "a note is 501 characters long; the limit is 500"),
+        ((), "see\u202ethis", "a note must not contain invisible characters"),
+    ],
+)
+async def test_bad_tags_and_notes_are_refused_and_nothing_is_saved(
+    store: storage.Storage, tags: tuple[str, ...], note: str, message: str
+) -> None:
+    with pytest.raises(storage.StorageError, match=message):
+        await store.favourites.add("tg:1", "Anna", style="english", tags=tags, note=note)
+    assert await store.favourites.count("tg:1") == 0
 
 
 async def test_cap_is_enforced_with_a_clear_message(store: storage.Storage) -> None:
@@ -85,7 +139,7 @@ async def test_hostile_strings_are_stored_exactly(store: storage.Storage, value:
     await store.favourites.add(value, value, style=value)
     (item,) = (await store.favourites.page(value)).items
     assert (item.name, item.style) == (value, value)
-    assert await store.favourites.export(value) == f"{value}\t{value}\n"
+    assert await _names(store, value) == [(value, value)]
 
 
 @pytest.mark.parametrize(
@@ -225,8 +279,8 @@ async def test_migration_merges_names_that_now_coincide(tmp_path: Path) -> None:
         conn.execute("PRAGMA user_version = 2")
     s = await storage.open(path)
     try:
-        assert await s.favourites.export("tg:1") == "Nina\te\nZo\u00eb\te\n"
-        assert await s.favourites.export("tg:2") == "nina\te\n"
+        assert await _names(s, "tg:1") == [("Nina", "e"), ("Zo\u00eb", "e")]
+        assert await _names(s, "tg:2") == [("nina", "e")]
         assert not await s.favourites.add("tg:1", "NINA", style="e")
     finally:
         await s.close()

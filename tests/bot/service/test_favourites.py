@@ -116,9 +116,110 @@ async def test_a_favourite_named_all_gets_a_button_of_its_own(service: Service) 
     assert await service.store.favourites.has(USER, "Anna")
 
 
-async def test_export_is_a_file_of_the_favourites(service: Service) -> None:
-    await service.store.favourites.add(USER, "Anna", style="english")
-    reply = await _say(service, "/export")
+async def _export(service: Service, text: str) -> tuple[str, str]:
+    await service.store.favourites.add(USER, "Anna", style="english", label="female")
+    await service.store.favourites.add(USER, "Bea *Bold*", style="-", tags=("book2", "villain"),
+                                       note='says "no", twice')  # fmt: skip
+    reply = await _say(service, text)
     assert reply.file is not None and reply.private
-    assert reply.file.content.decode("utf-8") == "Anna\tenglish\n"
-    assert reply.text == "Your 1 favourite, one per line."
+    return reply.file.filename, reply.file.content.decode("utf-8")
+
+
+async def test_export_makes_a_csv_of_every_field(service: Service) -> None:
+    name, content = await _export(service, "/export")
+    day = content.splitlines()[1].rsplit(",", 1)[1]
+    assert name == "namesmith-favourites.csv"
+    assert content.splitlines() == [
+        "name,style,gender,tags,note,saved",
+        f"Anna,english,female,,,{day}",
+        f'Bea *Bold*,,,book2 villain,"says ""no"", twice",{day}',
+    ]
+
+
+async def test_export_makes_markdown_notes(service: Service) -> None:
+    name, content = await _export(service, "/export md")
+    assert name == "namesmith-favourites.md"
+    lines = content.splitlines()
+    assert lines[0] == "# Favourite names"
+    assert lines[2].startswith("- **Anna** (english, female, ")
+    assert lines[3].startswith("- **Bea \\*Bold\\*** (")  # a name never turns into emphasis
+    assert lines[3].endswith(') `#book2` `#villain` — says "no", twice')
+
+
+async def test_export_makes_a_list_of_names(service: Service) -> None:
+    assert await _export(service, "/export txt") == (
+        "namesmith-favourites.txt", "Anna\nBea *Bold*\n",
+    )  # fmt: skip
+
+
+async def test_an_unknown_export_format_says_which_there_are(service: Service) -> None:
+    reply = await _say(service, "/export pdf")
+    assert reply.text == "⚠️ /export makes csv, md (Markdown) or txt, not 'pdf', e.g. /export md"
+
+
+async def test_fav_keeps_the_name_its_tags_and_its_note(service: Service) -> None:
+    reply = await _say(service, "/fav Marianne Dashwood #book2 — elder sister, sensible")
+    assert reply.text.startswith("⭐ Saved Marianne Dashwood #book2 — elder sister, sensible.")
+    (saved,) = await service.store.favourites.all(USER)
+    assert (saved.name, saved.tags, saved.note) == (
+        "Marianne Dashwood", ("book2",), "elder sister, sensible",
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/note Anna — the baker's daughter", "📝 Anna (english) #book2 — the baker's daughter"),
+        ("/note Anna the baker's daughter", "📝 Anna (english) #book2 — the baker's daughter"),
+        ("/note Mary Jane: twins", "📝 Mary Jane (english) — twins"),
+        ("/note Mary Jane twins", "📝 Mary Jane (english) — twins"),  # the longest name wins
+        ("/note 1 - twins", "📝 Mary Jane (english) — twins"),  # /favs numbers, newest first
+        ("/note Anna", "Cleared the note of Anna."),
+        ("/note Zed — who?", "⚠️ Zed is not in your favourites; save it first with /fav"),
+        ("/note 9 — who?", "⚠️ there is no favourite number 9; you have 2"),
+        ("/note Anna — " + "n" * 501, "⚠️ a note is 501 characters long; the limit is 500"),
+        ("/note Anna — see\u202ethis", "⚠️ a note must not contain invisible characters"),
+        ("/tag Anna #villain -#book2", "🏷 Anna (english) #villain — old"),
+        ("/tag 2 #Villain", "🏷 Anna (english) #book2 #villain — old"),
+        ("/tag Anna #book 2", "⚠️ Anna 2 is not in your favourites"),
+        ("/tag Anna #" + "x" * 33, "⚠️ a tag is at most 32 characters"),
+        ("/tag Anna", "⚠️ usage: /tag <name or number> #tag"),
+    ],
+)
+async def test_notes_and_tags_are_edited_in_place(
+    service: Service, text: str, expected: str
+) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english", tags=("book2",), note="old")
+    await service.store.favourites.add(USER, "Mary Jane", style="english")
+    reply = await _say(service, text)
+    assert reply.text.startswith(expected)
+
+
+async def test_favs_by_tag_pages_through_the_tagged_ones(service: Service) -> None:
+    for i in range(12):
+        await service.store.favourites.add(USER, f"Tagged{i:02d}", style="english", tags=("b",))
+        await service.store.favourites.add(USER, f"Plain{i:02d}", style="english")
+    first = await _say(service, "/favs #B")
+    assert first.text.splitlines()[0] == "Your favourites tagged #b (12), page 1 of 2:"
+    (older,) = first.of(Act.PAGE)
+    second = await _press(service, older.data)
+    assert second.text.splitlines()[1:] == [
+        "11. Tagged01 (english) #b",
+        "12. Tagged00 (english) #b",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("/favs 3", "⚠️ there is no page 3: your favourites fill 2 pages; /favs 2 shows the last"),
+        ("/favs #none", "No favourites tagged #none; /favs lists them all."),
+        ("/favs #a #b", "⚠️ /favs takes a tag and a page, e.g. /favs #book2 2"),
+    ],
+)
+async def test_favs_never_shows_another_page_silently(
+    service: Service, text: str, expected: str
+) -> None:
+    for i in range(12):
+        await service.store.favourites.add(USER, f"Name{i:02d}", style="english")
+    assert (await _say(service, text)).text == expected

@@ -25,7 +25,7 @@ def test_every_request_type_has_a_use_case(service: Service) -> None:
     [
         ("/start", "Hi! I invent names", False),
         ("/help", "/name — invent names", False),
-        ("/help fav", "/fav <name>: save a name", False),
+        ("/help fav", "/fav <name> [#tag …] [— note]: save a name", False),
         ("/styles", "elf", False),
         ("/rate Anna", "Anna: ", False),
         ("/rate Anna Maria", "Together: ", False),

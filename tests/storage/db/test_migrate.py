@@ -16,6 +16,7 @@ EXPECTED_SCHEMA = {
     "users": ["user_key", "first_seen", "last_seen"],
     "favourites": [
         "id", "user_key", "name", "style", "label", "temperature", "created_at", "name_key",
+        "tags", "note",
     ],
     "preferences": [
         "scope", "key", "style", "temperature", "count", "gender", "updated_at", "updated_by",
