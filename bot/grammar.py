@@ -23,7 +23,7 @@ import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 
-from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
+from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 MAX_COUNT = 20
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
@@ -32,7 +32,6 @@ COMMANDS = (
     "help", "start", "stats", "retrain", "rollback", "audit",
 )  # fmt: skip
 RETRAIN_ACTIONS = ("status", "cancel")
-_STYLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}", re.ASCII)
 GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
 # Words people try as styles, and the style that comes closest.
@@ -408,7 +407,7 @@ def parse_retrain(words: list[str]) -> RetrainOptions:
         if len(words) > 1:
             raise ParseError(f"/retrain {first} takes nothing more")
         return RetrainOptions(action=first)
-    if not _STYLE_NAME.fullmatch(first):
+    if not STYLE_NAME.fullmatch(first):
         raise ParseError(
             f"{shown(words[0])} cannot be a style name: use a-z, digits, - and _, starting with "
             "a letter, at most 32 characters, e.g. /retrain elf"

@@ -31,8 +31,8 @@ from bot.ratelimit import Limiter, Verdict
 from bot.reply import Act, Action, Attachment, Context, NameList, Reply
 from bot.retraining import Retraining, RetrainRefused
 from engine.errors import EngineError
-from engine.facade import NameEngine
-from engine.sampling import GenerationRequest
+from engine.serving.generator import NameEngine
+from engine.serving.sampling import GenerationRequest
 from storage import DatabaseUnavailable, Preferences, Storage, StorageError
 
 log = logging.getLogger(__name__)

@@ -59,7 +59,7 @@ from bot.grammar import (
 from bot.ordering import InOrder
 from bot.reply import Act, Context, Reply, Upload
 from bot.service import Service
-from engine import corpus as corpora
+from engine.corpora import corpus as corpora
 from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 log = logging.getLogger(__name__)

@@ -14,7 +14,7 @@ from bot import retraining
 from bot.adapters import discord as dc
 from bot.grammar import ParseError, parse_retrain
 from bot.service import Service
-from engine import corpus
+from engine.corpora import corpus
 from tests.bot.test_discord import (  # the fixtures too: no Discord address, the fake
     _nowhere_by_default,  # noqa: F401
     answer,
