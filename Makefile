@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Retrain the shipped models exactly as they were made (see engine/styles.py for the table).
+# Retrain the shipped models exactly as they were made (see engine/corpora/recipes.py for the table).
 models: $(STAMP)
 	$(BIN)/python -m engine.make_models
 

@@ -2,13 +2,14 @@
 
 For each style at t = 0.3, 1 and 2, over 1,000 raw draws (one name per sampled row, no
 de-duplication, labels drawn from the corpus prior, exactly the rows `generate` draws from):
-- `broken_casing`: share whose casing the corpus never has (engine.casing: a transition between
+- `broken_casing`: share whose casing the corpus never has (engine.nn.casing: a transition between
   capital / lowercase / other characters that no corpus name has), for the engine's sampling
   (`broken_casing`) and for the same model sampled without the casing mask
   (`broken_casing_unmasked`, the sampler before casing rules, measured in the same run);
 - `copied`: share that is a name of the training corpus;
 - `duplicates`: share that repeats an earlier draw;
-- `filtered`: how many of the 1,000 draws the word filter (engine.wordfilter) would withhold;
+- `filtered`: how many of the 1,000 draws the word filter (engine.corpora.wordfilter) would
+  withhold;
 - `new`: the same for draws kept only when not in the corpus, until 1,000 are kept
   (`draws_per_kept` is the cost: raw draws per name not in the corpus);
 - `lists_default` / `lists_new`: what users get from 100 requests of 10 names through
@@ -28,11 +29,11 @@ import time
 
 import torch
 
-from engine import scoring
-from engine.facade import PACKAGED_MODELS, load_models
-from engine.namemodel import NameModel
-from engine.sampling import GenerationRequest, generate, sample_rows
-from engine.wordfilter import WordFilter
+from engine.corpora.wordfilter import WordFilter
+from engine.serving import scoring
+from engine.serving.registry import PACKAGED_MODELS, load_folder
+from engine.serving.sampling import GenerationRequest, generate, sample_rows
+from engine.serving.trained import NameModel
 
 TEMPERATURES = (0.3, 1.0, 2.0)
 INVENTED_WORLDS = ("elf", "dwarf", "halfling", "goblin", "human")
@@ -125,7 +126,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=1)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    models = load_models(PACKAGED_MODELS)
+    models = load_folder(PACKAGED_MODELS)
     styles = args.styles or list(models)
     result = {
         "benchmark": "names",

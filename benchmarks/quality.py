@@ -31,11 +31,11 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from engine import checkpoint
-from engine.namemodel import NameModel
-from engine.sampling import sample_rows
-from engine.train import encode
-from engine.vocab import PAD, Vocabulary
+from engine.nn.train import encode
+from engine.nn.vocab import PAD, Vocabulary
+from engine.serving import checkpoint
+from engine.serving.sampling import sample_rows
+from engine.serving.trained import NameModel
 
 DEFAULT_NAMES = Path(__file__).resolve().parents[2] / "shared" / "data" / "names.txt"
 TARGET, STRETCH = 1.90, 1.87

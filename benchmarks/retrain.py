@@ -32,12 +32,13 @@ import time
 from pathlib import Path
 
 from benchmarks.quality import DEFAULT_NAMES, load_split, train_and_evaluate
-from engine import corpus, scoring
-from engine.facade import PACKAGED_MODELS, NameEngine
-from engine.modelstore import ModelStore
-from engine.registry import ModelRegistry
-from engine.retrain import Retrainer
-from engine.sampling import GenerationRequest
+from engine.corpora import corpus
+from engine.retraining.supervisor import Retrainer
+from engine.serving import scoring
+from engine.serving.generator import NameEngine
+from engine.serving.modelstore import ModelStore
+from engine.serving.registry import PACKAGED_MODELS, ModelRegistry
+from engine.serving.sampling import GenerationRequest
 
 WITHIN = 0.02
 USERS, THINK = 50, 2.5

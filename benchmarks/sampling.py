@@ -3,9 +3,9 @@
 Measured in the same run, on the same model:
 - `one_at_a_time`: the exercise's loop, one name at a time, batch of one, until its end token;
 - `plain_batched`: all rows advance together but finished rows stay in the batch to the end;
-- `ours`: engine.sampling, rows leave the batch as they end, casing rules applied (1,000 rows,
-  and 1,000 distinct names through `generate`, which also removes duplicates and applies the
-  word filter); `ours_without_casing`: the same rows without the casing mask;
+- `ours`: engine.serving.sampling, rows leave the batch as they end, casing rules applied
+  (1,000 rows, and 1,000 distinct names through `generate`, which also removes duplicates and
+  applies the word filter); `ours_without_casing`: the same rows without the casing mask;
 - the latency of one 10-name request, median and p90 over many runs;
 - novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples.
 
@@ -22,11 +22,11 @@ from collections.abc import Callable
 
 import torch
 
-from engine import checkpoint
-from engine.facade import PACKAGED_MODELS
-from engine.namemodel import NameModel
-from engine.sampling import GenerationRequest, generate, sample_rows
-from engine.vocab import BOS, EOS
+from engine.nn.vocab import BOS, EOS
+from engine.serving import checkpoint
+from engine.serving.registry import PACKAGED_MODELS
+from engine.serving.sampling import GenerationRequest, generate, sample_rows
+from engine.serving.trained import NameModel
 
 N = 1000
 

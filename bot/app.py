@@ -25,10 +25,11 @@ from bot.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from bot.service import Service
 from bot.service.retrain import Retraining
 from engine.errors import EngineError
-from engine.facade import PACKAGED_MODELS, NameEngine
-from engine.modelstore import ModelStore
-from engine.retrain import Retrainer
-from engine.watch import ModelsWatch
+from engine.retraining.supervisor import Retrainer
+from engine.serving.generator import NameEngine
+from engine.serving.modelstore import ModelStore
+from engine.serving.registry import PACKAGED_MODELS
+from engine.serving.watch import ModelsWatch
 from storage import StorageError
 
 log = logging.getLogger(__name__)

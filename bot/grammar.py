@@ -49,7 +49,7 @@ from bot.requests import (
     TagRequest,
     UnfavRequest,
 )
-from engine.limits import MAX_AFFIX_LEN, TEMPERATURE_MAX, TEMPERATURE_MIN
+from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
@@ -59,7 +59,6 @@ COMMANDS = (
 )  # fmt: skip
 NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
 RETRAIN_ACTIONS = ("status", "cancel")
-_STYLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}", re.ASCII)
 GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
 # Words people try as styles, and the style that comes closest.
@@ -594,7 +593,7 @@ def parse_retrain(words: list[str]) -> RetrainRequest:
 
 def _retrain_style(word: str) -> str:
     style = word.strip().casefold()
-    if not _STYLE_NAME.fullmatch(style):
+    if not STYLE_NAME.fullmatch(style):
         raise ParseError(
             f"{shown(word)} cannot be a style name: use a-z, digits, - and _, starting with "
             "a letter, at most 32 characters, e.g. /retrain elf"

@@ -12,12 +12,15 @@ from typing import Any
 
 from tqdm import tqdm
 
-from engine import checkpoint, corpus, fullname, sampling, scoring
+from engine.corpora import corpus
+from engine.corpora.recipes import family_style
 from engine.errors import CorpusError, UnknownStyle
-from engine.facade import PACKAGED_MODELS, load_models
-from engine.model import ModelConfig
-from engine.namemodel import NameModel
-from engine.train import Progress, TrainConfig, train
+from engine.limits import DEFAULT_STYLE, DEFAULT_TEMPERATURE, MAX_NAMES_PER_REQUEST
+from engine.nn.model import ModelConfig
+from engine.nn.train import TrainConfig, TrainProgress, train
+from engine.serving import checkpoint, sampling, scoring
+from engine.serving.registry import PACKAGED_MODELS, load_folder
+from engine.serving.trained import NameModel
 
 
 class _Help(argparse.HelpFormatter):
@@ -75,10 +78,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--temperature",
         "-t",
         type=float,
-        default=1.0,
+        default=DEFAULT_TEMPERATURE,
         help="0.1 (safe, often real names) to 3 (wild)",
     )
-    p.add_argument("-n", "--count", type=int, default=10, help="how many names, 1 to 1000")
+    p.add_argument(
+        "-n", "--count", type=int, default=10, help=f"how many names, 1 to {MAX_NAMES_PER_REQUEST}"
+    )
     p.add_argument(
         "--gender",
         "--label",
@@ -135,7 +140,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
 
 def _style_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", "-s", default="english", help="a style (see `namesmith styles`)")
+    p.add_argument("--style", "-s", default=DEFAULT_STYLE, help="a style (see `namesmith styles`)")
     p.add_argument(
         "--checkpoint", type=Path, help="a checkpoint file instead of a style (default: none)"
     )
@@ -149,6 +154,17 @@ def _model(args: argparse.Namespace) -> NameModel:
     if not path.is_file():
         raise UnknownStyle(args.style, [p.stem for p in args.models.glob("*.pt")])
     return checkpoint.load(path)
+
+
+def _family(args: argparse.Namespace) -> NameModel | None:
+    """The model of the style's family names: the models folder's, else the shipped one."""
+    family_of = family_style(args.style)
+    if family_of is None:
+        return None  # sampling says the style has no full names
+    for folder in (args.models, PACKAGED_MODELS):
+        if (path := folder / f"{family_of}.pt").is_file():
+            return checkpoint.load(path)
+    return None
 
 
 def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
@@ -185,7 +201,7 @@ def cmd_train(args: argparse.Namespace) -> None:
         total=args.max_steps, disable=args.quiet, unit="step", mininterval=0.5, desc="training"
     ) as bar:
 
-        def show(p: Progress) -> None:
+        def show(p: TrainProgress) -> None:
             bar.update(p.step - bar.n)
             val = f"{p.best_val:.3f}" if p.best_val < float("inf") else "-"
             bar.set_postfix_str(
@@ -229,10 +245,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
         filter=args.filter,
         full=args.full,
     )
-    family = None
-    if args.full and (family_style := fullname.family_style(args.style)):
-        path = args.models / f"{family_style}.pt"
-        family = checkpoint.load(path) if path.is_file() else None
+    family = _family(args) if args.full else None
     (res,) = sampling.generate_many(model, [request], seed=args.seed, family=family)
     data = {"names": list(res.names), "note": res.note, "filtered": res.filtered}
     _emit(args, data, "\n".join(res.names))
@@ -288,7 +301,7 @@ def cmd_styles(args: argparse.Namespace) -> None:
             "names": len(m.corpus_names),
             "val_nll": m.metrics.get("val_nll"),
         }
-        for style, m in load_models(args.models).items()
+        for style, m in load_folder(args.models).items()
     ]
     width = max((len(r["style"]) for r in rows), default=0)
     text = "\n".join(

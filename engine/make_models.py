@@ -1,7 +1,7 @@
 """Retrain shipped styles with their recorded commands: `python -m engine.make_models [style...]`.
 
 `--describe` retrains nothing: it rewrites the description in the shipped checkpoints from the
-corpus table (engine.corpus.BUILTIN), weights untouched.
+corpus table (engine.corpora.corpus.BUILTIN), weights untouched.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from engine import checkpoint
-from engine.corpus import BUILTIN
-from engine.styles import STYLES
-
-OUT = Path(__file__).parent / "models"
+from engine.corpora.corpus import BUILTIN
+from engine.corpora.recipes import STYLES
+from engine.serving import checkpoint
+from engine.serving.registry import PACKAGED_MODELS
 
 
 def main(argv: list[str]) -> int:
@@ -30,17 +29,17 @@ def main(argv: list[str]) -> int:
         ap.error(f"unknown styles {', '.join(unknown)}; known: {', '.join(STYLES)}")
     styles = args.styles or list(STYLES)
     if args.missing:
-        styles = [s for s in styles if not (OUT / f"{s}.pt").exists()]
+        styles = [s for s in styles if not (PACKAGED_MODELS / f"{s}.pt").exists()]
     if args.describe:
         for style in styles:
-            path = OUT / f"{style}.pt"
+            path = PACKAGED_MODELS / f"{style}.pt"
             model = checkpoint.load(path)
             checkpoint.save(replace(model, description=BUILTIN[STYLES[style].corpus][0]), path)
             print("described", path.name)  # noqa: T201
         return 0
     exe = shutil.which("namesmith") or str(Path(sys.executable).parent / "namesmith")
     for style in styles:
-        cmd = STYLES[style].command(str(OUT / f"{style}.pt"))
+        cmd = STYLES[style].command(str(PACKAGED_MODELS / f"{style}.pt"))
         print("+", " ".join(cmd), flush=True)  # noqa: T201
         subprocess.run([exe, *cmd[1:]], check=True)
     return 0

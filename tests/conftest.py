@@ -12,10 +12,11 @@ from collections.abc import Iterator
 import pytest
 import torch
 
-from engine import checkpoint, corpus
-from engine.model import ModelConfig
-from engine.namemodel import NameModel
-from engine.train import TrainConfig, train
+from engine.corpora import corpus
+from engine.nn.model import ModelConfig
+from engine.nn.train import TrainConfig, train
+from engine.serving import checkpoint
+from engine.serving.trained import NameModel
 from tests.storage.pgserver import PgServer, TempPostgres, find_bindir
 
 # One intra-op thread: tests run beside each other and beside training; two OpenMP teams
@@ -35,7 +36,7 @@ def english() -> corpus.Corpus:
 
 @pytest.fixture(scope="session")
 def tiny_model(english: corpus.Corpus) -> NameModel:
-    """English first names by gender, a small GRU, 300 steps: enough to be name-like."""
+    """English first names by gender, a small LSTM, 400 steps: enough to be name-like."""
     result = train(english, TINY_TRAIN, TINY)
     metrics = {"val_nll": result.val_nll, "steps": result.steps}
     return checkpoint.build(result.model, result.vocab, english, metrics, "tiny test model")

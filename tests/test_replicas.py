@@ -25,9 +25,9 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from engine import checkpoint
-from engine.modelstore import ModelStore
-from engine.namemodel import NameModel
+from engine.serving import checkpoint
+from engine.serving.modelstore import ModelStore
+from engine.serving.trained import NameModel
 from tests.fakes.telegram import TOKEN, Call, FakeTelegram, post_update
 from tests.storage.pgserver import PASSWORD, PgServer
 

@@ -48,8 +48,8 @@ from bot.service.retrain import Retraining, RetrainRefused
 from bot.service.settings import DEFAULTS, Settings
 from bot.service.state import NAMES, UNFAV_ALL, ReplyState, SavedReply
 from engine.errors import EngineError
-from engine.facade import NameEngine
-from engine.sampling import GenerationRequest
+from engine.serving.generator import NameEngine
+from engine.serving.sampling import GenerationRequest
 from storage import DatabaseUnavailable, Preferences, Storage, StorageError
 
 __all__ = ["DEFAULTS", "Service", "StyleInfo", "UserError"]

@@ -14,9 +14,9 @@ from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
 from bot.service.settings import Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.errors import EngineError
-from engine.facade import NameEngine
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
-from engine.sampling import GenerationRequest
+from engine.serving.generator import NameEngine
+from engine.serving.sampling import GenerationRequest
 from storage import Storage, StorageError
 
 log = logging.getLogger(__name__)

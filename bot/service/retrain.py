@@ -17,9 +17,10 @@ from dataclasses import dataclass
 
 from bot.reply import Attachment, Context, Notifier, Reply, Upload
 from bot.requests import RetrainRequest
-from engine import corpus as corpora
+from engine.corpora import corpus as corpora
 from engine.errors import CorpusError
-from engine.retrain import Progress, Retrainer, RetrainResult
+from engine.retraining.outcome import RetrainProgress, RetrainResult
+from engine.retraining.supervisor import Retrainer
 from storage import Storage
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ class Retraining:
         progress: list[Hashable] = []
         last_edit = [0.0]
 
-        async def on_progress(p: Progress) -> None:
+        async def on_progress(p: RetrainProgress) -> None:
             if ctx.notify is None or time.monotonic() - last_edit[0] < EDIT_EVERY:
                 return
             last_edit[0] = time.monotonic()

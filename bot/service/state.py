@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.reply import Context
-from engine.sampling import GenerationRequest
+from engine.serving.sampling import GenerationRequest
 from storage import Storage, StorageError
 
 log = logging.getLogger(__name__)

@@ -19,10 +19,10 @@ from bot.config import Config
 from bot.ratelimit import RateLimiter
 from bot.service import Service
 from bot.service.retrain import Retraining
-from engine.facade import NameEngine
-from engine.modelstore import ModelStore
-from engine.namemodel import NameModel
-from engine.retrain import Retrainer
+from engine.retraining.supervisor import Retrainer
+from engine.serving.generator import NameEngine
+from engine.serving.modelstore import ModelStore
+from engine.serving.trained import NameModel
 from tests.conftest import TINY, TINY_TRAIN
 from tests.fakes.telegram import TOKEN, FakeTelegram
 

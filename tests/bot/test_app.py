@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from bot.app import _watch_models_forever
-from engine.registry import ModelRegistry
-from engine.watch import Changes, ModelsWatch
+from engine.serving.registry import ModelRegistry
+from engine.serving.watch import Changes, ModelsWatch
 
 
 async def test_the_models_watch_goes_on_after_a_failed_look(

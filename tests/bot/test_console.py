@@ -52,7 +52,7 @@ def test_a_console_session(tmp_path: Path) -> None:
     assert f"1. {first} (english" in out
     assert "elf · female · t=1" in out
     assert "⚠️ two prefixes: 'Eld' and 'hot'" in out
-    assert "--- namesmith-favourites.txt ---" in out
+    assert "--- namesmith-favourites.csv ---" in out
     assert "Traceback" not in out + run.stderr
 
 

@@ -24,6 +24,7 @@ from bot.config import Config
 from bot.errors import FatalError
 from bot.reply import Action
 from bot.service import Service
+from engine.serving.trained import NameModel
 from tests.fakes.discord import (
     CHANNEL_ID,
     GUILD_ID,
@@ -212,7 +213,10 @@ async def test_name_in_a_direct_message(service: Service, fake: FakeDiscord) -> 
     assert not set(names(sent)) & set(names(more))  # more like this never repeats a name
 
 
-async def test_full_names_as_a_slash_option(service: Service, fake: FakeDiscord) -> None:
+async def test_full_names_as_a_slash_option(
+    service: Service, fake: FakeDiscord, tiny_model: NameModel
+) -> None:
+    service.engine.replace_style("surnames", tiny_model)  # english takes its family names there
     async with running(service, fake):
         sent = await answer(fake, fake.slash("name", {"count": 2, "full": True}))
     assert sent.embed is not None

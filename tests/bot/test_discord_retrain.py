@@ -12,7 +12,7 @@ import pytest
 
 from bot.service import Service
 from bot.service import retrain as retraining
-from engine import corpus
+from engine.corpora import corpus
 from tests.bot.test_discord import (  # the fixtures too: no Discord address, the fake
     _nowhere_by_default,  # noqa: F401
     answer,

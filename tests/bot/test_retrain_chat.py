@@ -13,7 +13,7 @@ import pytest
 from bot.adapters import console
 from bot.reply import Context, Upload
 from bot.service import Service
-from engine import corpus
+from engine.corpora import corpus
 from tests.bot.conftest import ADMIN, running
 from tests.fakes.telegram import FakeTelegram
 

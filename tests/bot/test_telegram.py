@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from bot.service import Service
+from engine.serving.trained import NameModel
 from tests.bot.conftest import running
 from tests.fakes.telegram import FakeTelegram
 
@@ -73,7 +74,6 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
         ("/settings Eld", "settings are style, temperature, count, gender, new and (for a group)"),
         ("/settings filter=off", "filter=off"),
         ("/name filter=off", "the word filter is a setting: /settings filter=off"),
-        ("/name full 2", "english · t=1 · full"),
         ("/name eld 2", "english · t=1 · starts Eld\n"),
         ("/name elf 2", "elf · t=1 · new"),
         ("/name elf 0.3 2", "elf · t=0.3\n"),
@@ -97,6 +97,15 @@ async def test_every_command_answers(
         fake.command(text)
         (reply,) = await fake.wait_sent(1)
     assert expected in reply.params["text"]
+
+
+async def test_full_names(service: Service, fake: FakeTelegram, tiny_model: NameModel) -> None:
+    service.engine.replace_style("surnames", tiny_model)  # english takes its family names there
+    async with running(service, fake):
+        fake.command("/name full 2")
+        (reply,) = await fake.wait_sent(1)
+    assert str(reply.params["text"]).startswith("english · t=1 · full")
+    assert [len(n.split()) for n in _names(reply)] == [2, 2]
 
 
 async def test_favourites_flow_and_export(service: Service, fake: FakeTelegram) -> None:

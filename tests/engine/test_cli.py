@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from bot.cli import build_parser, main
-from engine import checkpoint
 from engine.cli import _Help
-from engine.namemodel import NameModel
+from engine.serving import checkpoint
+from engine.serving.trained import NameModel
 
 
 @pytest.fixture

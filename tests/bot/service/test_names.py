@@ -9,7 +9,7 @@ from bot.actions import Act
 from bot.reply import Reply
 from bot.service import Service
 from bot.service.names import settings_line
-from engine.sampling import GenerationRequest
+from engine.serving.sampling import GenerationRequest
 from storage import StorageFull
 from tests.bot.builders import GROUP, OTHER, ctx, request
 

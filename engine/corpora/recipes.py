@@ -1,0 +1,91 @@
+"""The recipes of the styles shipped inside the package: the exact commands that trained them,
+and which style gives each style its family names (FAMILY).
+
+`make models` (python -m engine.make_models) reruns these commands. Runs are bounded by steps,
+not seconds, so the same torch build and seed give the same weights. Small corpora get small
+models: a few hundred names do not need (and cannot fill) 320 units.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from engine.corpora.corpus import BUILTIN
+
+
+@dataclass(frozen=True, slots=True)
+class StyleSpec:
+    corpus: str
+    max_steps: int
+    seed: int = 1337
+    hidden: int = 320
+    embd: int = 64
+    threads: int = 2
+    eval_every: int = 250
+    val_fraction: float = 0.05
+
+    def command(self, out: str) -> list[str]:
+        return [
+            "namesmith", "train",
+            "--corpus", self.corpus,
+            "--out", out,
+            "--max-steps", str(self.max_steps),
+            "--seconds", "3600",
+            "--seed", str(self.seed),
+            "--hidden", str(self.hidden),
+            "--embd", str(self.embd),
+            "--eval-every", str(self.eval_every),
+            "--val-fraction", str(self.val_fraction),
+            "--threads", str(self.threads),
+            "--quiet",
+        ]  # fmt: skip
+
+
+# A few hundred names overfit within a few hundred steps: validate often, on a larger share.
+def _small(corpus: str) -> StyleSpec:
+    return StyleSpec(corpus, 1_500, hidden=96, embd=32, threads=1, eval_every=100, val_fraction=0.1)
+
+
+def _medium(corpus: str) -> StyleSpec:  # one to two thousand
+    return StyleSpec(corpus, 3_000, hidden=192, embd=48, threads=1, eval_every=100)
+
+
+def _large(corpus: str) -> StyleSpec:  # several thousand
+    return StyleSpec(corpus, 5_000, hidden=256, threads=1)
+
+
+SMALL = ("russian", "russian-surnames", "french", "french-surnames", "italian", "german-surnames")
+STYLES: dict[str, StyleSpec] = {
+    "english": StyleSpec("english", max_steps=12_000),
+    "surnames": StyleSpec("surnames", max_steps=15_000),
+    **{a: StyleSpec(a, max_steps=4_000) for a in ("elf", "dwarf", "halfling", "goblin", "human")},
+    **{c: _small(c) for c in SMALL},
+    **{c: _medium(c) for c in ("german", "spanish", "spanish-surnames", "italian-surnames")},
+    **{c: _large(c) for c in ("icelandic", "icelandic-patronymics", "towns")},
+}
+assert set(STYLES) <= set(BUILTIN)
+
+# Full names: a style's given names are followed by a name of its family-name style, of the
+# same gender where the family names have genders (Иван Павлов, Анна Павлова; Jónsson, Jónsdóttir).
+FAMILY: dict[str, str] = {
+    "english": "surnames",
+    "russian": "russian-surnames",
+    "german": "german-surnames",
+    "french": "french-surnames",
+    "spanish": "spanish-surnames",
+    "italian": "italian-surnames",
+    "icelandic": "icelandic-patronymics",
+}
+assert set(FAMILY) | set(FAMILY.values()) <= set(STYLES)
+
+
+def family_style(style: str) -> str | None:
+    """The style that gives `style` its family names, or None when it has none."""
+    return FAMILY.get(style)
+
+
+def no_family_message(style: str) -> str:
+    return (
+        f"the {style} style has no family names, so no full names; "
+        f"full names work for {', '.join(sorted(FAMILY))}"
+    )

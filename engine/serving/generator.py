@@ -1,0 +1,164 @@
+"""The engine as the bot sees it: an object that owns the loaded models and a thread pool.
+
+Callers just `await engine.generate(request)`. Sampling runs in worker threads (torch releases
+the GIL), so the event loop never blocks. Requests for one style that arrive while a batch for
+that style is running wait for it and then go out together as the next batch: under load, many
+users are served by one tensor op per character instead of one each, and with no load a request
+starts at once.
+
+Models come from a `ModelRegistry`, which may swap a style's model at any moment (a retrain
+adopted, a rollback). A batch takes its model once, with the model of the style's family names
+for full names (english -> surnames), and every request in it is validated against those, the
+ones that will sample it; a request the models cannot honour fails alone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from engine.corpora.recipes import family_style
+from engine.errors import EngineError, UnknownStyle
+from engine.serving import sampling, scoring
+from engine.serving.registry import ModelRegistry
+from engine.serving.sampling import GenerationRequest, GenerationResult
+from engine.serving.scoring import Score
+from engine.serving.trained import NameModel
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class _Queue:
+    pending: list[tuple[GenerationRequest, asyncio.Future[GenerationResult]]] = field(
+        default_factory=list
+    )
+    running: bool = False
+
+
+class NameEngine:
+    def __init__(
+        self,
+        models: Mapping[str, NameModel] | ModelRegistry,
+        *,
+        workers: int = 2,
+        torch_threads: int | None = None,
+    ) -> None:
+        """`workers` threads sample in parallel. `torch_threads`, when given, sets torch's
+        intra-op threads for the whole process: with several workers, 1 keeps two OpenMP teams
+        from spinning against each other on the same cores."""
+        if torch_threads is not None:
+            torch.set_num_threads(torch_threads)
+        self.registry = models if isinstance(models, ModelRegistry) else ModelRegistry(models)
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="namesmith-sample")
+        self._queues: dict[str, _Queue] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    @classmethod
+    def from_folders(
+        cls, *folders: Path, workers: int = 2, torch_threads: int | None = None
+    ) -> NameEngine:
+        """Load models from folders in order; a later folder's style replaces an earlier one's.
+        An unreadable `<style>.pt` is skipped with a warning (the earlier folder's model serves)."""
+        registry = ModelRegistry.from_folders(*folders)
+        return cls(registry, workers=workers, torch_threads=torch_threads)
+
+    @property
+    def styles(self) -> dict[str, NameModel]:
+        return self.registry.snapshot()
+
+    def model(self, style: str) -> NameModel:
+        return self.registry.get(style)
+
+    def _models(self, style: str) -> tuple[NameModel, NameModel | None]:
+        """The style's model and its family names' model (None when it has none loaded), read
+        from one snapshot so that a swap between the two lookups cannot pair two generations."""
+        models = self.registry.snapshot()
+        if style not in models:
+            raise UnknownStyle(style, list(models))
+        family = family_style(style)
+        return models[style], models.get(family) if family is not None else None
+
+    def replace_style(self, style: str, model: NameModel) -> None:
+        """Swap a style's model; batches already running finish on the old one."""
+        self.registry.swap(style, model)
+
+    async def generate(self, request: GenerationRequest) -> GenerationResult:
+        model, family = self._models(request.style)
+        # Bad requests fail here, alone, before any batching. The batch checks again against
+        # the models it actually samples with, which a swap may have changed meanwhile.
+        sampling.plan(model, request, family)
+        loop = asyncio.get_running_loop()
+        if request.seed is not None:
+            # A seeded request must not share random draws with others, or it would not repeat.
+            return await loop.run_in_executor(self._pool, sampling.generate, model, request, family)
+        fut: asyncio.Future[GenerationResult] = loop.create_future()
+        queue = self._queues.setdefault(request.style, _Queue())
+        queue.pending.append((request, fut))
+        if not queue.running:
+            queue.running = True
+            task = asyncio.create_task(self._drain(request.style, queue))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+        return await fut
+
+    async def _drain(self, style: str, queue: _Queue) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while queue.pending:
+                batch, queue.pending = queue.pending, []
+                live = [(r, f) for r, f in batch if not f.cancelled()]
+                if not live:
+                    continue
+                try:
+                    # Once: the whole batch samples these models (given names, family names).
+                    model, family = self._models(style)
+                except EngineError as exc:
+                    for _, f in live:
+                        f.set_exception(exc)
+                    continue
+                valid = []
+                for r, f in live:
+                    try:
+                        sampling.plan(model, r, family)
+                    except EngineError as exc:  # e.g. a label the swapped-in model lacks
+                        f.set_exception(exc)
+                    else:
+                        valid.append((r, f))
+                live = valid
+                if not live:
+                    continue
+                try:
+                    results = await loop.run_in_executor(
+                        self._pool,
+                        functools.partial(
+                            sampling.generate_many, model, [r for r, _ in live], family=family
+                        ),
+                    )
+                except Exception as exc:
+                    for _, f in live:
+                        if not f.done():
+                            f.set_exception(exc)
+                    continue
+                for (_, f), res in zip(live, results, strict=True):
+                    if not f.done():
+                        f.set_result(res)
+        finally:
+            queue.running = False
+
+    async def score(self, style: str, name: str, label: str | None = None) -> Score:
+        model = self.model(style)
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._pool, scoring.score, model, name, label)
+
+    async def aclose(self) -> None:
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._pool.shutdown(wait=True)

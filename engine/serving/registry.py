@@ -1,0 +1,112 @@
+"""Which model answers for each style, and the one place where a style's model changes.
+
+The registry holds an immutable snapshot (a plain dict that is never mutated, only replaced), so
+a reader takes a style's model with one lookup and keeps it for as long as it needs: a batch that
+started on the old model finishes on it while new batches get the new one. A swap builds a new
+snapshot under a lock and publishes it with one assignment.
+
+Every model the engine serves comes from here, family names for full names included: a style
+adopted or rolled back is the one every request gets, given names and family names alike.
+
+Start-up is forgiving: a `<style>.pt` that cannot be read (truncated, foreign, from a newer
+Namesmith) is skipped with a logged warning, and an earlier folder's model for that style (the
+shipped one) keeps serving.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping
+from pathlib import Path
+
+from engine.errors import CheckpointError, RequestError, UnknownStyle
+from engine.limits import STYLE_NAME
+from engine.serving import checkpoint
+from engine.serving.trained import NameModel
+
+log = logging.getLogger(__name__)
+
+# The styles that ship inside the package; a models folder loaded after it overrides them.
+PACKAGED_MODELS = Path(__file__).parent.parent / "models"
+
+
+def check_style_name(style: str) -> str:
+    """The style name itself, or a RequestError saying what a style name may be."""
+    if not STYLE_NAME.fullmatch(style):
+        raise RequestError(
+            f"{style!r} cannot be a style name: use 1–32 lowercase letters, digits, - or _, "
+            "starting with a letter"
+        )
+    return style
+
+
+def style_files(folder: Path) -> dict[str, Path]:
+    """The `<style>.pt` files of a folder by style; predecessors and temp files are not styles."""
+    if not folder.is_dir():
+        return {}
+    return {p.stem: p for p in sorted(folder.glob("*.pt")) if STYLE_NAME.fullmatch(p.stem)}
+
+
+def load_folder(folder: Path, *, strict: bool = True) -> dict[str, NameModel]:
+    """Every `<style>.pt` in a folder, keyed by style. With `strict=False` an unreadable file is
+    skipped with a warning instead of raising CheckpointError."""
+    models: dict[str, NameModel] = {}
+    for style, path in style_files(folder).items():
+        try:
+            models[style] = checkpoint.load(path)
+        except CheckpointError as exc:
+            if strict:
+                raise
+            log.warning("skipping model %s: %s", path, exc)
+    return models
+
+
+class ModelRegistry:
+    """style -> NameModel. Reads take no lock; swaps are atomic and never mutate a snapshot."""
+
+    def __init__(self, models: Mapping[str, NameModel] | None = None) -> None:
+        self._lock = threading.Lock()
+        self._models: dict[str, NameModel] = dict(models or {})
+
+    @classmethod
+    def from_folders(cls, *folders: Path) -> ModelRegistry:
+        """Load folders in order; a later folder's style replaces an earlier one's. A file that
+        cannot be read is skipped with a warning and the earlier folder's model keeps serving."""
+        models: dict[str, NameModel] = {}
+        for folder in folders:
+            for style, model in load_folder(folder, strict=False).items():
+                models[style] = model
+        return cls(models)
+
+    def get(self, style: str) -> NameModel:
+        models = self._models  # one read: the snapshot at this instant
+        try:
+            return models[style]
+        except KeyError:
+            raise UnknownStyle(style, list(models)) from None
+
+    def snapshot(self) -> dict[str, NameModel]:
+        """A copy of the style -> model table as it is now."""
+        return dict(self._models)
+
+    def __contains__(self, style: object) -> bool:
+        return style in self._models
+
+    def swap(self, style: str, model: NameModel) -> NameModel | None:
+        """Serve `model` for `style` from now on; returns the model it replaced (None if new).
+        Work that already holds the old model finishes on it."""
+        with self._lock:
+            old = self._models.get(style)
+            self._models = {**self._models, style: model}
+        log.info("style %s now served by %s (%s)", style, model.corpus_name, model.description)
+        return old
+
+    def remove(self, style: str) -> NameModel | None:
+        """Stop serving `style`; returns the model it served (None if it was not served).
+        Work that already holds that model finishes on it."""
+        with self._lock:
+            old = self._models.get(style)
+            if old is not None:
+                self._models = {s: m for s, m in self._models.items() if s != style}
+        return old

@@ -1,0 +1,479 @@
+"""Batched sampling with per-request constraints.
+
+Every row of a batch is one candidate name; all rows advance together, one tensor op per
+character. A row's first characters are forced to its request's prefix, its label and
+temperature are its own, and a row leaves the batch the moment it ends, so the batch only ever
+computes live names. Requests from many users can share one batch (`generate_many`).
+
+Casing follows the corpus by construction (a per-row logit mask, engine.nn.casing). Constraints
+that decoding cannot enforce (ends with, contains, new names only, no duplicates, the word
+filter) are met by drawing more candidates in a few bounded rounds; whatever was found is
+returned, with a note when it is fewer than asked.
+
+Sampling never loads a model: the caller passes the model of the style, and for full names the
+model of its family names, both taken from the registry (engine.serving.registry).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from engine.corpora.corpus import MAX_NAME_LEN
+from engine.corpora.recipes import family_style, no_family_message
+from engine.corpora.wordfilter import WordFilter
+from engine.errors import RequestError
+from engine.limits import (
+    DEFAULT_COUNT,
+    DEFAULT_STYLE,
+    DEFAULT_TEMPERATURE,
+    MAX_NAMES_PER_REQUEST,
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+)
+from engine.nn.casing import CaseMask
+from engine.nn.model import CharRNN, State, select_state
+from engine.nn.vocab import BOS, EOS, PAD
+from engine.serving.trained import NameModel
+
+MAX_ROUNDS = 6
+ROWS_PER_NAME = 60  # effort bound: at most this many candidates per name asked for (+ 500)
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationRequest:
+    style: str = DEFAULT_STYLE
+    prefix: str = ""
+    temperature: float = DEFAULT_TEMPERATURE
+    count: int = DEFAULT_COUNT
+    label: str | None = None  # e.g. "female"; any unique start ("f") works; None = any
+    min_len: int | None = None
+    max_len: int | None = None
+    ends_with: str = ""
+    contains: str = ""
+    new_only: bool = False  # exclude names of the training corpus
+    exclude: frozenset[str] = frozenset()  # names not to give again (already shown)
+    seed: int | None = None  # same seed, same request, same model -> same names
+    filter: bool = True  # withhold obscenities and slurs (engine.corpora.wordfilter); False relaxes
+    # Given name + family name ("Anna Pavlova"), for styles with family names
+    # (engine.corpora.recipes.FAMILY).
+    # Every other option applies to the given name.
+    full: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationResult:
+    request: GenerationRequest
+    names: tuple[str, ...]
+    note: str | None = None  # set when fewer names than asked could be found
+    candidates: int = 0  # rows sampled to find them
+    filtered: int = 0  # candidates withheld by the word filter (drawn again, never shown)
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """A validated request, in the model's terms."""
+
+    request: GenerationRequest
+    prefix: str
+    prefix_ids: tuple[int, ...]
+    label: int | None
+    min_len: int
+    max_len: int
+    ends_with: str  # casefolded
+    contains: str  # casefolded
+
+    def accepts(self, name: str, model: NameModel) -> bool:
+        folded = name.casefold()
+        return (
+            folded.endswith(self.ends_with)
+            and self.contains in folded
+            and not (self.request.new_only and name in model.corpus_names)
+            and name not in self.request.exclude
+        )
+
+    def prior_acceptance(self) -> float:
+        """A guess at the share of candidates kept, before any is drawn."""
+        rate = 0.95  # duplicates, and names that ran past the longest length
+        if self.request.new_only:
+            rate *= 0.6  # about a third of samples at temperature 1 are real names
+        if self.ends_with or self.contains:
+            rate *= 0.1
+        return rate
+
+    def describe(self) -> str:
+        r, parts = self.request, []
+        if self.prefix:
+            parts.append(f"start with {self.prefix!r}")
+        if r.ends_with:
+            parts.append(f"end with {r.ends_with!r}")
+        if r.contains:
+            parts.append(f"contain {r.contains!r}")
+        if r.min_len is not None or r.max_len is not None:
+            parts.append(f"are {self.min_len}–{self.max_len} letters long")
+        if r.new_only:
+            parts.append("are not in the training list")
+        return " and ".join(parts) or "are different from each other"
+
+
+def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None) -> _Plan:
+    """Validate a request against a model (and, for full names, the model of its family names);
+    raises RequestError with a message for the user."""
+    if not isinstance(r.temperature, int | float) or not (
+        math.isfinite(r.temperature) and TEMPERATURE_MIN <= r.temperature <= TEMPERATURE_MAX
+    ):
+        raise RequestError(
+            f"temperature must be a number between {TEMPERATURE_MIN:g} and {TEMPERATURE_MAX:g}, "
+            f"got {r.temperature!r}"
+        )
+    if not 1 <= r.count <= MAX_NAMES_PER_REQUEST:
+        raise RequestError(f"count must be between 1 and {MAX_NAMES_PER_REQUEST}, got {r.count}")
+    prefix = model.as_written(r.prefix.strip())
+    model.check_spelling(prefix, "the prefix")
+    for text, what in ((r.ends_with, "'ends'"), (r.contains, "'contains'")):
+        model.check_spelling(text, what, any_case=True)
+    label = model.resolve_label(r.label)
+    if r.full:
+        family_of = family_style(r.style)
+        if family_of is None:
+            raise RequestError(no_family_message(r.style))
+        if family is None:
+            raise RequestError(
+                f"no full names for the {r.style} style now: its family names ({family_of}) "
+                "are not loaded"
+            )
+    limit = min(MAX_NAME_LEN, model.max_len + 4)
+    lo = 1 if r.min_len is None else r.min_len
+    hi = limit if r.max_len is None else r.max_len
+    if lo < 1 or hi < 1:
+        raise RequestError("name lengths must be at least 1")
+    if lo > limit:
+        raise RequestError(f"this style writes names of up to {limit} letters; {lo} is too long")
+    if lo > hi:
+        raise RequestError(f"the shortest length ({lo}) is more than the longest ({hi})")
+    hi = min(hi, limit)
+    for text, what in ((prefix, "prefix"), (r.ends_with, "ending"), (r.contains, "'contains'")):
+        if len(text) > hi:
+            raise RequestError(
+                f"the {what} {text!r} is longer than the longest name allowed ({hi})"
+            )
+    return _Plan(
+        request=r,
+        prefix=prefix,
+        prefix_ids=tuple(model.vocab.encode(prefix)),
+        label=label,
+        min_len=max(lo, len(prefix)),
+        max_len=hi,
+        ends_with=r.ends_with.strip().casefold(),
+        contains=r.contains.strip().casefold(),
+    )
+
+
+class _Stepper:
+    """`CharRNN.step` for inference, fused for the GRU and the LSTM: the first layer's input
+    projection of every (label, character) pair is precomputed once, so a step is a row gather
+    instead of a matmul, and the cell is a few elementwise ops around one hidden matmul per
+    layer. The plain RNN cell keeps the module's own step."""
+
+    def __init__(self, net: CharRNN) -> None:
+        self.net = net
+        c = net.config
+        self.fast = c.cell in ("gru", "lstm") and not net.training
+        if not self.fast:
+            return
+        rnn = net.rnn
+        n_gates = 3 if c.cell == "gru" else 4
+        w_ih0 = rnn.weight_ih_l0  # (gates * h, n_embd + n_label_embd)
+        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, gates * h)
+        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, ...)
+        self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, n_gates * c.n_hidden)
+        # Per layer: the hidden projection, and (above the first) the input projection.
+        # Transposed views: BLAS reads them as they are, no copy.
+        self.hidden: list[tuple[Tensor, Tensor]] = [
+            (getattr(rnn, f"weight_hh_l{k}").T, getattr(rnn, f"bias_hh_l{k}"))
+            for k in range(c.n_layers)
+        ]
+        self.inputs: list[tuple[Tensor, Tensor]] = [
+            (getattr(rnn, f"weight_ih_l{k}").T, getattr(rnn, f"bias_ih_l{k}"))
+            for k in range(1, c.n_layers)
+        ]
+        self.head_w = net.head.weight.T
+        self.head_b = net.head.bias + net.logit_mask
+
+    @staticmethod
+    def version(net: CharRNN) -> tuple[bool, int]:
+        """Changes whenever the weights change in place (training) or the mode flips."""
+        return net.training, sum(p._version for p in net.parameters())
+
+    @classmethod
+    def of(cls, net: CharRNN) -> _Stepper:
+        """The stepper for `net`, built once and kept while its weights stay the same."""
+        cached = _STEPPERS.get(net)
+        key = cls.version(net)
+        if cached is None or cached[0] != key:
+            with torch.inference_mode():
+                cached = _STEPPERS[net] = (key, cls(net))
+        return cached[1]
+
+    def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
+        if not self.fast:
+            return self.net.step(tokens, labels, state)
+        c = self.net.config
+        if state is None:
+            zeros = torch.zeros(c.n_layers, tokens.shape[0], c.n_hidden)
+            state = (zeros, zeros) if c.cell == "lstm" else zeros
+        x = self.table[labels * c.vocab_size + tokens]  # (b, gates * h): layer 0's input part
+        hs, cs = [], []
+        for k, (w_hh_t, b_hh) in enumerate(self.hidden):
+            if k > 0:
+                w_ih_t, b_ih = self.inputs[k - 1]
+                x = torch.addmm(b_ih, x, w_ih_t)  # (b, gates * h)
+            if isinstance(state, tuple):  # LSTM, gates i, f, g, o
+                i, f, g, o = torch.addmm(b_hh, state[0][k], w_hh_t).add_(x).chunk(4, 1)
+                cell = torch.sigmoid(f) * state[1][k] + torch.sigmoid(i) * torch.tanh(g)
+                h = torch.sigmoid(o) * torch.tanh(cell)
+                cs.append(cell)
+            else:  # GRU, gates r, z, n
+                h = state[k]
+                h_r, h_z, h_n = torch.addmm(b_hh, h, w_hh_t).chunk(3, 1)
+                i_r, i_z, i_n = x.chunk(3, 1)
+                r = torch.sigmoid(i_r + h_r)
+                z = torch.sigmoid(i_z + h_z)
+                n = torch.tanh(i_n + r * h_n)
+                h = n + z * (h - n)  # (1 - z) * n + z * h
+            hs.append(h)
+            x = h
+        logits = torch.addmm(self.head_b, x, self.head_w)  # (b, vocab)
+        if isinstance(state, tuple):
+            return logits, (torch.stack(hs), torch.stack(cs))
+        return logits, torch.stack(hs)
+
+
+_STEPPERS: weakref.WeakKeyDictionary[CharRNN, tuple[tuple[bool, int], _Stepper]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+@torch.inference_mode()
+def sample_rows(
+    net: CharRNN,
+    prefixes: Sequence[Sequence[int]],
+    labels: Tensor,  # (b,) long
+    temperatures: Tensor,  # (b,) float
+    min_len: Tensor,  # (b,) long: EOS is masked until a row has this many characters
+    max_len: Tensor,  # (b,) long: a row still writing past this many characters is dropped
+    generator: torch.Generator,
+    case_mask: CaseMask | None = None,
+) -> list[list[int] | None]:
+    """Sample one name per row; returns each row's character ids, or None if it ran too long.
+
+    With `case_mask`, a row only draws characters whose case may follow its last one (see
+    engine.nn.casing); forced prefix characters are written as given."""
+    b = len(prefixes)
+    width = int(max_len.max()) + 1
+    out = torch.full((b, width), PAD, dtype=torch.long)
+    end_at = torch.full((b,), -1, dtype=torch.long)
+    p_width = max((len(p) for p in prefixes), default=0)
+    # Forced characters per row and step, -1 where the row samples freely.
+    forced = torch.tensor([[*p, *[-1] * (p_width - len(p))] for p in prefixes], dtype=torch.long)
+
+    # Per-row values of the rows still alive; compacted together whenever rows finish.
+    alive = torch.arange(b)
+    lab, temp, lo, hi = labels, temperatures[:, None], min_len, max_len
+    case = torch.full((b,), case_mask.start if case_mask else 0, dtype=torch.long)
+    x = torch.full((b,), BOS, dtype=torch.long)
+    state: State | None = None
+    step = _Stepper.of(net)
+    t = 0
+    while alive.numel():
+        logits, state = step(x, lab, state)  # (a, vocab)
+        logits = logits / temp
+        if case_mask is not None:
+            logits += case_mask.logits[case]  # (a, vocab): 0 or -inf
+        logits[:, EOS].masked_fill_(lo > t, float("-inf"))
+        # Inverse-CDF sampling: one uniform draw per row (multinomial draws one per class).
+        cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)  # (a, vocab)
+        u = torch.rand((cdf.shape[0], 1), generator=generator) * cdf[:, -1:]
+        nxt = torch.searchsorted(cdf, u, right=True)[:, 0].clamp_(max=cdf.shape[1] - 1)
+        if t < p_width:
+            f = forced[alive, t]
+            nxt = torch.where(f >= 0, f, nxt)
+        out[alive, t] = nxt
+        if case_mask is not None:
+            case = case_mask.next_state[nxt]
+        t += 1
+        ended = nxt == EOS
+        done = ended | (t > hi)  # t characters written and the row still going: too long
+        if bool(ended.any()):
+            end_at[alive[ended]] = t - 1
+        if bool(done.any()):
+            keep = ~done
+            alive, lab, temp, lo, hi, case, x = (
+                alive[keep],
+                lab[keep],
+                temp[keep],
+                lo[keep],
+                hi[keep],
+                case[keep],
+                nxt[keep],
+            )
+            state = select_state(state, keep)
+        else:
+            x = nxt
+    rows = out.tolist()
+    return [row[:e] if e >= 0 else None for row, e in zip(rows, end_at.tolist(), strict=True)]
+
+
+def generate(
+    model: NameModel, request: GenerationRequest, family: NameModel | None = None
+) -> GenerationResult:
+    """One request; repeatable when `request.seed` is set. `family`: as for `generate_many`."""
+    return generate_many(model, [request], seed=request.seed, family=family)[0]
+
+
+def generate_many(
+    model: NameModel,
+    requests: Sequence[GenerationRequest],
+    seed: int | None = None,
+    words: WordFilter | None = None,
+    family: NameModel | None = None,
+) -> list[GenerationResult]:
+    """Serve several requests to one model together, sharing every batch between them.
+    `words` is the word filter for requests that ask for one (default: WordFilter.default());
+    `family` the model of the style's family names, which full names need (the caller takes it
+    from the registry, as it took `model`)."""
+    plans = [plan(model, r, family) for r in requests]
+    words = words or WordFilter.default()
+    gen = torch.Generator().manual_seed(seed if seed is not None else random.getrandbits(63))
+    found: list[list[str]] = [[] for _ in plans]
+    found_labels: list[list[int]] = [[] for _ in plans]  # the label each name was drawn with
+    seen: list[set[str]] = [set() for _ in plans]
+    tried = [0] * len(plans)
+    withheld = [0] * len(plans)
+    # A prefix the filter already blocks ("Fuck") dooms every candidate: draw none for it.
+    doomed = [p.request.filter and words.dooms(p.prefix) is not None for p in plans]
+    prior = torch.tensor(model.label_prior)
+
+    for _ in range(MAX_ROUNDS):
+        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.request.count and not doomed[i]]
+        if not todo:
+            break
+        rows_for: list[int] = []
+        for i in todo:
+            p = plans[i]
+            budget = ROWS_PER_NAME * p.request.count + 500 - tried[i]
+            missing = p.request.count - len(found[i])
+            # Expect this round to accept what earlier rounds did (a prior guess at first).
+            rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else p.prior_acceptance()
+            rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.15) + 2)))
+        # A request whose effort budget is spent sits the remaining rounds out.
+        todo, rows_for = (
+            [i for i, n in zip(todo, rows_for, strict=True) if n],
+            [n for n in rows_for if n],
+        )
+        if not todo:
+            break
+        prefixes: list[tuple[int, ...]] = []
+        label_parts, temps, los, his = [], [], [], []
+        for i, n in zip(todo, rows_for, strict=True):
+            p = plans[i]
+            prefixes.extend([p.prefix_ids] * n)
+            if p.label is None:
+                label_parts.append(torch.multinomial(prior, n, replacement=True, generator=gen))
+            else:
+                label_parts.append(torch.full((n,), p.label, dtype=torch.long))
+            temps.append(torch.full((n,), float(p.request.temperature)))
+            los.append(torch.full((n,), p.min_len, dtype=torch.long))
+            his.append(torch.full((n,), p.max_len, dtype=torch.long))
+        row_labels = torch.cat(label_parts)
+        rows = sample_rows(
+            model.net,
+            prefixes,
+            row_labels,
+            torch.cat(temps),
+            torch.cat(los),
+            torch.cat(his),
+            gen,
+            model.case_mask,
+        )
+        start = 0
+        for i, n in zip(todo, rows_for, strict=True):
+            tried[i] += n
+            labs = row_labels[start : start + n].tolist()
+            for ids, lab in zip(rows[start : start + n], labs, strict=True):
+                if ids is None or len(found[i]) >= plans[i].request.count:
+                    continue
+                name = model.vocab.decode(ids)
+                if name not in seen[i] and plans[i].accepts(name, model):
+                    if plans[i].request.filter and words.blocks(name):
+                        withheld[i] += 1
+                        continue
+                    seen[i].add(name)
+                    found[i].append(name)
+                    found_labels[i].append(lab)
+            start += n
+
+    for i, p in enumerate(plans):
+        if p.request.full and found[i]:
+            assert family is not None  # plan() refuses full names without it
+            seed_i = int(torch.randint(2**62, (1,), generator=gen))
+            found[i], blocked = _with_family(
+                model, family, p.request, found[i], found_labels[i], words, seed_i
+            )
+            withheld[i] += blocked
+
+    results = []
+    for p, names, n_tried, n_withheld, dead in zip(
+        plans, found, tried, withheld, doomed, strict=True
+    ):
+        note = None
+        if dead:
+            note = f"no names that start with {p.prefix!r}: the word filter withholds them"
+        elif len(names) < p.request.count:
+            why = f", {n_withheld} withheld by the word filter" if n_withheld else ""
+            note = (
+                f"found {len(names)} of {p.request.count} names that {p.describe()} "
+                f"after {n_tried} tries{why}; a higher temperature or looser options may find more"
+            )
+        results.append(GenerationResult(p.request, tuple(names), note, n_tried, n_withheld))
+    return results
+
+
+def _with_family(
+    model: NameModel,
+    family: NameModel,
+    r: GenerationRequest,
+    given: list[str],
+    labels: list[int],
+    words: WordFilter,
+    seed: int,
+) -> tuple[list[str], int]:
+    """Give each name a family name of the same gender when the family names have genders;
+    returns the full names and how many the word filter withheld as a whole."""
+    by_label: dict[str | None, list[int]] = {}
+    for k, lab in enumerate(labels):
+        gender = model.labels[lab] if model.labels else None
+        by_label.setdefault(gender if gender in family.labels else None, []).append(k)
+    asks = [
+        GenerationRequest(
+            style=family.corpus_name,
+            temperature=r.temperature,
+            count=len(ks),
+            label=gender,
+            new_only=r.new_only,
+            filter=r.filter,
+        )
+        for gender, ks in by_label.items()
+    ]
+    surnames: dict[int, str] = {}
+    for ks, res in zip(by_label.values(), generate_many(family, asks, seed, words), strict=True):
+        surnames.update(zip(ks, res.names, strict=False))
+    full = [f"{name} {surnames[k]}" for k, name in enumerate(given) if k in surnames]
+    kept = [name for name in full if not (r.filter and words.blocks(name))]
+    return kept, len(full) - len(kept)

@@ -1,0 +1,74 @@
+"""The unit the engine serves: a trained network plus what sampling and scoring need."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import RequestError
+from engine.nn.casing import CaseMask, CaseRules
+from engine.nn.model import CharRNN
+from engine.nn.vocab import Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class NameModel:
+    """A trained network with everything needed to sample and score names in one style."""
+
+    net: CharRNN
+    vocab: Vocabulary
+    labels: tuple[str, ...]  # e.g. ("female", "male"); empty when the corpus had none
+    label_prior: tuple[float, ...]  # share of each label in the corpus
+    corpus_name: str
+    corpus_fingerprint: str
+    corpus_names: frozenset[str] = field(repr=False)
+    score_quantiles: tuple[float, ...] = field(repr=False)  # corpus log-lik/token, ascending
+    capitalized: bool = True  # corpus names start with a capital: "eld" is read as "Eld"
+    max_len: int = 32  # longest name in the corpus
+    metrics: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+    # Derived from the corpus names, so checkpoints of any age get them (engine.nn.casing).
+    casing: CaseRules = field(init=False, repr=False, compare=False)
+    case_mask: CaseMask = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        rules = CaseRules.from_names(self.corpus_names)
+        object.__setattr__(self, "casing", rules)
+        object.__setattr__(self, "case_mask", rules.mask(self.vocab))
+
+    def resolve_label(self, label: str | None) -> int | None:
+        """The label id for a user's word ("f", "fem", "female"), or None for any label."""
+        if label is None or not label.strip():
+            return None
+        want = label.strip().casefold()
+        if not self.labels:
+            raise RequestError(f"the {self.corpus_name} style has no genders or labels to choose")
+        exact = [i for i, lab in enumerate(self.labels) if lab.casefold() == want]
+        matches = exact or [
+            i for i, lab in enumerate(self.labels) if lab.casefold().startswith(want)
+        ]
+        if len(matches) != 1:
+            raise RequestError(
+                f"unknown gender {label!r} for the {self.corpus_name} style; "
+                f"choose one of: {', '.join(self.labels)}"
+            )
+        return matches[0]
+
+    def as_written(self, text: str) -> str:
+        """Capitalise a typed lowercase start when the style's names are capitalised."""
+        if self.capitalized and text[:1].islower():
+            return text[0].upper() + text[1:]
+        return text
+
+    def check_spelling(self, text: str, what: str, *, any_case: bool = False) -> None:
+        """Raise a RequestError naming the characters of `text` this style cannot write."""
+        bad = [
+            c
+            for c in self.vocab.unknown(text)
+            if not (any_case and (c.upper() in self.vocab or c.lower() in self.vocab))
+        ]
+        if bad:
+            raise RequestError(
+                f"unknown letters in {what}: {', '.join(bad)} — "
+                f"the {self.corpus_name} style knows {self.vocab.describe()}"
+            )

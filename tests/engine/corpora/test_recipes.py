@@ -1,0 +1,27 @@
+"""The recipes of the shipped styles, and which style gives a style its family names."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.corpora.recipes import FAMILY, STYLES, family_style, no_family_message
+
+
+@pytest.mark.parametrize(
+    ("style", "family"),
+    [("english", "surnames"), ("russian", "russian-surnames"), ("elf", None), ("gnome", None)],
+)
+def test_family_style(style: str, family: str | None) -> None:
+    assert family_style(style) == family
+
+
+def test_no_family_message_names_the_styles_that_have_family_names() -> None:
+    message = no_family_message("elf")
+    assert message.startswith("the elf style has no family names, so no full names")
+    assert all(style in message for style in FAMILY)
+
+
+def test_a_recipe_is_the_command_that_trains_the_shipped_model() -> None:
+    command = STYLES["elf"].command("out/elf.pt")
+    assert command[:5] == ["namesmith", "train", "--corpus", "elf", "--out"]
+    assert command[command.index("--max-steps") + 1] == "4000"

@@ -1,0 +1,237 @@
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from engine.corpora import corpus
+from engine.errors import RequestError
+from engine.nn.train import train
+from engine.serving import checkpoint
+from engine.serving.sampling import GenerationRequest, generate, generate_many
+from engine.serving.trained import NameModel
+from tests.conftest import TINY, TINY_TRAIN
+
+
+def _gen(model: NameModel, **kw: object) -> tuple[str, ...]:
+    return generate(model, GenerationRequest(seed=1, **kw)).names  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("prefix", ["Eld", "A", "Mar", "Zo"])
+def test_every_name_starts_with_the_prefix(tiny_model: NameModel, prefix: str) -> None:
+    names = _gen(tiny_model, prefix=prefix, count=30)
+    assert len(names) == 30
+    assert all(n.startswith(prefix) for n in names)
+
+
+def test_a_lowercase_prefix_is_capitalised_like_the_corpus(tiny_model: NameModel) -> None:
+    assert all(n.startswith("Eld") for n in _gen(tiny_model, prefix="eld"))
+
+
+def test_no_duplicates_within_a_reply(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, prefix="Ann", count=40, temperature=0.5)
+    assert len(names) == len(set(names))
+
+
+def test_new_only_excludes_the_training_names(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=50, new_only=True, temperature=0.6)
+    assert names
+    assert not set(names) & tiny_model.corpus_names
+
+
+def test_length_limits_are_met(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=30, min_len=7, max_len=8)
+    assert names
+    assert all(7 <= len(n) <= 8 for n in names)
+
+
+def test_ends_with_and_contains_are_case_insensitive(tiny_model: NameModel) -> None:
+    names = _gen(tiny_model, count=10, ends_with="A", contains="ar")
+    assert names
+    assert all(n.lower().endswith("a") and "ar" in n.lower() for n in names)
+
+
+def test_an_impossible_constraint_returns_what_it_found_with_a_note(tiny_model: NameModel) -> None:
+    res = generate(tiny_model, GenerationRequest(count=5, ends_with="qqqq", seed=3))
+    assert len(res.names) < 5
+    assert res.note is not None
+    assert "end with 'qqqq'" in res.note
+    assert res.candidates <= 60 * 5 + 500
+
+
+def test_the_same_seed_gives_the_same_names(tiny_model: NameModel) -> None:
+    r = GenerationRequest(count=10, seed=42)
+    assert generate(tiny_model, r).names == generate(tiny_model, r).names
+    assert (
+        generate(tiny_model, r).names
+        != generate(tiny_model, GenerationRequest(count=10, seed=43)).names
+    )
+
+
+def test_gender_is_followed(tiny_model: NameModel) -> None:
+    female = set(_gen(tiny_model, count=40, label="f", temperature=0.3))
+    male = set(_gen(tiny_model, count=40, label="male", temperature=0.3))
+    assert female != male
+    # At a low temperature most names are real ones, so their list tells the gender apart.
+    from engine.corpora import corpus
+
+    c = corpus.load("english")
+    is_female = {
+        n for n, lab in zip(c.names, c.label_ids, strict=True) if c.labels[lab] == "female"
+    }
+    assert len(female & is_female) > len(male & is_female)
+
+
+def test_many_requests_share_a_batch_and_keep_their_own_options(tiny_model: NameModel) -> None:
+    reqs = [
+        GenerationRequest(prefix="Ka", count=3),
+        GenerationRequest(prefix="Lu", count=7, temperature=0.5, label="f"),
+        GenerationRequest(count=4, max_len=5),
+    ]
+    a, b, c = generate_many(tiny_model, reqs, seed=5)
+    assert len(a.names) == 3 and all(n.startswith("Ka") for n in a.names)
+    assert len(b.names) == 7 and all(n.startswith("Lu") for n in b.names)
+    assert len(c.names) == 4 and all(len(n) <= 5 for n in c.names)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"temperature": 0}, "temperature must be a number between 0.1 and 3"),
+        ({"temperature": -1.0}, "temperature must be"),
+        ({"temperature": math.nan}, "temperature must be"),
+        ({"temperature": math.inf}, "temperature must be"),
+        ({"temperature": 1e9}, "temperature must be"),
+        ({"count": 0}, "count must be between 1 and 1000"),
+        ({"count": 1001}, "count must be between 1 and 1000"),
+        ({"prefix": "Жa☃"}, "unknown letters in the prefix: Ж, ☃ — the english style knows"),
+        ({"ends_with": "ß"}, "unknown letters in 'ends': ß"),
+        ({"label": "robot"}, "unknown gender 'robot' for the english style; choose one of: female"),
+        ({"min_len": 9, "max_len": 4}, r"shortest length \(9\) is more than the longest \(4\)"),
+        ({"min_len": 0}, "at least 1"),
+        ({"min_len": 200}, "too long"),
+        ({"prefix": "Abcdefgh", "max_len": 4}, "longer than the longest name allowed"),
+    ],
+)
+def test_bad_requests_get_a_clear_error(
+    tiny_model: NameModel, kw: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RequestError, match=message):
+        generate(tiny_model, GenerationRequest(**kw))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("layers", [1, 2])
+@pytest.mark.parametrize("cell", ["gru", "lstm"])
+def test_fused_step_equals_the_model(cell: str, layers: int) -> None:
+    import torch
+
+    from engine.nn.model import CharRNN, ModelConfig
+    from engine.serving.sampling import _Stepper
+
+    torch.manual_seed(0)
+    config = ModelConfig(vocab_size=11, n_labels=3, cell=cell, n_hidden=24, n_layers=layers)  # type: ignore[arg-type]
+    net = CharRNN(config).eval()
+    step = _Stepper(net)
+    assert step.fast
+    tokens, labels = torch.randint(3, 11, (5,)), torch.tensor([0, 1, 2, 1, 0])
+    state_a = state_b = None
+    for _ in range(4):
+        with torch.inference_mode():
+            a, state_a = net.step(tokens, labels, state_a)
+            b, state_b = step(tokens, labels, state_b)
+        torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+        tokens = a.argmax(-1)
+
+
+def test_sampling_follows_the_model_distribution() -> None:
+    """Inverse-CDF draws land on each class as often as its probability says, never on a
+    masked one (pad, start)."""
+    import torch
+
+    from engine.nn.model import CharRNN, ModelConfig
+    from engine.nn.vocab import EOS
+    from engine.serving.sampling import sample_rows
+
+    torch.manual_seed(0)
+    net = CharRNN(ModelConfig(vocab_size=6, n_hidden=8)).eval()
+    n = 20_000
+    ones = torch.ones(n, dtype=torch.long)
+    rows = sample_rows(net, [()] * n, torch.zeros(n, dtype=torch.long), torch.ones(n), ones,
+                       torch.full((n,), 60), torch.Generator().manual_seed(1))  # fmt: skip
+    assert sum(r is None for r in rows) < n // 100  # almost every row ends in time
+    firsts = torch.tensor([r[0] for r in rows if r])
+    with torch.inference_mode():
+        logits, _ = net.step(torch.tensor([1]), torch.tensor([0]), None)
+    p = torch.softmax(logits[0], -1)
+    p_first = p.clone()
+    p_first[EOS] = 0  # a first character cannot be the end (min length 1)
+    p_first /= p_first.sum()
+    counts = torch.bincount(firsts, minlength=6).float()
+    assert counts[:3].sum() == 0
+    share = counts / counts.sum()
+    assert torch.allclose(share[3:], p_first[3:], atol=0.02)
+
+
+def test_a_request_out_of_effort_sits_out_while_another_goes_on() -> None:
+    from engine.serving.registry import PACKAGED_MODELS
+
+    model = checkpoint.load(PACKAGED_MODELS / "english.pt")
+    spent = GenerationRequest(count=5, ends_with="qqqq")  # its budget runs out in round 5
+    going = GenerationRequest(count=20, ends_with="x")  # rare: still drawing after that
+    a, b = generate_many(model, [spent, going], seed=2)
+    assert a.names == ()
+    assert a.candidates == 60 * 5 + 500
+    assert b.candidates > 0
+
+
+# --- full names: a given name and a name of the style's family names ----------------------
+
+STEMS = [a + b for a in ("Petr", "Ivan", "Sokol", "Volk", "Morozov", "Lebed") for b in "abcdefghij"]
+
+
+@pytest.fixture(scope="module")
+def gendered_family() -> NameModel:
+    """Family names whose female form ends in -ova and male form in -ov, like Russian ones."""
+    pairs = [(f"{s}ova", "female") for s in STEMS] + [(f"{s}ov", "male") for s in STEMS]
+    data = corpus.clean("russian-surnames", pairs)
+    result = train(data, TINY_TRAIN, TINY)
+    return checkpoint.build(result.model, result.vocab, data, {}, "test family names")
+
+
+def _full(given: NameModel, family: NameModel, **kw: object) -> tuple[str, ...]:
+    request = GenerationRequest(full=True, seed=3, **kw)  # type: ignore[arg-type]
+    (res,) = generate_many(given, [request], seed=3, family=family)
+    return res.names
+
+
+def test_a_full_name_is_a_given_name_and_a_family_name(
+    tiny_model: NameModel, gendered_family: NameModel
+) -> None:
+    names = _full(tiny_model, gendered_family, count=10, prefix="Mar")
+    assert len(names) == 10
+    for name in names:
+        given, family = name.split(" ")
+        assert given.startswith("Mar")  # the options apply to the given name
+        assert family.endswith(("ov", "ova"))
+
+
+@pytest.mark.parametrize(("gender", "ending"), [("female", "ova"), ("male", "ov")])
+def test_the_family_name_takes_the_given_name_s_gender(
+    tiny_model: NameModel, gendered_family: NameModel, gender: str, ending: str
+) -> None:
+    names = _full(tiny_model, gendered_family, count=10, label=gender, temperature=0.3)
+    assert names
+    assert all(n.split(" ")[1].endswith(ending) for n in names)
+
+
+def test_a_style_without_family_names_refuses_full_names(tiny_model: NameModel) -> None:
+    with pytest.raises(RequestError, match="the elf style has no family names"):
+        generate(tiny_model, GenerationRequest(style="elf", full=True))
+
+
+def test_full_names_without_the_family_model_are_refused_not_loaded_from_disk(
+    tiny_model: NameModel,
+) -> None:
+    """Sampling never loads a model itself: the caller (the registry's owner) passes it."""
+    with pytest.raises(RequestError, match=r"its family names \(surnames\) are not loaded"):
+        generate(tiny_model, GenerationRequest(style="english", full=True))
