@@ -82,13 +82,13 @@ def adapters(service: Service, config: Config, console: bool) -> dict[str, Adapt
     found: dict[str, Adapter] = {}
     tokens = config.tokens()
     if "telegram" in tokens:
-        from bot.adapters import telegram
+        from bot.adapters.telegram.run import run as run_telegram
 
-        found["telegram"] = lambda stop: telegram.run(service, config, stop)
+        found["telegram"] = lambda stop: run_telegram(service, config, stop)
     if "discord" in tokens:
-        from bot.adapters import discord as discord_adapter
+        from bot.adapters.discord.run import run as run_discord
 
-        found["discord"] = lambda stop: discord_adapter.run(service, config, stop)
+        found["discord"] = lambda stop: run_discord(service, config, stop)
     return found
 
 
@@ -197,7 +197,7 @@ def main(console: bool | None = None) -> int:
 
 def discord_sync(guild: int | None = None) -> int:
     """`namesmith discord-sync [--guild ID]`: push the slash commands once, then exit."""
-    from bot.adapters import discord as discord_adapter
+    from bot.adapters.discord.run import sync_commands
 
     try:
         config = load()
@@ -210,7 +210,7 @@ def discord_sync(guild: int | None = None) -> int:
     hidden = config.secrets()
     configure_logging(config.log_level, hidden)
     try:
-        n = asyncio.run(discord_adapter.sync_commands(config, guild))
+        n = asyncio.run(sync_commands(config, guild))
     except FatalError as exc:
         return _fatal(str(exc), hidden)
     where = f"to server {guild}" if guild else "everywhere (Discord may take a while to show them)"

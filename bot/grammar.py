@@ -264,6 +264,25 @@ def fav_request(name: str, tags: Collection[str] = (), note: str = "") -> FavReq
     return FavRequest(name, tuple(tags), " ".join(note.split()))
 
 
+def tag_words(text: str | None) -> tuple[str, ...]:
+    """Tags typed in one field (a slash command's): words apart by spaces or commas."""
+    return tuple((text or "").replace(",", " ").split())
+
+
+def note_request(name: str, note: str | None) -> NoteRequest:
+    words = tuple(name.split())
+    if not words:
+        raise ParseError("say which favourite, e.g. /note Eldrin — a wandering bard, or /note 2 …")
+    return NoteRequest(words, " ".join((note or "").split()))
+
+
+def tag_request(name: str, add: str | None, remove: str | None) -> TagRequest:
+    words, adding, removing = tuple(name.split()), tag_words(add), tag_words(remove)
+    if not words or not (adding or removing):
+        raise ParseError("give the favourite and the tags to add or take off, e.g. Eldrin #book2")
+    return TagRequest(words, adding, removing)
+
+
 def favs_request(page: int | None, tag: str | None = None) -> FavsRequest:
     if page is None or page < 1:
         raise ParseError("the page must be a whole number, e.g. /favs 2 or /favs #book2 2")

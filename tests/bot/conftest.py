@@ -13,7 +13,7 @@ from pydantic import SecretStr
 from telegram.ext import Application
 
 import storage
-from bot.adapters import telegram as tg
+from bot.adapters.telegram.run import build, receive
 from bot.app import close_service
 from bot.config import Config
 from bot.ratelimit import RateLimiter
@@ -93,11 +93,11 @@ async def running(
 ) -> AsyncIterator[Application]:  # type: ignore[type-arg]
     """Start the real Application polling the fake server, the way `namesmith run` does."""
     config = config_for(fake, **overrides)
-    app = tg.build(service, config)
+    app = build(service, config)
     async with app:
         await app.start()
         assert app.updater is not None
-        await tg.receive(app, config)  # polling, as `namesmith run` starts it
+        await receive(app, config)  # polling, as `namesmith run` starts it
         try:
             yield app
         finally:

@@ -1,4 +1,6 @@
-"""The real python-telegram-bot Application against our fake Bot API server on 127.0.0.1."""
+"""The handlers, through the real python-telegram-bot Application against our fake Bot API server
+on 127.0.0.1: every command answers, buttons for whoever may press them, groups, identity, fairness,
+and bad input answered politely."""
 
 from __future__ import annotations
 
@@ -12,6 +14,8 @@ import pytest
 
 from bot.service import Service
 from engine.serving.trained import NameModel
+from storage import StorageError
+from tests.bot.adapters.telegram.conftest import buttons_of, sent_texts
 from tests.bot.conftest import running
 from tests.fakes.telegram import FakeTelegram
 
@@ -117,12 +121,12 @@ async def test_favourites_flow_and_export(service: Service, fake: FakeTelegram) 
         saved = (await fake.wait_sent(2))[1]
         fake.command("/favs")
         favs = (await fake.wait_sent(3))[2]
-        fake.command("/export")
+        fake.command("/export txt")
         (doc,) = await fake.wait_sent(1, "sendDocument")
     name = first["text"].removeprefix("⭐ ")
     assert saved.params["text"] == f"⭐ Saved {name}. You have 1 favourite."
     assert f"1. {name} (english" in favs.params["text"]
-    assert doc.files["document"].decode() == f"{name}\tenglish\n"
+    assert doc.files["document"].decode() == f"{name}\n"
 
 
 async def test_more_and_style_buttons(service: Service, fake: FakeTelegram) -> None:
@@ -294,3 +298,172 @@ async def test_more_like_this_never_repeats_the_thread(
             names = {n for n in _names(reply) if not n.startswith("(")}
             assert not names & seen
             seen |= names
+
+
+# --- fairness ------------------------------------------------------------------------------
+
+
+async def test_a_flooder_is_told_once_then_ignored(
+    service_factory: Callable[..., Awaitable[Service]], fake: FakeTelegram
+) -> None:
+    service = await service_factory(limit=3)
+    async with running(service, fake):
+        for _ in range(30):
+            fake.command("/start", user_id=1)
+        fake.command("/start", user_id=2)
+        await fake.wait_sent(5)
+        await asyncio.sleep(0.5)
+    by_user = [c.params["chat_id"] for c in fake.sent()]
+    assert by_user.count(1) == 4  # three answers and one "slow down"
+    assert by_user.count(2) == 1
+
+
+async def test_one_member_cannot_starve_a_group(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        for _ in range(25):
+            fake.command("/start", user_id=1, chat_id=-7, chat_type="group")
+        await fake.wait_sent(10)
+        fake.command("/help", user_id=2, chat_id=-7, chat_type="group")
+        replies = await fake.wait_sent(11)
+    texts = sent_texts(replies)
+    assert texts[-1].startswith("/name — invent names")  # the other member is answered
+    assert sum(t.startswith("Hi!") for t in texts) == 9  # half the group's minute, then quiet
+    assert sum(t.startswith("Slow down") for t in texts) == 1
+
+
+# --- identity and privacy ------------------------------------------------------------------
+
+
+async def test_anonymous_admins_are_keyed_by_the_chat_they_speak_for(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("/fav Aldo", chat_id=-1001, chat_type="supergroup", sender_chat=-1001)
+        await fake.wait_sent(1)
+        fake.command("/favs", chat_id=-1002, chat_type="supergroup", sender_chat=-1002)
+        fake.command("/favs", chat_id=-1001, chat_type="supergroup", sender_chat=-1001)
+        replies = await fake.wait_sent(3)
+    by_chat = {r.params["chat_id"]: r.params["text"] for r in replies[1:]}
+    assert by_chat[-1002].startswith("No favourites yet")
+    assert "1. Aldo" in by_chat[-1001]
+
+
+async def test_another_users_private_buttons_do_nothing(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("/name Secret 0.5 3", user_id=1)
+        (names,) = await fake.wait_sent(1)
+        buttons = buttons_of(names)
+        fake.press(buttons["🔄 more like this"], user_id=2)
+        forged = (await fake.wait_sent(2))[1]
+    assert forged.params["chat_id"] == 2
+    assert forged.params["text"] == "That button has expired; send the command again."
+    assert all(":" in d and len(d.split(":")[1]) >= 1 for d in buttons.values())
+
+
+async def test_group_buttons_work_for_every_member(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/name 0.5 2", user_id=1, chat_id=-9, chat_type="group")
+        (names,) = await fake.wait_sent(1)
+        save = next(data for label, data in buttons_of(names).items() if label.startswith("⭐"))
+        fake.press(save, user_id=2, chat_id=-9, chat_type="group")
+        fake.press(save, user_id=3, chat_id=-10, chat_type="group")  # another group: no
+        replies = await fake.wait_sent(3)
+    texts = sorted(sent_texts(replies[1:]))
+    assert texts[0] == "That button has expired; send the command again."
+    assert texts[1].startswith("⭐ Saved")
+
+
+async def test_edited_commands_do_not_run_again(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        first = fake.command("/fav Aldo")
+        await fake.wait_sent(1)
+        fake.command("/unfav all", edit_of=first)
+        fake.command("/favs")
+        replies = await fake.wait_sent(2)
+    assert "1. Aldo" in replies[1].params["text"]
+
+
+async def test_unfav_all_asks_first(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        fake.command("/fav all")
+        fake.command("/fav Aldo")
+        fake.command("/unfav all")
+        asked = (await fake.wait_sent(3))[2]
+        buttons = buttons_of(asked)
+        fake.press(buttons["Forget only “all”"])
+        fake.command("/favs")
+        one = await fake.wait_sent(5)
+        fake.press(buttons["Yes, forget all 2"], user_id=2)  # not theirs
+        fake.press(buttons["Yes, forget all 2"])
+        fake.command("/favs")
+        rest = await fake.wait_sent(8)
+    assert asked.params["text"] == "Forget all 2 of your favourites? This cannot be undone."
+    assert one[3].params["text"] == "Forgot all."
+    assert "1. Aldo" in one[4].params["text"]
+    assert "all (" not in one[4].params["text"]
+    texts = {r.params["chat_id"]: r.params["text"] for r in rest[5:7]}
+    assert texts[2] == "That button has expired; send the command again."
+    assert rest[6].params["text"] == "Forgot all 1 favourite."
+    assert rest[7].params["text"].startswith("No favourites yet")
+
+
+# --- input and data ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "data",
+    ["fav:99999999999999999999:0", "fav:abc:0", "fav:1:²", "more:", "style:1:klingon", "xyz",
+     "favs:²", "favs:99999999999999999999", "", "fav:" + "9" * 60],
+)  # fmt: skip
+async def test_garbled_buttons_expire_politely(
+    service: Service, fake: FakeTelegram, data: str
+) -> None:
+    async with running(service, fake):
+        fake.press(data)
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["text"] in (
+        "That button has expired; send the command again.",
+        "No favourites yet: press ⭐ under a reply, or send /fav <name>.",
+    )
+
+
+async def test_an_unexpected_error_gets_an_apology_and_a_log(
+    service: Service,
+    fake: FakeTelegram,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model fell over")
+
+    monkeypatch.setattr(service.engine, "generate", broken)
+    async with running(service, fake):
+        fake.command("/name")
+        (reply,) = await fake.wait_sent(1)
+    assert reply.params["text"] == "Sorry, something went wrong on my side. Please try again."
+    failed = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert failed[0].exc_info is not None
+    assert "the model fell over" not in reply.params["text"]
+
+
+async def test_names_still_come_when_the_database_is_full(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async def full(*args: object, **kwargs: object) -> str:
+        raise StorageError("the disk is full")
+
+    add = service.store.replies.add
+    service.store.replies.add = full  # type: ignore[method-assign]
+    async with running(service, fake):
+        fake.command("/name Eld 3")
+        (reply,) = await fake.wait_sent(1)
+        service.store.replies.add = add  # type: ignore[method-assign]
+        fake.command("/name Eld 3")
+        later = (await fake.wait_sent(2))[1]
+    lines = reply.params["text"].splitlines()
+    assert len([n for n in lines[1:] if n.startswith("Eld")]) == 3
+    assert lines[-1] == "(buttons are off for now: the bot cannot store anything at the moment)"
+    assert not reply.params.get("reply_markup")
+    assert later.params.get("reply_markup")

@@ -13,13 +13,7 @@ import pytest
 from bot.service import Service
 from bot.service import retrain as retraining
 from engine.corpora import corpus
-from tests.bot.test_discord import (  # the fixtures too: no Discord address, the fake
-    _nowhere_by_default,  # noqa: F401
-    answer,
-    fake,  # noqa: F401
-    names,
-    running,
-)
+from tests.bot.adapters.discord.conftest import answer, names, running
 from tests.fakes.discord import CHANNEL_ID, FakeDiscord, FakeFile, Sent
 
 ADMIN_ID = 999

@@ -1,4 +1,5 @@
-"""Webhook mode: python-telegram-bot's own server receives the updates the test POSTs."""
+"""Running the Telegram bot: one sender's updates in order; webhook mode, where
+python-telegram-bot's own server receives the updates the test POSTs."""
 
 from __future__ import annotations
 
@@ -14,14 +15,36 @@ import pytest
 from pydantic import HttpUrl, SecretStr, ValidationError
 
 from bot import texts
-from bot.adapters import telegram as tg
+from bot.adapters.telegram.run import run
 from bot.config import Config
 from bot.errors import FatalError
 from bot.service import Service
-from tests.bot.conftest import config_for
+from tests.bot.adapters.telegram.conftest import sent_texts
+from tests.bot.conftest import config_for, running
 from tests.fakes.telegram import FakeTelegram, post_update
 
 SECRET = "webhook-secret-0123456789abcdef"
+
+
+# --- order ---------------------------------------------------------------------------------
+
+
+async def test_one_users_commands_run_in_order(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake):
+        for i in range(10):
+            fake.command(f"/fav Name{i}")
+            fake.command(f"/unfav Name{i}")
+        fake.command("/settings style=elf")
+        fake.command("/name")
+        fake.command("/favs")
+        replies = await fake.wait_sent(23)
+    texts = sent_texts(replies)
+    assert texts[20].startswith("Saved. Your defaults: style=elf")
+    assert texts[21].startswith("elf ·")
+    assert texts[22].startswith("No favourites yet")
+
+
+# --- webhooks ------------------------------------------------------------------------------
 
 
 def free_port() -> int:
@@ -44,7 +67,7 @@ def webhook_config(fake: FakeTelegram, port: int, **overrides: Any) -> Config:
 async def serving(service: Service, config: Config) -> AsyncIterator[asyncio.Task[None]]:
     """`telegram.run` as `namesmith run` calls it, until the block ends."""
     stop = asyncio.Event()
-    task = asyncio.create_task(tg.run(service, config, stop))
+    task = asyncio.create_task(run(service, config, stop))
     try:
         yield task
     finally:
@@ -117,7 +140,7 @@ async def test_a_busy_listen_port_is_a_fatal_error_naming_the_variable(
             # tornado leaves the socket it failed to bind to the garbage collector.
             warnings.simplefilter("ignore", ResourceWarning)
             with pytest.raises(FatalError, match="NAMESMITH_TELEGRAM_WEBHOOK_LISTEN"):
-                await asyncio.wait_for(tg.run(service, config, asyncio.Event()), 30)
+                await asyncio.wait_for(run(service, config, asyncio.Event()), 30)
             gc.collect()
 
 

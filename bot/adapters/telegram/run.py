@@ -1,0 +1,243 @@
+"""Running the Telegram bot: the Application and its handlers, start and stop.
+
+Order: one sender's updates are handled one after another, in the order Telegram gave them,
+while different senders are served concurrently (`SenderOrderedProcessor`).
+
+Receiving: polling by default; with NAMESMITH_TELEGRAM_WEBHOOK_URL set, python-telegram-bot's
+own webhook server (tornado), so that several replicas can share one bot behind a load
+balancer. Each replica sets the same webhook at start and leaves it set when it stops (another
+replica may still be serving). The server answers Telegram before the update is handled, so an
+update in flight when a replica is killed is lost, like one in flight in a polling process;
+everything a user was told was done (a reply sent) is committed before the reply.
+
+A token rejected at start or while running (revoked) ends the bot with one fatal line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from telegram import Update
+from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    BaseUpdateProcessor,
+    CallbackQueryHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.request import HTTPXRequest
+
+from bot.adapters.telegram.handlers import on_button, on_command, on_document, on_error
+from bot.config import Config
+from bot.errors import FatalError
+from bot.ordering import InOrder
+from bot.service import Service
+
+log = logging.getLogger(__name__)
+
+
+# --- order ---------------------------------------------------------------------------------
+
+
+class SenderOrderedProcessor(BaseUpdateProcessor):
+    """Runs updates concurrently, except that one sender's updates run one at a time, in order
+    (`/fav X` then `/unfav X` must not swap)."""
+
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
+        super().__init__(max_concurrent_updates)
+        self._order = InOrder()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        key = _sender_id(update) if isinstance(update, Update) else None
+        if key is None:
+            await coroutine
+            return
+        async with self._order.turn(key):
+            await coroutine
+
+    async def initialize(self) -> None:
+        pass
+
+    async def shutdown(self) -> None:
+        pass
+
+
+def _sender_id(update: Update) -> int | None:
+    sender = update.effective_sender
+    return None if sender is None else sender.id
+
+
+# --- requests that notice a revoked token ---------------------------------------------------
+
+
+class _WatchedRequest(HTTPXRequest):
+    """HTTPXRequest that reports a rejected token (401/404 from the API), whichever call saw it:
+    PTB's polling loop stops quietly on it, and a bot that no longer polls must not live on."""
+
+    def __init__(self, on_rejected: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._on_rejected = on_rejected
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        code, body = await super().do_request(*args, **kwargs)
+        if code in (401, 404):
+            self._on_rejected()
+        return code, body
+
+
+# --- the application ------------------------------------------------------------------------
+
+
+def build(
+    service: Service,
+    config: Config,
+    *,
+    on_token_rejected: Callable[[], None] = lambda: None,
+) -> Application:  # type: ignore[type-arg]
+    """The PTB Application with Namesmith's handlers; not started."""
+    assert config.telegram_token is not None
+    timeouts = {
+        "read_timeout": config.telegram_read_timeout,
+        "write_timeout": 20.0,
+        "connect_timeout": 10.0,
+        "pool_timeout": 5.0,
+    }
+    app = (
+        Application.builder()
+        .token(config.telegram_token.get_secret_value())
+        .base_url(config.telegram_api_url)
+        .base_file_url(config.telegram_file_url)
+        .request(_WatchedRequest(on_token_rejected, connection_pool_size=256, **timeouts))
+        .get_updates_request(_WatchedRequest(on_token_rejected, **timeouts))
+        # Paces outgoing messages to Telegram's flood limits, and waits out a 429 for every
+        # request at once (Telegram's flood control is per bot).
+        .rate_limiter(AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=8))
+        .concurrent_updates(SenderOrderedProcessor())
+        .build()
+    )
+    app.bot_data["service"] = service
+    # New messages only: an edited "/unfav all" must not run again.
+    app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_document))
+    app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_command))
+    app.add_handler(CallbackQueryHandler(on_button))
+    app.add_error_handler(on_error)
+    return app
+
+
+# --- running --------------------------------------------------------------------------------
+
+
+async def _start(app: Application, patience: float) -> None:  # type: ignore[type-arg]
+    """initialize() (getMe), retried with backoff while the API cannot be reached, for up to
+    `patience` seconds."""
+    started = time.monotonic()
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            await app.initialize()
+            return
+        except InvalidToken:
+            raise FatalError(
+                "Telegram rejected the bot token (NAMESMITH_TELEGRAM_TOKEN); "
+                "check it with @BotFather"
+            ) from None
+        except BadRequest as exc:
+            raise FatalError(f"Telegram refused to start the bot: {exc}") from None
+        except (NetworkError, RetryAfter) as exc:
+            waited = time.monotonic() - started
+            delay = min(2.0**attempt, 30.0, max(0.0, patience - waited))
+            if not delay:
+                raise FatalError(
+                    f"cannot reach the Telegram API after {attempt} tries in {waited:.0f} s "
+                    f"({type(exc).__name__}); check the network or NAMESMITH_TELEGRAM_API_URL"
+                ) from None
+            log.warning(
+                "telegram: API unreachable (%s), try %d; again in %.0f s",
+                type(exc).__name__,
+                attempt,
+                delay,
+            )
+            await asyncio.sleep(delay)
+
+
+def _poll_failed(exc: TelegramError) -> None:
+    """A failed getUpdates (PTB retries it with backoff): one line, not a traceback a time."""
+    log.warning("telegram: polling failed (%s: %s); retrying", type(exc).__name__, exc)
+
+
+async def _stop(app: Application) -> None:  # type: ignore[type-arg]
+    """Stop receiving, let running handlers finish, close; whatever state polling ended in."""
+    if app.updater is not None and app.updater.running:
+        try:
+            await app.updater.stop()
+        except TelegramError as exc:  # the polling loop died of it (a revoked token)
+            log.info("telegram: polling had stopped: %s", type(exc).__name__)
+    if app.running:
+        await app.stop()  # waits for running handlers
+    await app.shutdown()
+
+
+WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
+
+
+async def receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]
+    """Start receiving updates: the webhook server if a webhook URL is configured, else
+    polling. Returns how, for the log."""
+    assert app.updater is not None
+    url = config.telegram_webhook_url
+    if url is None:
+        await app.updater.start_polling(drop_pending_updates=False, error_callback=_poll_failed)
+        return "polling"
+    secret = config.telegram_webhook_secret
+    assert secret is not None  # the configuration refuses a webhook without one
+    host, port = config.telegram_webhook_address
+    try:
+        await app.updater.start_webhook(
+            listen=host,
+            port=port,
+            url_path=url.path or "/",
+            webhook_url=str(url),
+            secret_token=secret.get_secret_value(),
+            bootstrap_retries=WEBHOOK_BOOTSTRAP_RETRIES,
+            drop_pending_updates=False,
+        )
+    except BadRequest as exc:
+        raise FatalError(
+            f"Telegram refused the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
+        ) from None
+    except OSError as exc:
+        raise FatalError(
+            f"cannot listen for webhooks on {config.telegram_webhook_listen} "
+            f"(NAMESMITH_TELEGRAM_WEBHOOK_LISTEN): {exc.strerror or exc}"
+        ) from None
+    return f"webhook on {config.telegram_webhook_listen}{url.path or '/'}"
+
+
+async def run(service: Service, config: Config, stop: asyncio.Event) -> None:
+    """Receive updates (polling, or webhooks) until `stop` is set, then finish in-flight replies
+    and shut down. Raises FatalError when the token is rejected, at start or while running."""
+    rejected = asyncio.Event()
+    app = build(service, config, on_token_rejected=rejected.set)
+    await _start(app, config.telegram_start_patience)
+    try:
+        await app.start()
+        how = await receive(app, config)
+        log.info("telegram: %s as @%s", how, app.bot.username)
+        waiters = {asyncio.create_task(stop.wait()), asyncio.create_task(rejected.wait())}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for w in waiters:
+            w.cancel()
+    finally:
+        await _stop(app)
+    if rejected.is_set():
+        raise FatalError(
+            "Telegram rejected the bot token while running (revoked?); "
+            "set a valid NAMESMITH_TELEGRAM_TOKEN"
+        )
