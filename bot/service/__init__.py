@@ -18,7 +18,7 @@ from typing import Any
 from bot import actions, grammar, texts
 from bot.actions import Act, Press
 from bot.errors import UserError
-from bot.grammar import COMMANDS, ParseError
+from bot.grammar import ANY_GENDER, COMMANDS, ParseError
 from bot.ratelimit import Limiter, Verdict
 from bot.reply import Context, Reply
 from bot.requests import (
@@ -118,6 +118,13 @@ class Service:
         """The styles served now, for menus and autocomplete."""
         return self.names.styles()
 
+    def genders(self, style: str | None = None) -> list[str]:
+        """The genders a style has (every style's, when none or an unknown one is named), then
+        "any": what a gender option may offer."""
+        styles = self.styles()
+        chosen = [styles[style]] if style in styles else list(styles.values())
+        return [*sorted({label for s in chosen for label in s.labels}), ANY_GENDER]
+
     def corpora(self) -> dict[str, str]:
         """The built-in corpora an admin may retrain from, with what each holds."""
         return {} if self.retraining is None else self.retraining.builtin_corpora()
@@ -144,6 +151,15 @@ class Service:
     async def on_request(self, ctx: Context, request: Request) -> Reply | None:
         """Answer a request that arrived already typed (a slash command's options)."""
         return await self._guarded(ctx, request.command, lambda: self._dispatch(ctx, request))
+
+    async def on_file(
+        self, ctx: Context, caption: str | None, bot_username: str | None = None
+    ) -> Reply | None:
+        """A file (in `ctx.upload`): with a command as its caption it goes with that command
+        (/retrain elf); without one, it may be the file a pending /retrain asked for."""
+        if caption and grammar.split_command(caption, bot_username) is not None:
+            return await self.on_text(ctx, caption, bot_username)
+        return await self.on_upload(ctx)
 
     async def on_upload(self, ctx: Context) -> Reply | None:
         """A file sent with no command: the one a pending /retrain asked for, else ignored."""

@@ -75,10 +75,8 @@ async def _style_choices(
 async def _gender_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    styles = _bot(interaction).service.styles()
     chosen = str(getattr(interaction.namespace, "style", "") or "").casefold()
-    models = [styles[chosen]] if chosen in styles else list(styles.values())
-    labels = [*sorted({label for m in models for label in m.labels}), "any"]
+    labels = _bot(interaction).service.genders(chosen)
     word = current.casefold().strip()
     return [app_commands.Choice(name=g, value=g) for g in labels if g.startswith(word)][:25]
 

@@ -70,11 +70,7 @@ async def on_document(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     upload = Upload(document.file_name or "names.txt", document.file_size, fetch)
     service: Service = ctx.bot_data["service"]
     context = _context(update, ctx, upload)
-    caption = msg.caption or ""
-    if caption.startswith("/"):
-        reply = await service.on_text(context, caption, ctx.bot.username)
-    else:
-        reply = await service.on_upload(context)
+    reply = await service.on_file(context, msg.caption, ctx.bot.username)
     if reply is not None:
         await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
 

@@ -12,7 +12,7 @@ from bot import texts
 from bot.requests import Request, StartRequest
 from bot.service import Service
 from storage import DatabaseUnavailable
-from tests.bot.builders import ctx, request
+from tests.bot.builders import ctx, request, upload
 from tests.bot.conftest import ADMIN
 
 
@@ -144,3 +144,26 @@ def test_common_styles_are_offered_first() -> None:
     assert offered(["zulu", "towns", "elf", "alpha", "english"]) == [
         "english", "elf", "towns", "alpha", "zulu",
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("caption", "expected"),
+    [
+        ("/help fav", "/fav <name>"),  # a command as the caption goes with the file
+        ("some names", None),  # a file alone, with no /retrain waiting for it: not for us
+        (None, None),
+    ],
+)
+async def test_a_file_goes_with_its_caption_command(
+    service: Service, caption: str | None, expected: str | None
+) -> None:
+    reply = await service.on_file(ctx(upload=upload(b"Anna\n")), caption)
+    if expected is None:
+        assert reply is None
+    else:
+        assert reply is not None and expected in reply.text
+
+
+def test_the_genders_a_style_offers(service: Service) -> None:
+    assert service.genders("english") == ["female", "male", "any"]
+    assert service.genders("klingon") == ["female", "male", "any"]  # unknown: every style's
