@@ -5,8 +5,8 @@ or a ParseError out.
 
 - A word is the prefix ("Eld"). A bare style name ("elf") or gender ("female", "male", "f", "m")
   is that option instead; write prefix=elf (or prefix=F) to start names with such a word.
-- A number with a decimal point is the temperature (0.1 to 3); a whole number is the count.
-  Two numbers are the temperature, then the count: /name Eld 1 10.
+- A number with a decimal point is the temperature (0.1 to 3); a whole number is the count,
+  in any order: /name elf 3 0.7 and /name elf 0.7 3 ask the same. Two of a kind are refused.
 - Named options: style= gender= (f, m, female, male, any) len=4-8 (or len=6) ends= contains=
   count= temp= prefix= and the bare words `new` (only names not in the training list) and
   `full` (given name and family name).
@@ -514,16 +514,23 @@ def parse_name_options(
                 f"I don't understand {shown(word)}: give one prefix, then a temperature and a "
                 "count, e.g. /name Eld 0.7 5"
             )
-    if len(numbers) > 2:
-        raise ParseError("too many numbers: give a temperature and then a count, e.g. /name 0.7 5")
-    if len(numbers) == 2:
-        opts = replace(opts, temperature=_temperature(numbers[0]), count=_count(numbers[1]))
-    elif numbers:
-        word = numbers[0]
-        if _WHOLE.fullmatch(word.lstrip("+-")):
-            opts = replace(opts, count=_count(word))
-        else:
-            opts = replace(opts, temperature=_temperature(word))
+    # Numbers by their form, wherever they stand: a decimal point marks the temperature.
+    counts = [w for w in numbers if _WHOLE.fullmatch(w.lstrip("+-"))]
+    temperatures = [w for w in numbers if w not in counts]
+    if len(temperatures) > 1:
+        raise ParseError(
+            f"two temperatures: {shown(temperatures[0])} and {shown(temperatures[1])} — a number "
+            "with a decimal point is the temperature; give one, e.g. /name Eld 0.7 5"
+        )
+    if len(counts) > 1:
+        raise ParseError(
+            f"two counts: {shown(counts[0])} and {shown(counts[1])} — a whole number is the "
+            "count; write a temperature with a decimal point, e.g. /name Eld 1.0 5"
+        )
+    if temperatures:
+        opts = replace(opts, temperature=_temperature(temperatures[0]))
+    if counts:
+        opts = replace(opts, count=_count(counts[0]))
     return opts, tuple(hints)
 
 
