@@ -132,3 +132,5 @@ class Context:
     # The platform must answer every request, even one over the rate limit that was already
     # told once (a Discord interaction left unanswered shows the user an error).
     must_answer: bool = False
+    chat_word: str = "group"  # what the platform calls a chat of many ("server" on Discord)
+    trusted: bool = False  # the only user of a console: no rate limit

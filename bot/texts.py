@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from bot.requests import MAX_COUNT
 
+EXAMPLE = "/name elf Eld 0.7"  # five elf names that start with Eld, a little tamer than usual
 WELCOME = (
     "Hi! I invent names with a neural network trained on lists of real ones.\n"
-    "Try /name, /name Eld 0.7, or /name elf female. Send /help for everything I can do."
+    f"Try {EXAMPLE} for elf names that start with Eld, /name dwarf female, or just /name. "
+    "Send /help for everything I can do."
 )
 
 # command -> (one line for the list, the full help)
@@ -68,8 +70,8 @@ HELP: dict[str, tuple[str, str]] = {
     "settings": (
         "your defaults",
         "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 "
-        "gender=f|m|any new=yes|no sets any of them. In a group, an admin's /settings chat "
-        "style=elf sets the group's defaults; each member's own settings still win. "
+        "gender=f|m|any new=yes|no sets any of them. In a group (a Discord server), an admin's "
+        "/settings chat style=elf sets its defaults; each member's own settings still win. "
         "/settings chat filter=off relaxes the filter of offensive names for the group "
         "(/settings filter=off for yourself, in private).",
     ),
@@ -92,9 +94,19 @@ HELP: dict[str, tuple[str, str]] = {
     "stats": ("usage figures (admins)", "/stats: names served, users, favourites (admins)."),
 }
 
-HELP_ALL = "\n".join(f"/{cmd} — {short}" for cmd, (short, _) in HELP.items()) + (
-    "\nSend /help name for the details of /name."
-)
+ADMIN_COMMANDS = frozenset({"retrain", "rollback", "audit", "stats"})  # the bot admins'
+
+
+def help_all(*, admin: bool) -> str:
+    """Every command in a line each, an example first; the admins' commands only for admins."""
+    lines = [f"/{cmd} — {short}" for cmd, (short, _) in HELP.items()
+             if admin or cmd not in ADMIN_COMMANDS]  # fmt: skip
+    return (
+        f"Try {EXAMPLE}: five elf names that start with Eld.\n"
+        + "\n".join(lines)
+        + "\nSend /help name for the details of /name."
+    )
+
 
 SORRY = "Sorry, something went wrong on my side. Please try again."
 EXPIRED = "That button has expired; send the command again."

@@ -47,15 +47,18 @@ class Settings:
         changes = _changes(request.options)
         if request.chat:
             if ctx.chat is None:
-                raise UserError("/settings chat is for groups; here, /settings sets your own")
+                raise UserError(
+                    f"/settings chat is for {ctx.chat_word}s; here, /settings sets your own"
+                )
             if not (ctx.user in self.admins or (ctx.chat_admin and await ctx.chat_admin())):
-                raise UserError("only the group's admins can set its defaults")
+                raise UserError(f"only the {ctx.chat_word}'s admins can set its defaults")
+            this = f"This {ctx.chat_word}'s defaults: "
             if changes == Preferences():
                 prefs = await self.store.settings.chat(ctx.chat)
-                return Reply("This group's defaults: " + describe(prefs.over(self.defaults)))
+                return Reply(this + describe(prefs.over(self.defaults)))
             prefs = await self.store.settings.set_chat(ctx.chat, ctx.user, changes)
             await self.store.audit.record(ctx.user, "set_chat_defaults", detail=ctx.chat)
-            return Reply("Saved. This group's defaults: " + describe(prefs.over(self.defaults)))
+            return Reply("Saved. " + this + describe(prefs.over(self.defaults)))
         if changes == Preferences():
             return Reply("Your defaults: " + describe(await self.preferences(ctx)), private=True)
         await self.store.settings.set_user(ctx.user, changes)

@@ -24,6 +24,8 @@ def ctx(
     group_admin: bool = False,
     must_answer: bool = False,
     upload: Upload | None = None,
+    trusted: bool = False,
+    chat_word: str = "group",
 ) -> Context:
     """A user asking in a private chat, or in `chat` (as one of its admins if `group_admin`)."""
 
@@ -37,6 +39,8 @@ def ctx(
         chat_admin=is_admin if chat else None,
         must_answer=must_answer,
         upload=upload,
+        trusted=trusted,
+        chat_word=chat_word,
     )
 
 

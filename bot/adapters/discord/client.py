@@ -302,6 +302,9 @@ def _notifier(
     return _ChannelNotifier(client.get_partial_messageable(channel_id, guild_id=guild_id))
 
 
+SERVER = "server"  # what Discord calls a chat of many
+
+
 def attachment_upload(attachment: discord.Attachment) -> Upload:
     """An attached file, downloaded only once its declared size was found acceptable."""
     return Upload(attachment.filename, attachment.size, attachment.read)
@@ -313,7 +316,9 @@ def _interaction_context(
     user = f"dc:{interaction.user.id}"
     notify = _notifier(interaction.client, interaction.channel_id, interaction.guild_id)
     if interaction.guild_id is None:
-        return Context(user, None, "discord", upload=upload, notify=notify, must_answer=True)
+        return Context(
+            user, None, "discord", upload=upload, notify=notify, must_answer=True, chat_word=SERVER
+        )
     # Manage Server comes with the interaction (the member's resolved permissions): no REST call.
     manages = interaction.permissions.manage_guild
     member = interaction.user
@@ -329,6 +334,7 @@ def _interaction_context(
         upload=upload,
         notify=notify,
         must_answer=True,
+        chat_word=SERVER,
     )
 
 
@@ -340,7 +346,7 @@ def _message_context(
     guild_id = message.guild.id if message.guild is not None else None
     notify = _notifier(client, message.channel.id, guild_id)
     if message.guild is None:
-        return Context(user, None, "discord", upload=upload, notify=notify)
+        return Context(user, None, "discord", upload=upload, notify=notify, chat_word=SERVER)
     member = message.author
 
     async def chat_admin() -> bool:
@@ -349,7 +355,13 @@ def _message_context(
         return member.guild_permissions.manage_guild or _has_role(member, admin_role)
 
     return Context(
-        user, f"dc:{message.guild.id}", "discord", chat_admin, upload=upload, notify=notify
+        user,
+        f"dc:{message.guild.id}",
+        "discord",
+        chat_admin,
+        upload=upload,
+        notify=notify,
+        chat_word=SERVER,
     )
 
 

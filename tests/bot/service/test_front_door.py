@@ -24,6 +24,7 @@ def test_every_request_type_has_a_use_case(service: Service) -> None:
     ("text", "expected", "private"),
     [
         ("/start", "Hi! I invent names", False),
+        ("/help", "Try /name elf Eld 0.7: five elf names that start with Eld.", False),
         ("/help", "/name — invent names", False),
         ("/help fav", "/fav <name> [#tag …] [— note]: save a name", False),
         ("/styles", "elf", False),
@@ -167,3 +168,34 @@ async def test_a_file_goes_with_its_caption_command(
 def test_the_genders_a_style_offers(service: Service) -> None:
     assert service.genders("english") == ["female", "male", "any"]
     assert service.genders("klingon") == ["female", "male", "any"]  # unknown: every style's
+
+
+@pytest.mark.parametrize(("user", "shown"), [("tg:1", False), (ADMIN, True)])
+async def test_help_lists_the_admins_commands_to_admins_only(
+    service: Service, user: str, shown: bool
+) -> None:
+    reply = await service.on_text(ctx(user), "/help")
+    assert reply is not None
+    assert [c in reply.text for c in ("/retrain", "/rollback", "/audit", "/stats")] == [shown] * 4
+
+
+async def test_the_example_of_start_gives_what_it_promises(service: Service) -> None:
+    start = await service.on_text(ctx(), "/start")
+    assert start is not None and "/name elf Eld 0.7" in start.text
+    names = await service.on_text(ctx(), "/name elf Eld 0.7")
+    assert names is not None and names.names is not None
+    assert names.names.style == "elf" and len(names.names.names) == 5
+    assert all(n.startswith("Eld") for n in names.names.names)
+
+
+async def test_a_trusted_user_is_never_rate_limited(
+    service_factory: Callable[..., Awaitable[Service]],
+) -> None:
+    service = await service_factory(limit=1)
+    replies = [await service.on_text(ctx(trusted=True), "/start") for _ in range(5)]
+    assert all(r is not None and r.text == texts.WELCOME for r in replies)
+
+
+async def test_a_discord_server_is_called_a_server(service: Service) -> None:
+    reply = await service.on_text(ctx(chat="dc:5", chat_word="server"), "/settings chat style=elf")
+    assert reply is not None and reply.text == "⚠️ only the server's admins can set its defaults"

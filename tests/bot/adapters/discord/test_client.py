@@ -156,9 +156,9 @@ async def test_server_defaults_need_manage_server_or_the_admin_role(
             fake.slash("settings", {"style": "elf", "server": True}, user_id=8, roles=(ROLE_ID,)),
         )
         member = await answer(fake, fake.slash("name", user_id=9))
-    assert refused.ephemeral and "only the group's admins" in refused.content
-    assert by_manager.content.startswith("Saved. This group's defaults: style=english")
-    assert by_role.content.startswith("Saved. This group's defaults: style=elf")
+    assert refused.ephemeral and "only the server's admins" in refused.content
+    assert by_manager.content.startswith("Saved. This server's defaults: style=english")
+    assert by_role.content.startswith("Saved. This server's defaults: style=elf")
     assert member.embed["footer"]["text"] == "elf" and len(names(member)) == 3
     assert await service.store.settings.chat(f"dc:{GUILD_ID}") is not None
 
@@ -180,7 +180,7 @@ async def test_over_the_rate_limit_every_interaction_gets_an_ephemeral_slow_down
         other = await answer(fake, fake.slash("help", user_id=2))
     assert [a.ephemeral for a in answers] == [False, False, True, True]
     assert all(a.content.startswith("Slow down a little") for a in answers[2:])
-    assert other.content.startswith("/name — invent names")
+    assert other.content.startswith("Try /name elf Eld 0.7")
 
 
 # --- deferring, delivery ---------------------------------------------------------------------
@@ -209,7 +209,7 @@ async def test_a_429_from_rest_loses_no_reply(service: Service, fake: FakeDiscor
     async with running(service, fake):
         iid = fake.slash("help")
         sent = await answer(fake, iid)
-    assert sent.content.startswith("/name — invent names")
+    assert sent.content.startswith("Try /name elf Eld 0.7")
     tries = [p for m, p in fake.requests if p.startswith(f"/interactions/{iid}/")]
     assert len(tries) == 2  # refused once with 429, then delivered
 
@@ -221,7 +221,7 @@ async def test_a_429_on_a_channel_message_loses_no_reply(
     async with running(service, fake):
         fake.say("!help", user_id=5)
         (sent,) = await fake.wait_sent(1, "message")
-    assert sent.content.startswith("/name — invent names")
+    assert sent.content.startswith("Try /name elf Eld 0.7")
     assert fake.requests.count(("POST", f"/channels/{CHANNEL_ID}/messages")) == 2
 
 
@@ -267,4 +267,4 @@ async def test_shards_split_the_servers(service: Service, fake: FakeDiscord) -> 
         await asyncio.sleep(0.2)  # a second shard answering too would show by now
     assert sorted(i["shard"] for i in fake.identified) == [[0, 2], [1, 2]]
     assert [s.kind for s in fake.sent] == ["callback"]
-    assert sent.content.startswith("/name — invent names")
+    assert sent.content.startswith("Try /name elf Eld 0.7")

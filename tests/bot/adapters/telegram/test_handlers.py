@@ -326,7 +326,7 @@ async def test_one_member_cannot_starve_a_group(service: Service, fake: FakeTele
         fake.command("/help", user_id=2, chat_id=-7, chat_type="group")
         replies = await fake.wait_sent(11)
     texts = sent_texts(replies)
-    assert texts[-1].startswith("/name — invent names")  # the other member is answered
+    assert texts[-1].startswith("Try /name elf Eld 0.7")  # the other member is answered
     assert sum(t.startswith("Hi!") for t in texts) == 9  # half the group's minute, then quiet
     assert sum(t.startswith("Slow down") for t in texts) == 1
 

@@ -126,7 +126,7 @@ async def test_updates_without_the_secret_are_refused(
         assert await post_update(f"http://127.0.0.1:{port}/telegram", good, SECRET) == 200
         (reply,) = await fake.wait_sent(1)
     # One sender's updates run in order: had /start been queued, its answer would come first.
-    assert reply.params["text"] == texts.HELP_ALL
+    assert reply.params["text"] == texts.help_all(admin=False)
 
 
 async def test_a_busy_listen_port_is_a_fatal_error_naming_the_variable(
