@@ -46,6 +46,11 @@ class NameList:
     style: str
     settings: str  # the options used, e.g. "female · t=0.7 · starts Eld"
     names: tuple[str, ...]
+    real: frozenset[str] = frozenset()  # those in the style's list of real names
+
+    def marked(self, name: str) -> str:
+        """A name as a list shows it: a real one carries the mark the legend explains."""
+        return f"{name} {texts.REAL_MARK}" if name in self.real else name
 
 
 @dataclass(frozen=True, slots=True)

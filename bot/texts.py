@@ -108,6 +108,13 @@ def help_all(*, admin: bool) -> str:
     )
 
 
+REAL_MARK = "✓"  # beside a name that is in the style's list of real names
+
+
+def real_legend(style: str) -> str:
+    return f"{REAL_MARK} a real name from the {style} list; the others are invented"
+
+
 SORRY = "Sorry, something went wrong on my side. Please try again."
 EXPIRED = "That button has expired; send the command again."
 

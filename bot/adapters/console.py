@@ -36,7 +36,7 @@ def render(reply: Reply) -> tuple[str, list[Action]]:
     saves = reply.of(Act.SAVE)
     if reply.names is not None and saves:
         lines = [f"{reply.names.style} · {reply.names.settings}"]
-        lines += [f"  [{i}] {a.label}" for i, a in enumerate(saves, start=1)]
+        lines += [f"  [{i}] {reply.names.marked(a.label)}" for i, a in enumerate(saves, start=1)]
         lines += reply.asides
         choices = [f"[1-{len(saves)}] ⭐ save" if len(saves) > 1 else "[1] ⭐ save"]
     else:

@@ -102,22 +102,50 @@ class Names:
             log.warning("names served not counted (%s)", exc)
         prefix = self.engine.model(request.style).as_written(request.prefix)  # "eld" → "Eld"
         settings = settings_line(replace(request, prefix=prefix))
-        lines = [f"{request.style} · {settings}", *result.names]
+        names = NameList(request.style, settings, result.names, result.real)
+        lines = [f"{request.style} · {settings}", *(names.marked(n) for n in result.names)]
         if not result.names:
             lines.append("(no names found)")
-        names = NameList(request.style, settings, result.names)
-        notes = (result.note,) if result.note else ()
+        notes = [result.note] if result.note else []
+        if result.real:
+            notes.append(texts.real_legend(request.style))
+        # Fewer than asked: more of the same cannot help, but dropping the option that binds
+        # most may. The reply says which, and offers it.
+        short = len(result.names) < request.count
+        loosened = await self._loosen(request, len(result.names)) if short else None
+        if loosened is not None:
+            notes.append(f"without {loosened[0]} there are more: {command_line(loosened[1])}")
         thread = (*shown_before, *result.names)[-MAX_SHOWN:]
         token = await self.state.stash(
             SavedReply(ctx.user, ctx.chat, NAMES, request, result.names, thread)
         )
         if token is None:
-            return Reply("\n".join(lines), names=names, notes=notes, buttons_off=True)
+            return Reply("\n".join(lines), names=names, notes=tuple(notes), buttons_off=True)
         buttons = [Action(Act.SAVE, n, actions.save(token, i)) for i, n in enumerate(result.names)]
-        buttons.append(Action(Act.MORE, "more like this", actions.more(token)))
+        if not short:
+            buttons.append(Action(Act.MORE, "more like this", actions.more(token)))
+        if loosened is not None:
+            wider = await self.state.stash(SavedReply(ctx.user, ctx.chat, NAMES, loosened[1]))
+            if wider is not None:
+                buttons.append(Action(Act.MORE, f"without {loosened[0]}", actions.more(wider)))
         others = [s for s in offered(self.engine.styles) if s != request.style]
         buttons += [Action(Act.STYLE, s, actions.style(token, s)) for s in others]
-        return Reply("\n".join(lines), tuple(buttons), names=names, notes=notes)
+        return Reply("\n".join(lines), tuple(buttons), names=names, notes=tuple(notes))
+
+    async def _loosen(
+        self, request: GenerationRequest, found: int
+    ) -> tuple[str, GenerationRequest] | None:
+        """The one option whose dropping finds the most names (more than `found`), as the option
+        the user wrote and the request without it; None when no single option is to blame."""
+        best: tuple[int, str, GenerationRequest] | None = None
+        for option, wider in _loosenings(request):
+            try:
+                result = await self.engine.generate(wider)
+            except EngineError:
+                continue
+            if len(result.names) > max(found, best[0] if best else 0):
+                best = (len(result.names), option, wider)
+        return None if best is None else (best[1], best[2])
 
     async def more(self, ctx: Context, saved: SavedReply, request: GenerationRequest) -> Reply:
         return await self.generate(ctx, request, saved.shown)
@@ -172,6 +200,43 @@ class Names:
         return best
 
 
+def _loosenings(r: GenerationRequest) -> list[tuple[str, GenerationRequest]]:
+    """Each option of a request that narrows it, as the user wrote it, and the request without
+    it."""
+    out = []
+    if r.ends_with:
+        out.append((f"ends={r.ends_with}", replace(r, ends_with="")))
+    if r.contains:
+        out.append((f"contains={r.contains}", replace(r, contains="")))
+    if r.min_len is not None or r.max_len is not None:
+        out.append((f"len={_length(r)}", replace(r, min_len=None, max_len=None)))
+    if r.prefix:
+        out.append((f"prefix={r.prefix}", replace(r, prefix="")))
+    if r.new_only:
+        out.append(("new", replace(r, new_only=False)))
+    return out
+
+
+def _length(r: GenerationRequest) -> str:
+    lo, hi = r.min_len or 1, r.max_len
+    return f"{lo}" if lo == hi else f"{lo}-{hi or ''}"
+
+
+def command_line(r: GenerationRequest) -> str:
+    """The /name command that asks for this request, every option written out."""
+    t = f"{r.temperature:g}"
+    words = ["/name", r.style, t if "." in t else f"{t}.0", str(r.count)]
+    words += [r.label] if r.label else []
+    words += [f"prefix={r.prefix}"] if r.prefix else []
+    words += [f"ends={r.ends_with}"] if r.ends_with else []
+    words += [f"contains={r.contains}"] if r.contains else []
+    if r.min_len is not None or r.max_len is not None:
+        words.append(f"len={_length(r)}")
+    words.append("new" if r.new_only else "new=no")
+    words += ["full"] if r.full else []
+    return " ".join(words)
+
+
 def offered(styles: Iterable[str]) -> list[str]:
     """Styles in the order a reply offers them: the common ones first, then the rest."""
     rank = {s: i for i, s in enumerate(STYLE_ORDER)}
@@ -189,8 +254,7 @@ def settings_line(r: GenerationRequest) -> str:
     if r.contains:
         parts.append(f"contains {r.contains}")
     if r.min_len is not None or r.max_len is not None:
-        lo, hi = r.min_len or 1, r.max_len
-        parts.append(f"len {lo}" if lo == hi else f"len {lo}-{hi or ''}")
+        parts.append(f"len {_length(r)}")
     if r.new_only:
         parts.append("new")
     if r.full:

@@ -74,6 +74,9 @@ class GenerationResult:
     note: str | None = None  # set when fewer names than asked could be found
     candidates: int = 0  # rows sampled to find them
     filtered: int = 0  # candidates withheld by the word filter (drawn again, never shown)
+    # The names that are in the training list (for a full name: both of its parts), so a reply
+    # can say which names are real and which invented.
+    real: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -419,18 +422,22 @@ def generate_many(
                     found_labels[i].append(lab)
             start += n
 
+    real: list[frozenset[str]] = []
     for i, p in enumerate(plans):
         if p.request.full and found[i]:
             assert family is not None  # plan() refuses full names without it
             seed_i = int(torch.randint(2**62, (1,), generator=gen))
-            found[i], blocked = _with_family(
+            found[i], blocked, real_full = _with_family(
                 model, family, p.request, found[i], found_labels[i], words, seed_i
             )
             withheld[i] += blocked
+            real.append(real_full)
+        else:
+            real.append(frozenset(n for n in found[i] if n in model.corpus_names))
 
     results = []
-    for p, names, n_tried, n_withheld, dead in zip(
-        plans, found, tried, withheld, doomed, strict=True
+    for p, names, n_tried, n_withheld, dead, known in zip(
+        plans, found, tried, withheld, doomed, real, strict=True
     ):
         note = None
         if dead:
@@ -441,7 +448,7 @@ def generate_many(
                 f"found {len(names)} of {p.request.count} names that {p.describe()} "
                 f"after {n_tried} tries{why}; a higher temperature or looser options may find more"
             )
-        results.append(GenerationResult(p.request, tuple(names), note, n_tried, n_withheld))
+        results.append(GenerationResult(p.request, tuple(names), note, n_tried, n_withheld, known))
     return results
 
 
@@ -453,9 +460,10 @@ def _with_family(
     labels: list[int],
     words: WordFilter,
     seed: int,
-) -> tuple[list[str], int]:
+) -> tuple[list[str], int, frozenset[str]]:
     """Give each name a family name of the same gender when the family names have genders;
-    returns the full names and how many the word filter withheld as a whole."""
+    returns the full names, how many the word filter withheld as a whole, and the full names
+    whose both parts are in the training lists."""
     by_label: dict[str | None, list[int]] = {}
     for k, lab in enumerate(labels):
         gender = model.labels[lab] if model.labels else None
@@ -474,6 +482,11 @@ def _with_family(
     surnames: dict[int, str] = {}
     for ks, res in zip(by_label.values(), generate_many(family, asks, seed, words), strict=True):
         surnames.update(zip(ks, res.names, strict=False))
-    full = [f"{name} {surnames[k]}" for k, name in enumerate(given) if k in surnames]
+    full = {f"{name} {surnames[k]}": (name, surnames[k]) for k, name in enumerate(given)
+            if k in surnames}  # fmt: skip
     kept = [name for name in full if not (r.filter and words.blocks(name))]
-    return kept, len(full) - len(kept)
+    real = frozenset(
+        name for name in kept
+        if full[name][0] in model.corpus_names and full[name][1] in family.corpus_names
+    )  # fmt: skip
+    return kept, len(full) - len(kept), real

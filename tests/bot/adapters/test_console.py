@@ -38,10 +38,11 @@ def test_a_console_session(tmp_path: Path) -> None:
     out = run.stdout
     assert "Namesmith console" in out
     block = out.split("english · t=0.7 · starts Eld\n", 1)[1].splitlines()
-    names = [line.split("] ", 1)[1] for line in block[:5]]
+    names = [line.split("] ", 1)[1].removesuffix(" ✓") for line in block[:5]]
     assert [line.split("]")[0] for line in block[:5]] == [f"  [{i}" for i in range(1, 6)]
     assert all(n.startswith("Eld") for n in names)
-    assert block[5].startswith("[1-5] ⭐ save   [6] 🔄 more like this   [7] 🎲 ")
+    menu = next(line for line in block[5:] if not line.startswith("("))  # after the asides
+    assert menu.startswith("[1-5] ⭐ save   [6] 🔄 more like this   [7] 🎲 ")
     choices = [line for line in out.splitlines() if line.startswith("[")]
     assert choices
     assert all(len(line) <= 80 for line in choices)

@@ -8,7 +8,7 @@ from bot import actions
 from bot.actions import Act
 from bot.reply import Reply
 from bot.service import Service
-from bot.service.names import settings_line
+from bot.service.names import command_line, settings_line
 from engine.serving.sampling import GenerationRequest
 from storage import StorageFull
 from tests.bot.builders import GROUP, OTHER, ctx, request
@@ -25,7 +25,7 @@ async def test_a_names_reply_says_what_it_is_then_lists_the_names(service: Servi
     assert reply.names is not None
     header, *names = reply.text.splitlines()
     assert header == "english · t=0.7 · starts Eld"
-    assert names == list(reply.names.names)
+    assert names == [reply.names.marked(n) for n in reply.names.names]
     assert len(names) == 4 and all(n.startswith("Eld") for n in names)
     assert not reply.private  # a group sees the names it asked for
 
@@ -159,3 +159,38 @@ def test_the_settings_line_of_a_request() -> None:
     assert settings_line(r) == (
         "female · t=0.7 · starts Eld · ends iel · len 4- · new · full · unfiltered"
     )
+
+
+async def test_real_names_are_marked_and_the_mark_explained(service: Service) -> None:
+    reply = await _names(service, "/name 0.3 10 new=no")  # a cool temperature: mostly real names
+    assert reply.names is not None and reply.names.real  # the tiny model repeats its list here
+    lines = reply.text.splitlines()[1:]
+    for name, line in zip(reply.names.names, lines, strict=True):
+        assert line == (f"{name} ✓" if name in reply.names.real else name)
+    assert "(✓ a real name from the english list; the others are invented)" in reply.asides
+
+
+async def test_new_names_need_no_legend(service: Service) -> None:
+    reply = await _names(service, "/name 5 new")
+    assert reply.names is not None and not reply.names.real
+    assert not any("✓" in line for line in reply.plain.splitlines())
+
+
+async def test_when_options_find_too_few_the_reply_says_which_to_drop(service: Service) -> None:
+    reply = await _names(service, "/name 0.7 8 ends=qx contains=an")
+    assert reply.names is not None and len(reply.names.names) < 8
+    assert any(n.startswith("without ends=qx there are more: /name english 0.7 8 contains=an")
+               for n in reply.notes)  # fmt: skip
+    labels = [a.label for a in reply.of(Act.MORE)]
+    assert labels == ["without ends=qx"]  # and no 🔄 that cannot find more
+    wider = await service.on_button(ctx(), reply.of(Act.MORE)[0].data)
+    assert wider is not None and wider.names is not None and len(wider.names.names) == 8
+    assert wider.text.splitlines()[0] == "english · t=0.7 · contains an"
+
+
+def test_a_request_as_the_command_that_asks_for_it() -> None:
+    r = GenerationRequest(
+        style="elf", prefix="Eld", temperature=1.0, count=8, label="female", contains="th",
+        min_len=4, max_len=8, new_only=False, full=False,
+    )  # fmt: skip
+    assert command_line(r) == "/name elf 1.0 8 female prefix=Eld contains=th len=4-8 new=no"

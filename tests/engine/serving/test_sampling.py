@@ -235,3 +235,9 @@ def test_full_names_without_the_family_model_are_refused_not_loaded_from_disk(
     """Sampling never loads a model itself: the caller (the registry's owner) passes it."""
     with pytest.raises(RequestError, match=r"its family names \(surnames\) are not loaded"):
         generate(tiny_model, GenerationRequest(style="english", full=True))
+
+
+def test_a_result_says_which_names_are_real(tiny_model: NameModel) -> None:
+    result = generate(tiny_model, GenerationRequest(count=20, temperature=0.3, seed=3))
+    assert result.real == {n for n in result.names if n in tiny_model.corpus_names}
+    assert result.real  # at a cool temperature the tiny model repeats its list

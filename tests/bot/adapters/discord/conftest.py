@@ -14,6 +14,7 @@ import pytest
 import yarl
 from pydantic import SecretStr
 
+from bot import texts
 from bot.adapters.discord.run import run
 from bot.config import Config
 from bot.service import Service
@@ -81,7 +82,9 @@ def menus(sent: Sent) -> list[dict[str, Any]]:
 
 
 def names(sent: Sent) -> list[str]:
-    return str(sent.embed.get("description", "")).split("\n\n")[0].splitlines()
+    """The names of an embed, without the mark of a real one."""
+    lines = str(sent.embed.get("description", "")).split("\n\n")[0].splitlines()
+    return [line.removesuffix(f" {texts.REAL_MARK}") for line in lines]
 
 
 async def answer(fake: FakeDiscord, interaction: int) -> Sent:

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot import texts
 from bot.service import Service
 from engine.serving.trained import NameModel
 from storage import StorageError
@@ -28,7 +29,10 @@ def _buttons(call: Any) -> list[dict[str, str]]:
 
 
 def _names(call: Any) -> list[str]:
-    return str(call.params["text"]).splitlines()[1:]
+    """The names of a reply: the lines after the header, up to the asides, unmarked."""
+    lines = str(call.params["text"]).splitlines()[1:]
+    names = [line for line in lines if not line.startswith("(")]
+    return [line.removesuffix(f" {texts.REAL_MARK}") for line in names]
 
 
 async def test_name_with_prefix_and_temperature(service: Service, fake: FakeTelegram) -> None:
