@@ -115,6 +115,21 @@ def split_command(text: str, bot_username: str | None = None) -> tuple[str, list
     return head.casefold(), words[1:]
 
 
+def plain_command(text: str, styles: Collection[str]) -> str | None:
+    """A message without a slash, read as the command it most likely is (in a private chat,
+    where every message is for the bot): "name elf" → "/name elf", "elf 0.7" or a bare number
+    → "/name elf 0.7"; None when it reads as no command."""
+    words = text.split()
+    if not words:
+        return None
+    first = words[0].casefold()
+    if first in COMMANDS:
+        return "/" + " ".join(words)
+    if first in styles or first in GENDER_WORDS or _number(first) is not None:
+        return "/name " + " ".join(words)
+    return None
+
+
 def parse(text: str, styles: Collection[str], bot_username: str | None = None) -> Request | None:
     """Parse one message into its request; None if it is not a command (or is another bot's)."""
     split = split_command(text, bot_username)

@@ -108,6 +108,7 @@ def help_all(*, admin: bool) -> str:
     )
 
 
+PLAIN_HINT = f"Send {EXAMPLE} (or just: elf) for names, /help for everything I can do."
 REAL_MARK = "✓"  # beside a name that is in the style's list of real names
 
 

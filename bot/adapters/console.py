@@ -153,9 +153,16 @@ async def run(
                 say(f"There is no choice {i}; choose 1 to {len(actions)}.")
                 continue
             reply = await service.on_button(ctx, actions[i - 1].data)
+        elif text.casefold() in ("yes", "y", "no", "n") and any(
+            a.kind == Act.CONFIRM for a in actions
+        ):  # a question asked with buttons is answered in words too
+            confirm = next(a for a in actions if a.kind == Act.CONFIRM)
+            actions = [a for a in actions if a.kind != Act.CONFIRM]  # answered either way
+            if text.casefold().startswith("n"):
+                say("Nothing was changed.")
+                continue
+            reply = await service.on_button(ctx, confirm.data)
         else:
-            if not text.startswith("/"):
-                text = "/" + text  # the console needs no slash: "name Eld 0.7" works
             try:
                 text, upload = _upload(text)
             except FileNotFoundError as exc:

@@ -135,8 +135,15 @@ class Service:
         self, ctx: Context, text: str, bot_username: str | None = None
     ) -> Reply | None:
         """Answer one message; None when it is not a command for this bot (or the sender is
-        over the rate limit and was already told)."""
+        over the rate limit and was already told). In a private chat every message is for the
+        bot: one without a slash is read as the command it most likely is, or gets a hint."""
         split = grammar.split_command(text, bot_username)
+        if split is None and ctx.chat is None and text.strip() and not text.startswith("/"):
+            plain = grammar.plain_command(text, self.engine.styles.keys())
+            if plain is None:
+                hint = Reply(texts.PLAIN_HINT, private=True)
+                return await self._guarded(ctx, "plain", lambda: _answer(hint))
+            split = grammar.split_command(plain)
         if split is None:
             return None
         name, words = split
@@ -257,12 +264,17 @@ class Service:
         return Reply(texts.EXPIRED, private=True)
 
     async def _help(self, ctx: Context, request: HelpRequest) -> Reply:
+        # Only the asker needs it: where a platform can, it is not posted to everyone.
         if request.topic:
-            return Reply(texts.HELP[request.topic][1])
-        return Reply(texts.help_all(admin=ctx.user in self.admins))
+            return Reply(texts.HELP[request.topic][1], private=True)
+        return Reply(texts.help_all(admin=ctx.user in self.admins), private=True)
 
     async def _stats(self, ctx: Context, request: StatsRequest) -> Reply:
         return await self.admin.stats(ctx, request, list(self.engine.styles))
+
+
+async def _answer(reply: Reply) -> Reply:
+    return reply
 
 
 async def _start(ctx: Context, request: StartRequest) -> Reply:

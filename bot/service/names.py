@@ -165,7 +165,8 @@ class Names:
             lines.append(
                 f"{style}{genders} — {model.description}\n   e.g. {', '.join(sample.names)}"
             )
-        return Reply("\n".join(lines) + "\nUse one: /name style=elf, or just /name elf")
+        text = "\n".join(lines) + "\nUse one: /name style=elf, or just /name elf"
+        return Reply(text, private=True)  # long, and only the asker needs it
 
     async def rate(self, ctx: Context, request: RateRequest) -> Reply:
         """/rate <name> [style] [gender]: a full name is rated word by word."""

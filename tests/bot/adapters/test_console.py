@@ -109,3 +109,17 @@ def test_ctrl_c_quits_at_once(tmp_path: Path) -> None:
         err = proc.stderr.read()
     assert code == 0
     assert "Traceback" not in err
+
+
+def test_a_typed_yes_or_no_answers_the_question(tmp_path: Path) -> None:
+    yes = _chat(tmp_path, ["/fav Anna", "/unfav all", "yes", "favs"]).stdout
+    assert "Forgot all 1 favourite." in yes and "No favourites yet" in yes
+    (tmp_path / "no").mkdir()
+    no = _chat(tmp_path / "no", ["/fav Anna", "/unfav all", "no", "favs"]).stdout
+    assert "Nothing was changed." in no and "1. Anna" in no
+
+
+def test_the_one_user_of_the_console_is_never_slowed_down(tmp_path: Path) -> None:
+    run = _chat(tmp_path, ["/start"] * 23)
+    assert run.stdout.count("Hi! I invent names") == 23
+    assert "Slow down" not in run.stdout

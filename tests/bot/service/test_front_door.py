@@ -24,10 +24,10 @@ def test_every_request_type_has_a_use_case(service: Service) -> None:
     ("text", "expected", "private"),
     [
         ("/start", "Hi! I invent names", False),
-        ("/help", "Try /name elf Eld 0.7: five elf names that start with Eld.", False),
-        ("/help", "/name — invent names", False),
-        ("/help fav", "/fav <name> [#tag …] [— note]: save a name", False),
-        ("/styles", "elf", False),
+        ("/help", "Try /name elf Eld 0.7: five elf names that start with Eld.", True),
+        ("/help", "/name — invent names", True),
+        ("/help fav", "/fav <name> [#tag …] [— note]: save a name", True),
+        ("/styles", "elf", True),
         ("/rate Anna", "Anna: ", False),
         ("/rate Anna Maria", "Together: ", False),
         ("/fav Eldrin", "⭐ Saved Eldrin. You have 1 favourite.", True),
@@ -56,11 +56,11 @@ async def test_each_command_answers(
     assert reply.private is private
 
 
-@pytest.mark.parametrize("text", ["hello", "", "/name@OtherBot Eld"])
-async def test_what_is_not_a_command_for_this_bot_gets_no_answer(
+@pytest.mark.parametrize("text", ["hello", "", "  ", "/name@OtherBot Eld"])
+async def test_what_is_not_a_command_for_this_bot_gets_no_answer_in_a_group(
     service: Service, text: str
 ) -> None:
-    assert await service.on_text(ctx(), text, "NamesmithBot") is None
+    assert await service.on_text(ctx(chat="tg:-5"), text, "NamesmithBot") is None
 
 
 async def test_a_typed_request_is_answered_as_its_text_is(service: Service) -> None:
@@ -199,3 +199,26 @@ async def test_a_trusted_user_is_never_rate_limited(
 async def test_a_discord_server_is_called_a_server(service: Service) -> None:
     reply = await service.on_text(ctx(chat="dc:5", chat_word="server"), "/settings chat style=elf")
     assert reply is not None and reply.text == "⚠️ only the server's admins can set its defaults"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name elf 0.7", "elf · t=0.7 · new"),
+        ("elf 0.7", "elf · t=0.7 · new"),
+        ("elf", "elf · t=1 · new"),
+        ("0.5", "english · t=0.5"),
+        ("favs", "No favourites yet"),
+        ("hello there", "Send /name elf Eld 0.7 (or just: elf) for names"),
+        ("yes", "Send /name elf Eld 0.7 (or just: elf) for names"),
+    ],
+)
+async def test_a_private_message_without_a_slash_is_read_as_a_command(
+    service: Service, text: str, expected: str
+) -> None:
+    reply = await service.on_text(ctx(), text)
+    assert reply is not None and reply.text.startswith(expected)
+
+
+async def test_in_a_group_only_commands_are_for_the_bot(service: Service) -> None:
+    assert await service.on_text(ctx(chat="tg:-5"), "elf 0.7") is None

@@ -85,7 +85,7 @@ async def test_bad_options_get_an_ephemeral_error(
 @pytest.mark.parametrize(
     ("command", "options", "expected", "private"),
     [
-        ("styles", {}, "elf (female/male) — tiny test model", False),
+        ("styles", {}, "elf (female/male) — tiny test model", True),
         ("rate", {"name": "Margaret"}, "Margaret: ", False),
         ("rate", {"name": "Margaret", "style": "elf"}, "of the real elf names", False),
         ("rate", {"name": "Margaret", "style": "klingon"}, "⚠️ unknown style", True),
@@ -98,8 +98,8 @@ async def test_bad_options_get_an_ephemeral_error(
         ("settings", {"style": "elf", "count": 3}, "Saved. Your defaults: style=elf", True),
         ("settings", {"temperature": 7.5}, "⚠️ temperature must be", True),
         ("reset", {}, "Your defaults are back to: style=english", True),
-        ("help", {}, "/name — invent names", False),
-        ("help", {"command": "name"}, "/name [prefix] [temperature]", False),
+        ("help", {}, "/name — invent names", True),
+        ("help", {"command": "name"}, "/name [prefix] [temperature]", True),
         ("stats", {}, "⚠️ /stats is for the bot's admins", True),
     ],
 )
