@@ -62,6 +62,7 @@ class Reply:
     names: NameList | None = None
     notes: tuple[str, ...] = ()  # asides: why fewer names came, a hint about the command
     buttons_off: bool = False  # the buttons could not be stored, so there are none: say so
+    saved: str | None = None  # the name this answer says is among the favourites now
 
     def of(self, kind: Act) -> tuple[Action, ...]:
         return tuple(a for a in self.actions if a.kind == kind)

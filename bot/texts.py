@@ -97,6 +97,11 @@ HELP: dict[str, tuple[str, str]] = {
 ADMIN_COMMANDS = frozenset({"retrain", "rollback", "audit", "stats"})  # the bot admins'
 
 
+def menu(*, admin: bool) -> list[tuple[str, str]]:
+    """(command, what it does) for a platform's command menu; the admins' only for admins."""
+    return [(c, short) for c, (short, _) in HELP.items() if admin or c not in ADMIN_COMMANDS]
+
+
 def help_all(*, admin: bool) -> str:
     """Every command in a line each, an example first; the admins' commands only for admins."""
     lines = [f"/{cmd} — {short}" for cmd, (short, _) in HELP.items()

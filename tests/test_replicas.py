@@ -207,8 +207,9 @@ async def test_a_button_from_one_replica_works_on_the_other(cluster: Cluster) ->
     save = next(caption for caption in buttons if caption.startswith("⭐ "))
     await cluster.press(1, buttons[save], user_id=300)
     await cluster.press(1, buttons["🔄 more like this"], user_id=300)
-    saved, more = (await cluster.replies(300, 3))[1:]
-    assert saved.params["text"].startswith(f"⭐ Saved {save.removeprefix('⭐ ')}.")
+    more = (await cluster.replies(300, 2))[1]
+    await cluster.fake.wait_until(lambda: bool(cluster.fake.popups()), "the ⭐ pop-up")
+    assert cluster.fake.popups()[0].startswith(f"⭐ Saved {save.removeprefix('⭐ ')}.")
     assert more.params["text"].startswith("english · t=0.8 · starts Ka")
 
 

@@ -52,10 +52,11 @@ class Favourites:
             ctx.user, name, style=style, label=label, temperature=temperature, tags=tags, note=note
         )
         if not added:
-            return Reply(f"{name} is already in your favourites.", private=True)
+            return Reply(f"{name} is already in your favourites.", private=True, saved=name)
         count = await self.store.favourites.count(ctx.user)
         shown = name + _annotations(tuple(t.lstrip("#").casefold() for t in tags), note.strip())
-        return Reply(f"⭐ Saved {shown}. You have {_plural(count, 'favourite')}.", private=True)
+        text = f"⭐ Saved {shown}. You have {_plural(count, 'favourite')}."
+        return Reply(text, private=True, saved=name)
 
     async def fav(self, ctx: Context, request: FavRequest) -> Reply:
         """A typed name, marked with the style it fits best, with its tags and note."""

@@ -196,8 +196,20 @@ class FakeTelegram:
         return web.Response(body=self.files[file_id])
 
     def press(self, data: str, *, user_id: int = 1, chat_id: int | None = None,
-              chat_type: str = "private") -> None:  # fmt: skip
+              chat_type: str = "private", under: Call | None = None) -> None:  # fmt: skip
+        """Queue a press of a button with this data; `under` is the message it sits under (its
+        keyboard comes with the press, as Telegram sends it)."""
         chat_id = user_id if chat_id is None else chat_id
+        message: dict[str, Any] = {
+            "message_id": 1,
+            "date": int(time.time()),
+            "chat": self._chat(chat_id, chat_type),
+            "from": self._bot_user(),
+            "text": "names",
+        }
+        if under is not None and under.params.get("reply_markup"):
+            markup = under.params["reply_markup"]
+            message["reply_markup"] = json.loads(markup) if isinstance(markup, str) else markup
         self._push(
             {
                 "callback_query": {
@@ -205,13 +217,7 @@ class FakeTelegram:
                     "from": self._user(user_id),
                     "chat_instance": "ci",
                     "data": data,
-                    "message": {
-                        "message_id": 1,
-                        "date": int(time.time()),
-                        "chat": self._chat(chat_id, chat_type),
-                        "from": self._bot_user(),
-                        "text": "names",
-                    },
+                    "message": message,
                 }
             }
         )
@@ -236,6 +242,12 @@ class FakeTelegram:
         fut: asyncio.Future[Call] = asyncio.get_running_loop().create_future()
         self._reply_waiters.setdefault(chat_id, []).append(fut)
         return fut
+
+    def popups(self) -> list[str]:
+        """The texts of the pop-ups shown (button presses answered with text)."""
+        return [
+            str(c.params["text"]) for c in self.sent("answerCallbackQuery") if c.params.get("text")
+        ]
 
     def sent(self, method: str = "sendMessage") -> list[Call]:
         return [c for c in self.calls if c.method == method]

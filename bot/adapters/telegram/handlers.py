@@ -7,16 +7,27 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Chat, Update
+from telegram import (
+    CallbackQuery,
+    Chat,
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    Message,
+    Update,
+)
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
 from telegram.ext import ContextTypes
 
+from bot import actions
+from bot.actions import Act
 from bot.adapters.telegram.delivery import Notifier, send
 from bot.reply import Context, Upload
 from bot.service import Service
 
 log = logging.getLogger(__name__)
+
+POPUP_LIMIT = 200  # characters of a callback query's answer (a pop-up)
 
 
 def _context(
@@ -76,18 +87,61 @@ async def on_document(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 async def on_button(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
-    """An inline button: its data names what to do; the answer goes to the chat."""
+    """An inline button: its data names what to do. A ⭐ is answered where it was pressed (a
+    pop-up, and in a private chat the button turns ✅); anything else goes to the chat."""
     query = update.callback_query
-    if query is None or update.effective_chat is None:
+    chat = update.effective_chat
+    if query is None or chat is None:
         return
+    data = query.data or ""
+    service: Service = ctx.bot_data["service"]
+    if actions.act_of(data) is not Act.SAVE:
+        await _answer(query)  # stops the button's spinner at once
+        reply = await service.on_button(_context(update, ctx), data)
+        if reply is not None:
+            await send(ctx.bot, chat.id, reply)
+        return
+    reply = await service.on_button(_context(update, ctx), data)
+    if reply is None:
+        await _answer(query)
+        return
+    if not await _answer(query, reply.text[:POPUP_LIMIT]):
+        await send(ctx.bot, chat.id, reply)  # too late for a pop-up: said in the chat instead
+        return
+    if reply.saved is not None and chat.type == ChatType.PRIVATE:
+        await _mark_saved(query, data)
+
+
+async def _answer(query: CallbackQuery, text: str | None = None) -> bool:
+    """Answer a button press (with a pop-up when there is text); False when Telegram no longer
+    takes the answer (too old, after a restart)."""
     try:
-        await query.answer()  # stops the button's spinner; too late after a restart, and fine
+        await query.answer(text, show_alert=False)
     except TelegramError as exc:
         log.info("callback query not answered (%s); carrying out the action anyway", exc)
-    service: Service = ctx.bot_data["service"]
-    reply = await service.on_button(_context(update, ctx), query.data or "")
-    if reply is not None:
-        await send(ctx.bot, update.effective_chat.id, reply)
+        return False
+    return True
+
+
+async def _mark_saved(query: CallbackQuery, data: str) -> None:
+    """Turn the pressed ⭐ into a ✅ (best effort: the save itself is done and said)."""
+    message = query.message
+    markup = message.reply_markup if isinstance(message, Message) else None
+    if markup is None:
+        return
+    rows = [
+        [
+            InlineKeyboardButton(f"✅ {b.text.removeprefix('⭐ ')}", callback_data=b.callback_data)
+            if b.callback_data == data
+            else b
+            for b in row
+        ]
+        for row in markup.inline_keyboard
+    ]
+    try:
+        await query.edit_message_reply_markup(InlineKeyboardMarkup(rows))
+    except TelegramError as exc:
+        log.info("telegram: a saved name's button not marked (%s)", exc)
 
 
 async def on_error(update: object, ctx: ContextTypes.DEFAULT_TYPE) -> None:

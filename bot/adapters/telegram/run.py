@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Update
+from telegram import BotCommand, BotCommandScopeChat, BotCommandScopeDefault, Update
 from telegram.error import BadRequest, InvalidToken, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     AIORateLimiter,
@@ -33,6 +33,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
+from bot import texts
 from bot.adapters.telegram.handlers import on_button, on_command, on_document, on_error
 from bot.config import Config
 from bot.errors import FatalError
@@ -125,6 +126,9 @@ def build(
     # New messages only: an edited "/unfav all" must not run again.
     app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_command))
+    # In a private chat every message is for the bot: the service reads "name elf" too.
+    private_text = filters.TEXT & ~filters.COMMAND & filters.ChatType.PRIVATE
+    app.add_handler(MessageHandler(private_text & filters.UpdateType.MESSAGE, on_command))
     app.add_handler(CallbackQueryHandler(on_button))
     app.add_error_handler(on_error)
     return app
@@ -187,10 +191,25 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
 
 
+async def set_menu(app: Application, config: Config) -> None:  # type: ignore[type-arg]
+    """The "/" command menu: everyone's commands in every chat, and the admins' commands too in
+    each admin's private chat. Best effort: a menu Telegram refuses is logged, never fatal."""
+    everyone = [BotCommand(c, d) for c, d in texts.menu(admin=False)]
+    admins = [BotCommand(c, d) for c, d in texts.menu(admin=True)]
+    chats = [int(a.removeprefix("tg:")) for a in config.admins if a.startswith("tg:")]
+    try:
+        await app.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
+        for chat in chats:
+            await app.bot.set_my_commands(admins, scope=BotCommandScopeChat(chat))
+    except TelegramError as exc:
+        log.warning("telegram: the command menu was not set (%s)", exc)
+
+
 async def receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]
-    """Start receiving updates: the webhook server if a webhook URL is configured, else
-    polling. Returns how, for the log."""
+    """Set the command menu, then start receiving updates: the webhook server if a webhook URL
+    is configured, else polling. Returns how, for the log."""
     assert app.updater is not None
+    await set_menu(app, config)
     url = config.telegram_webhook_url
     if url is None:
         await app.updater.start_polling(drop_pending_updates=False, error_callback=_poll_failed)

@@ -121,14 +121,20 @@ async def test_favourites_flow_and_export(service: Service, fake: FakeTelegram) 
         fake.command("/name 0.5 4")
         (names_reply,) = await fake.wait_sent(1)
         first = _buttons(names_reply)[0]
-        fake.press(first["callback_data"])
-        saved = (await fake.wait_sent(2))[1]
+        fake.press(first["callback_data"], under=names_reply)
+        await fake.wait_until(lambda: bool(fake.popups()), "the ⭐ pop-up")
         fake.command("/favs")
-        favs = (await fake.wait_sent(3))[2]
+        favs = (await fake.wait_sent(2))[1]
+        (marked,) = await fake.wait_sent(1, "editMessageReplyMarkup")
         fake.command("/export txt")
         (doc,) = await fake.wait_sent(1, "sendDocument")
     name = first["text"].removeprefix("⭐ ")
-    assert saved.params["text"] == f"⭐ Saved {name}. You have 1 favourite."
+    assert fake.popups() == [f"⭐ Saved {name}. You have 1 favourite."]  # no chat message
+    after, before = (
+        [b["text"] for b in _buttons(marked)],
+        [b["text"] for b in _buttons(names_reply)],
+    )
+    assert after == [f"✅ {name}", *before[1:]]  # the pressed star, saved; the rest as they were
     assert f"1. {name} (english" in favs.params["text"]
     assert doc.files["document"].decode() == f"{name}\n"
 
@@ -156,8 +162,8 @@ async def test_buttons_keep_working_after_a_restart(
     second = await service_factory()  # a new process: new engine, same database file
     async with running(second, fake):
         fake.press(button["callback_data"])
-        saved = (await fake.wait_sent(2))[1]
-    assert saved.params["text"].startswith(f"⭐ Saved {button['text'].removeprefix('⭐ ')}")
+        await fake.wait_until(lambda: bool(fake.popups()), "the ⭐ pop-up")
+    assert fake.popups()[0].startswith(f"⭐ Saved {button['text'].removeprefix('⭐ ')}")
 
 
 async def test_groups_answer_the_sender_and_ignore_other_bots(
@@ -371,12 +377,13 @@ async def test_group_buttons_work_for_every_member(service: Service, fake: FakeT
         fake.command("/name 0.5 2", user_id=1, chat_id=-9, chat_type="group")
         (names,) = await fake.wait_sent(1)
         save = next(data for label, data in buttons_of(names).items() if label.startswith("⭐"))
-        fake.press(save, user_id=2, chat_id=-9, chat_type="group")
+        fake.press(save, user_id=2, chat_id=-9, chat_type="group", under=names)
         fake.press(save, user_id=3, chat_id=-10, chat_type="group")  # another group: no
-        replies = await fake.wait_sent(3)
-    texts = sorted(sent_texts(replies[1:]))
-    assert texts[0] == "That button has expired; send the command again."
-    assert texts[1].startswith("⭐ Saved")
+        await fake.wait_until(lambda: len(fake.popups()) == 2, "two pop-ups")
+    popups = sorted(fake.popups())
+    assert popups[0] == "That button has expired; send the command again."
+    assert popups[1].startswith("⭐ Saved")
+    assert not fake.sent("editMessageReplyMarkup")  # in a group the ✅ would mislead the others
 
 
 async def test_edited_commands_do_not_run_again(service: Service, fake: FakeTelegram) -> None:
@@ -426,11 +433,10 @@ async def test_garbled_buttons_expire_politely(
 ) -> None:
     async with running(service, fake):
         fake.press(data)
-        (reply,) = await fake.wait_sent(1)
-    assert reply.params["text"] in (
-        "That button has expired; send the command again.",
-        "No favourites yet: press ⭐ under a reply, or send /fav <name>.",
-    )
+        await fake.wait_until(lambda: bool(fake.popups() or fake.sent()), "an answer")
+    assert [*fake.popups(), *sent_texts(fake.sent())] == [
+        "That button has expired; send the command again."
+    ]
 
 
 async def test_an_unexpected_error_gets_an_apology_and_a_log(
@@ -471,3 +477,43 @@ async def test_names_still_come_when_the_database_is_full(
     assert lines[-1] == "(buttons are off for now: the bot cannot store anything at the moment)"
     assert not reply.params.get("reply_markup")
     assert later.params.get("reply_markup")
+
+
+async def test_the_command_menu_is_set_at_start(service: Service, fake: FakeTelegram) -> None:
+    async with running(service, fake, admins=["tg:999", "dc:5"]):
+        await fake.wait_until(lambda: len(fake.sent("setMyCommands")) == 2, "two menus")
+    everyone, admins = fake.sent("setMyCommands")
+    commands = everyone.params["commands"]
+    listed = [
+        c["command"] for c in (json.loads(commands) if isinstance(commands, str) else commands)
+    ]
+    assert listed[:3] == ["name", "styles", "rate"] and "retrain" not in listed
+    assert "default" in str(everyone.params.get("scope"))
+    assert "retrain" in str(admins.params["commands"]) and "999" in str(admins.params["scope"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("elf 0.7", "elf · t=0.7"),
+        ("name Eld", "english · t=1 · starts Eld"),
+        ("hello", "Send /name elf Eld 0.7 (or just: elf) for names"),
+    ],
+)
+async def test_a_private_message_without_a_slash_is_answered(
+    service: Service, fake: FakeTelegram, text: str, expected: str
+) -> None:
+    async with running(service, fake):
+        fake.command(text)
+        (reply,) = await fake.wait_sent(1)
+    assert str(reply.params["text"]).startswith(expected)
+
+
+async def test_a_group_message_without_a_slash_is_not_for_the_bot(
+    service: Service, fake: FakeTelegram
+) -> None:
+    async with running(service, fake):
+        fake.command("elf 0.7", user_id=5, chat_id=-100, chat_type="group")
+        fake.command("/start", user_id=5, chat_id=-100, chat_type="group")
+        (reply,) = await fake.wait_sent(1)
+    assert str(reply.params["text"]).startswith("Hi! I invent names")
