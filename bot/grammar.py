@@ -602,8 +602,8 @@ def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameO
 
 RETRAIN_USAGE = (
     "/retrain <style> with a .txt file of names (one per line, optionally name<TAB>label), "
-    "or /retrain <style> corpus=<built-in>; options seconds=N and force; "
-    "/retrain status, /retrain cancel"
+    "or /retrain <style> corpus=<built-in>; options seconds=N, force and new; "
+    "/retrain status, /retrain cancel, /retrain remove <style>"
 )
 
 
@@ -615,11 +615,17 @@ def parse_retrain(words: list[str]) -> RetrainRequest:
         if len(words) > 1:
             raise ParseError(f"/retrain {first} takes nothing more")
         return RetrainRequest(action=first)
+    if first == "remove":
+        if len(words) != 2:
+            raise ParseError("say which added style to remove, e.g. /retrain remove gnome")
+        return RetrainRequest(action="remove", style=_retrain_style(words[1]))
     request = RetrainRequest(style=_retrain_style(words[0]))
     for word in words[1:]:
         key, eq, value = word.partition("=")
         if not eq and word.casefold() == "force":
             request = replace(request, force=True)
+        elif not eq and word.casefold() == "new":
+            request = replace(request, new=True)
         elif eq and key.casefold() == "corpus" and value:
             request = replace(request, corpus=value.casefold())
         elif eq and key.casefold() in ("seconds", "s"):
@@ -655,6 +661,12 @@ def retrain_request(
         if style or corpus or seconds is not None or force:
             raise ParseError(f"/retrain {action} takes nothing more")
         return RetrainRequest(action=action)
+    if action == "remove":
+        if not style or not style.strip():
+            raise ParseError(
+                "say which added style to remove, e.g. /retrain action:remove style:gnome"
+            )
+        return RetrainRequest(action="remove", style=_retrain_style(style))
     if style is None or not style.strip():
         raise ParseError(
             "give the style to train, e.g. /retrain style:elf file:names.txt, or "

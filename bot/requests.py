@@ -166,14 +166,16 @@ class StatsRequest:
 
 @dataclass(frozen=True, slots=True)
 class RetrainRequest:
-    """/retrain <style> [corpus=<built-in>] [seconds=N] [force], /retrain status|cancel."""
+    """/retrain <style> [corpus=<built-in>] [seconds=N] [force] [new], /retrain status|cancel,
+    /retrain remove <style>."""
 
     command: ClassVar[str] = "retrain"
-    action: str = "start"  # "start", "status" or "cancel"
+    action: str = "start"  # "start", "status", "cancel" or "remove" (an added style)
     style: str = ""
     corpus: str | None = None  # a built-in corpus; None = the file sent with the command
     seconds: int | None = None  # None = the configured default
     force: bool = False
+    new: bool = False  # a new style is meant, even one named like an existing style
 
 
 @dataclass(frozen=True, slots=True)

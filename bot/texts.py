@@ -83,8 +83,10 @@ HELP: dict[str, tuple[str, str]] = {
         "/retrain <style> with a .txt file attached (one name per line, optionally "
         "name<TAB>label; at most 2 MB, at least 50 names), or /retrain <style> corpus=<built-in> "
         "(english, surnames, elf, dwarf, halfling, goblin, human). Options: seconds=N, force "
-        "(adopt even if not better). A new style name creates a style; an existing one is "
-        "replaced only if the new model is better. /retrain status, /retrain cancel.",
+        "(adopt even if not better). A new style name creates a style (a name within two "
+        "letters of an existing style asks first; the word new says it is meant); an existing "
+        "one is replaced only if the new model is better. /retrain status, /retrain cancel, "
+        "/retrain remove <style> (an added style; shipped ones stay).",
     ),
     "rollback": (
         "undo a retrain (admins)",

@@ -46,7 +46,7 @@ from bot.service.favourites import Favourites
 from bot.service.names import Names, StyleInfo
 from bot.service.retrain import Retraining, RetrainRefused
 from bot.service.settings import DEFAULTS, Settings
-from bot.service.state import NAMES, UNFAV_ALL, ReplyState, SavedReply
+from bot.service.state import NAMES, NEW_STYLE, UNFAV_ALL, ReplyState, SavedReply
 from engine.errors import EngineError
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
@@ -240,8 +240,11 @@ class Service:
             return await self.favourites.favs_page(ctx, press.page, saved)
         if saved is None:
             return Reply(texts.EXPIRED, private=True)
-        if press.act is Act.CONFIRM and saved.kind == UNFAV_ALL and saved.owner == ctx.user:
-            return await self.favourites.confirmed(ctx, saved, press.confirm)
+        if press.act is Act.CONFIRM and saved.owner == ctx.user:
+            if saved.kind == UNFAV_ALL:
+                return await self.favourites.confirmed(ctx, saved, press.confirm)
+            if saved.kind == NEW_STYLE:
+                return await self.admin.confirmed_new_style(ctx, saved)
         request = saved.request
         if saved.kind != NAMES or request is None:
             return Reply(texts.EXPIRED, private=True)

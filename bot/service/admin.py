@@ -7,6 +7,7 @@ from bot.errors import UserError
 from bot.reply import Context, Reply
 from bot.requests import AuditRequest, RetrainRequest, RollbackRequest, StatsRequest
 from bot.service.retrain import Retraining
+from bot.service.state import SavedReply
 from storage import Storage
 
 AUDIT_SHOWN = 10  # entries /audit lists
@@ -43,7 +44,15 @@ class Admin:
             return Reply(retraining.status(), private=True)
         if request.action == "cancel":
             return Reply(await retraining.cancel(ctx), private=True)
+        if request.action == "remove":
+            return Reply(await retraining.remove(ctx, request.style), private=True)
         return await retraining.start(ctx, request)
+
+    async def confirmed_new_style(self, ctx: Context, saved: SavedReply) -> Reply:
+        """The button under "create this new style?" (still an admin's to press)."""
+        style = saved.retrain.style if saved.retrain else None
+        retraining = await self._retraining(ctx, "retrain", style)
+        return await retraining.confirmed(ctx, saved)
 
     async def rollback(self, ctx: Context, request: RollbackRequest) -> Reply:
         retraining = await self._retraining(ctx, "rollback", request.style or None)

@@ -117,7 +117,7 @@ class Names:
             notes.append(f"without {loosened[0]} there are more: {command_line(loosened[1])}")
         thread = (*shown_before, *result.names)[-MAX_SHOWN:]
         token = await self.state.stash(
-            SavedReply(ctx.user, ctx.chat, NAMES, request, result.names, thread)
+            SavedReply(ctx.user, ctx.chat, NAMES, request, names=result.names, shown=thread)
         )
         if token is None:
             return Reply("\n".join(lines), names=names, notes=tuple(notes), buttons_off=True)

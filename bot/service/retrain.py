@@ -13,10 +13,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from bot.reply import Attachment, Context, Notifier, Reply, Upload
+from bot import actions, texts
+from bot.actions import Act, Confirm
+from bot.reply import Action, Attachment, Context, Notifier, Reply, Upload
 from bot.requests import RetrainRequest
+from bot.service.state import NEW_STYLE, ReplyState, SavedReply
 from engine.corpora import corpus as corpora
 from engine.errors import CorpusError
 from engine.retraining.outcome import RetrainProgress, RetrainResult
@@ -25,6 +28,7 @@ from storage import Storage
 
 log = logging.getLogger(__name__)
 
+CLOSE_EDITS = 2  # a new style named within this many edits of an existing one is asked about
 EDIT_EVERY = 5.0  # seconds between edits of the progress message (platforms limit edits)
 PENDING_FOR = 600.0  # seconds a "/retrain elf" waits for its file
 
@@ -53,7 +57,10 @@ class Retraining:
         self.default_seconds = default_seconds
         self.max_upload = max_upload
         self._pending: dict[tuple[str, str | None], _Pending] = {}
+        # A file sent with a /retrain that first asks "a new style?": kept until answered.
+        self._unconfirmed: dict[tuple[str, str | None], tuple[Upload, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.state = ReplyState(store)
 
     @staticmethod
     def builtin_corpora() -> dict[str, str]:
@@ -64,7 +71,17 @@ class Retraining:
 
     async def start(self, ctx: Context, opts: RetrainRequest) -> Reply:
         """Validate the corpus (a built-in one, or the file sent with the command), start the
-        job, and follow it in the background. Without either, ask for the file."""
+        job, and follow it in the background. Without either, ask for the file; for a new style
+        named within two edits of one that exists (a typo?), ask first. A refusal is audited."""
+        try:
+            return await self._start(ctx, opts)
+        except RetrainRefused as exc:
+            await self.store.audit.record(
+                ctx.user, "retrain_refused", style=opts.style or None, detail=str(exc)[:300]
+            )
+            raise
+
+    async def _start(self, ctx: Context, opts: RetrainRequest) -> Reply:
         running = self.retrainer.status()
         if running is not None:
             raise RetrainRefused(f"a training is already running: {running.describe()}")
@@ -72,9 +89,13 @@ class Retraining:
             if opts.corpus not in corpora.BUILTIN:
                 known = ", ".join(sorted(corpora.BUILTIN))
                 raise RetrainRefused(f"no built-in corpus {opts.corpus!r}; choose one of: {known}")
+            if (question := await self._is_it_new(ctx, opts)) is not None:
+                return question
             corpus = await asyncio.to_thread(corpora.load, opts.corpus)
             source = f"the built-in {opts.corpus} corpus"
         elif ctx.upload is not None:
+            if (question := await self._is_it_new(ctx, opts)) is not None:
+                return question
             corpus = await self._read(opts.style, ctx.upload)
             source = ctx.upload.filename
         else:
@@ -130,6 +151,53 @@ class Retraining:
             "/retrain status shows progress, /retrain cancel stops it."
         )
 
+    async def _is_it_new(self, ctx: Context, opts: RetrainRequest) -> Reply | None:
+        """For a new style named like an existing one, the question (with a button) whether a
+        new style is meant; None when there is nothing to ask."""
+        styles = self.retrainer.registry.snapshot()
+        if opts.new or opts.style in styles:
+            return None
+        close = sorted(s for s in styles if edits(s, opts.style) <= CLOSE_EDITS)
+        if not close:
+            return None
+        token = await self.state.stash(
+            SavedReply(ctx.user, ctx.chat, NEW_STYLE, retrain=replace(opts, new=True))
+        )
+        if token is None:
+            raise RetrainRefused("the database cannot take changes right now; try again later")
+        if ctx.upload is not None:
+            self._unconfirmed[(ctx.user, ctx.chat)] = (ctx.upload, time.monotonic() + PENDING_FOR)
+        like = " or ".join(close)
+        return Reply(
+            f"{opts.style} would be a new style, named like {like}: nothing is trained yet. "
+            f"Create {opts.style}? To retrain {close[0]} instead, send /retrain {close[0]} "
+            "(with the file).",
+            (
+                Action(
+                    Act.CONFIRM, f"Yes, create {opts.style}", actions.confirm(token, Confirm.ALL)
+                ),
+            ),
+            private=True,
+        )
+
+    async def confirmed(self, ctx: Context, saved: SavedReply) -> Reply:
+        """The admin said yes to a new style: train it, with the file they sent, if any."""
+        if saved.retrain is None:
+            return Reply(texts.EXPIRED, private=True)
+        upload, until = self._unconfirmed.pop((ctx.user, ctx.chat), (None, 0.0))
+        if saved.retrain.corpus is None and (upload is None or until < time.monotonic()):
+            return Reply(
+                f"The file for {saved.retrain.style} is no longer here; send it again with "
+                f"/retrain {saved.retrain.style} new",
+                private=True,
+            )
+        return await self.start(replace(ctx, upload=upload), saved.retrain)
+
+    async def remove(self, ctx: Context, style: str) -> str:
+        await self.retrainer.remove(style)  # RetrainError, TrainingBusy: domain errors
+        await self.store.audit.record(ctx.user, "retrain_remove", style=style)
+        return f"Removed {style}: it is no longer served, here or on any replica."
+
     async def on_upload(self, ctx: Context) -> Reply | None:
         """A file with no command: the file a pending /retrain of this user asked for."""
         pending = self._pending.pop((ctx.user, ctx.chat), None)
@@ -180,10 +248,11 @@ class Retraining:
         if notify is None:
             return
         icon = "✅" if result.adopted else ("🛑" if result.outcome == "cancelled" else "⚠️")
+        file = Attachment(f"{result.style}-training.png", result.png) if result.png else None
+        # One message says the outcome (with its picture); the progress message only closes.
         with contextlib.suppress(Exception):
             if progress:
-                await notify.edit(progress[0], f"{icon} {result.style}: {result.outcome}")
-            file = Attachment(f"{result.style}-training.png", result.png) if result.png else None
+                await notify.edit(progress[0], f"⏹ {result.style}: the training ended, see below")
             await notify.send(Reply(f"{icon} {result.describe()}", file=file))
 
     # --- the rest ------------------------------------------------------------------------------
@@ -193,10 +262,16 @@ class Retraining:
         return f"⏳ {p.describe()}" if p is not None else "No training is running."
 
     async def cancel(self, ctx: Context) -> str:
-        if not await self.retrainer.cancel(by=ctx.user):
+        running = self.retrainer.status()
+        if running is None or not await self.retrainer.cancel(by=ctx.user):
             return "No training is running."
-        await self.store.audit.record(ctx.user, "retrain_cancel")
-        return "Cancelled: the training stopped cleanly and the current model serves on."
+        await self.store.audit.record(ctx.user, "retrain_cancel", style=running.style)
+        if running.style in self.retrainer.registry:
+            return (
+                f"Cancelled: the training stopped cleanly and {running.style}'s current model "
+                "serves on."
+            )
+        return f"Cancelled: the training stopped cleanly; no style {running.style} was made."
 
     async def rollback(self, ctx: Context, style: str) -> str:
         await self.retrainer.rollback(style)  # NothingToRollBack, TrainingBusy: domain errors
@@ -208,3 +283,13 @@ class Retraining:
         for task in list(self._tasks):
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await asyncio.wait_for(task, 10)
+
+
+def edits(a: str, b: str) -> int:
+    """How many letters to insert, delete or change to turn `a` into `b` (Levenshtein)."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]

@@ -13,13 +13,15 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from bot.reply import Context
+from bot.requests import RetrainRequest
 from engine.serving.sampling import GenerationRequest
 from storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
 
 PAYLOAD_VERSION = 1
-NAMES, UNFAV_ALL, FAVS = "names", "unfav_all", "favs"  # the kinds of state
+# The kinds of state: names to act on, "forget all?", a tag's pages, "create this new style?"
+NAMES, UNFAV_ALL, FAVS, NEW_STYLE = "names", "unfav_all", "favs", "new_style"
 # Every field a stored request keeps: `exclude` lives in `shown`, `seed` is never stored.
 _REQUEST_FIELDS = tuple(
     f.name for f in fields(GenerationRequest) if f.name not in ("exclude", "seed")
@@ -32,8 +34,9 @@ class SavedReply:
 
     owner: str
     chat: str | None
-    kind: str  # NAMES, UNFAV_ALL or FAVS (a list of favourites filtered by a tag)
+    kind: str  # NAMES, UNFAV_ALL, FAVS or NEW_STYLE
     request: GenerationRequest | None = None
+    retrain: RetrainRequest | None = None  # NEW_STYLE: the retrain to start once confirmed
     names: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()  # every name this "more like this" thread has shown
 
@@ -49,6 +52,8 @@ class SavedReply:
         if self.request is not None:
             request = asdict(self.request)
             body["request"] = {k: request[k] for k in _REQUEST_FIELDS}
+        if self.retrain is not None:
+            body["retrain"] = asdict(self.retrain)
         return json.dumps(body, ensure_ascii=False)
 
     @classmethod
@@ -75,11 +80,23 @@ class SavedReply:
                     full=bool(req.get("full", False)),
                     filter=bool(req.get("filter", True)),
                 )
+            ret = body.get("retrain")
+            retrain = None
+            if isinstance(ret, dict):
+                retrain = RetrainRequest(
+                    action=str(ret["action"]),
+                    style=str(ret["style"]),
+                    corpus=None if ret.get("corpus") is None else str(ret["corpus"]),
+                    seconds=None if ret.get("seconds") is None else int(ret["seconds"]),
+                    force=bool(ret.get("force", False)),
+                    new=bool(ret.get("new", False)),
+                )
             return cls(
                 owner=str(body["owner"]),
                 chat=None if body.get("chat") is None else str(body["chat"]),
                 kind=str(body["kind"]),
                 request=request,
+                retrain=retrain,
                 names=tuple(str(n) for n in body.get("names", ())),
                 shown=tuple(str(n) for n in body.get("shown", ())),
             )

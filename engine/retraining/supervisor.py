@@ -43,7 +43,12 @@ from engine.retraining import worker
 from engine.retraining.outcome import RetrainProgress, RetrainResult
 from engine.serving import checkpoint
 from engine.serving.modelstore import ModelStore
-from engine.serving.registry import ModelRegistry, check_style_name
+from engine.serving.registry import (
+    PACKAGED_MODELS,
+    ModelRegistry,
+    check_style_name,
+    style_files,
+)
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -247,6 +252,20 @@ class Retrainer:
         model = await asyncio.to_thread(self.store.rollback, style)
         self.registry.swap(style, model)
         return model
+
+    async def remove(self, style: str) -> None:
+        """Stop serving a style added by a retrain, here and (through the shared folder) on
+        every replica. Refused for a shipped style, one being retrained, or one never added."""
+        if style in style_files(PACKAGED_MODELS):
+            raise RetrainError(
+                f"{style} is a shipped style and cannot be removed; /rollback undoes a retrain"
+            )
+        running = self.job
+        if running is not None and running.style == style:
+            raise TrainingBusy(f"{style} is being retrained; cancel it first")
+        if not await asyncio.to_thread(self.store.remove, style):
+            raise RetrainError(f"there is no added style {style} to remove")
+        self.registry.remove(style)
 
     async def aclose(self) -> None:
         """Cancel a running job (the bot is stopping)."""

@@ -112,6 +112,19 @@ class ModelStore:
         log.info("rolled style %s back to %s", style, prev)
         return model
 
+    def remove(self, style: str) -> bool:
+        """Delete a style's adopted model and its predecessor (its kept corpora stay, for the
+        record); False when the folder had no model for it. Replicas watching the folder stop
+        serving the style at their next scan."""
+        with self._exclusive():
+            found = self.path(style).is_file()
+            for path in (self.path(style), self.predecessor_path(style)):
+                path.unlink(missing_ok=True)
+            checkpoint.fsync_dir(self.folder)
+        if found:
+            log.info("removed style %s from %s", style, self.folder)
+        return found
+
     def keep_corpus(self, style: str, corpus: Corpus) -> Path:
         """Write the cleaned corpus of a retrain (`name<TAB>label` lines) and return its path."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")

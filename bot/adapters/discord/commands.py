@@ -288,10 +288,11 @@ async def _corpus_choices(
     corpus="train on a built-in corpus instead of a file",
     seconds="how long to train (the default when not given)",
     force="adopt the new model even if it is not better",
-    action="start (the default), status of the running training, or cancel it",
+    action="start (the default), status of the running training, cancel it, or remove an "
+    "added style",
 )
 @app_commands.choices(
-    action=[app_commands.Choice(name=a, value=a) for a in ("start", *RETRAIN_ACTIONS)]
+    action=[app_commands.Choice(name=a, value=a) for a in ("start", *RETRAIN_ACTIONS, "remove")]
 )
 @app_commands.autocomplete(style=_style_choices, corpus=_corpus_choices)
 async def retrain_command(

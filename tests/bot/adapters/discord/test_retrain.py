@@ -207,7 +207,7 @@ async def test_status_while_training_then_cancel(
             fake, fake.slash("retrain", {"action": "cancel"}, user_id=ADMIN_ID)
         )
         ended = await _posted(fake, "🛑 english")
-        await _posted(fake, "🛑 english: cancelled", kind="message_edit")  # progress, closed
+        await _posted(fake, "⏹ english: the training ended", kind="message_edit")  # closed
     assert status.ephemeral and status.content.startswith("⏳ english for dc:999")
     assert busy.ephemeral and "a training is already running: english" in busy.content
     assert all(n.startswith("Eld") for n in names(member))
