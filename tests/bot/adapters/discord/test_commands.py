@@ -206,4 +206,4 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     kinds = {o["name"]: o["type"] for o in retrain["options"]}
     assert kinds == {"style": 3, "file": 11, "corpus": 3, "seconds": 4, "force": 5, "action": 3}
     (action,) = [o for o in retrain["options"] if o["name"] == "action"]
-    assert [c["value"] for c in action["choices"]] == ["start", "status", "cancel"]
+    assert [c["value"] for c in action["choices"]] == ["start", "status", "cancel", "remove"]
