@@ -262,6 +262,10 @@ def configure_logging(level: str, hidden: list[str] | None = None) -> None:
     # aiosqlite's worker thread logs every operation at DEBUG, even the last one after the loop
     # has ended: it could land after a fatal error's closing line.
     logging.getLogger("aiosqlite").setLevel(max(logging.INFO, logging.getLogger().level))
+    # The chat SDKs log whole requests and updates at DEBUG: message texts, users' names. Our
+    # own DEBUG lines never hold them; the SDKs' stay at INFO and above whatever the level.
+    for sdk in ("telegram", "discord"):
+        logging.getLogger(sdk).setLevel(max(logging.INFO, logging.getLogger().level))
 
 
 def install_redaction(hidden: list[str]) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import _watch_models_forever
+from bot.app import _watch_models_forever, configure_logging
 from engine.serving.registry import ModelRegistry
 from engine.serving.watch import Changes, ModelsWatch
 
@@ -38,3 +38,21 @@ async def test_the_models_watch_goes_on_after_a_failed_look(
         with contextlib.suppress(asyncio.CancelledError):
             await task
     assert "could not refresh models" in caplog.text
+
+
+@pytest.mark.parametrize("sdk", ["telegram.ext.ExtBot", "telegram.ext.Updater", "discord.gateway",
+                                 "discord.http"])  # fmt: skip
+def test_at_debug_the_chat_sdks_never_log_message_texts(sdk: str) -> None:
+    """The SDKs log whole updates at DEBUG (texts, first names); ours never do."""
+    root = logging.getLogger()
+    saved = (root.level, list(root.handlers))
+    try:
+        configure_logging("DEBUG")
+        assert logging.getLogger("bot.service").isEnabledFor(logging.DEBUG)
+        assert not logging.getLogger(sdk).isEnabledFor(logging.DEBUG)
+        assert logging.getLogger(sdk).isEnabledFor(logging.INFO)
+    finally:
+        root.setLevel(saved[0])
+        root.handlers[:] = saved[1]
+        for name in ("telegram", "discord", "httpx", "httpcore", "aiosqlite"):
+            logging.getLogger(name).setLevel(logging.NOTSET)
