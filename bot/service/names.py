@@ -11,7 +11,7 @@ from bot.actions import Act
 from bot.grammar import ANY_GENDER
 from bot.reply import Action, Context, NameList, Reply
 from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
-from bot.service.settings import Settings
+from bot.service.settings import Effective, Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.errors import EngineError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
@@ -56,8 +56,13 @@ class Names:
         return {s: StyleInfo(s, m.description, m.labels) for s, m in self.engine.styles.items()}
 
     async def request(self, ctx: Context, opts: NameOptions) -> GenerationRequest:
-        """The engine's request: the options given, the rest from the effective settings."""
-        found = await self.settings.effective(ctx)
+        """The engine's request: the options given, the rest from the effective settings (the
+        bot's defaults when the database cannot say: names need no database)."""
+        try:
+            found = await self.settings.effective(ctx)
+        except StorageError as exc:
+            log.warning("settings not read (%s); serving names with the defaults", exc)
+            found = Effective(self.settings.defaults, word_filter=True)
         prefs = found.preferences
         styles = self.engine.styles
         style = opts.style or prefs.style or DEFAULT_STYLE

@@ -10,7 +10,7 @@ from bot.reply import Reply
 from bot.service import Service
 from bot.service.names import command_line, settings_line
 from engine.serving.sampling import GenerationRequest
-from storage import StorageFull
+from storage import DatabaseUnavailable, StorageFull
 from tests.bot.builders import GROUP, OTHER, ctx, request
 
 
@@ -194,3 +194,16 @@ def test_a_request_as_the_command_that_asks_for_it() -> None:
         min_len=4, max_len=8, new_only=False, full=False,
     )  # fmt: skip
     assert command_line(r) == "/name elf 1.0 8 female prefix=Eld contains=th len=4-8 new=no"
+
+
+async def test_names_come_with_the_defaults_when_settings_cannot_be_read(
+    service: Service, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def down(*args: object, **kwargs: object) -> None:
+        raise DatabaseUnavailable("cannot reach the database at db:5432")
+
+    monkeypatch.setattr(service.store.settings, "user", down)
+    reply = await _names(service, "/name Eld 3")
+    assert reply.names is not None and len(reply.names.names) == 3
+    assert reply.text.splitlines()[0] == "english · t=1 · starts Eld"
+    assert any("serving names with the defaults" in r.getMessage() for r in caplog.records)
