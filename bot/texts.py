@@ -123,6 +123,10 @@ def real_legend(style: str) -> str:
     return f"{REAL_MARK} a real name from the {style} list; the others are invented"
 
 
+CANNOT_SAVE = (
+    "⚠️ Nothing can be saved right now: the bot's database does not accept changes (its "
+    "operator is told). Names still work."
+)
 SORRY = "Sorry, something went wrong on my side. Please try again."
 EXPIRED = "That button has expired; send the command again."
 

@@ -50,7 +50,13 @@ from bot.service.state import NAMES, NEW_STYLE, UNFAV_ALL, ReplyState, SavedRepl
 from engine.errors import EngineError
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
-from storage import DatabaseUnavailable, Preferences, Storage, StorageError
+from storage import (
+    DatabaseNotWritable,
+    DatabaseUnavailable,
+    Preferences,
+    Storage,
+    StorageError,
+)
 
 __all__ = ["DEFAULTS", "Service", "StyleInfo", "UserError"]
 
@@ -212,7 +218,8 @@ class Service:
                 "database unavailable: platform=%s command=%s: %s", ctx.platform, command, exc
             )
             self._log(ctx, command, "error", started)
-            return Reply(texts.SORRY, private=True)
+            writes = isinstance(exc, DatabaseNotWritable)
+            return Reply(texts.CANNOT_SAVE if writes else texts.SORRY, private=True)
         except _USER_ERRORS as exc:
             self._log(ctx, command, "user_error", started)
             return Reply(f"⚠️ {exc}", private=True)

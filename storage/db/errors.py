@@ -67,6 +67,15 @@ _RULES = (
         "the user running Namesmith (check the permissions, the immutable flag shown by `lsattr`, "
         "and read-only mounts)",
     ),
+    _Rule(
+        "sqlite",
+        ("disk i/o error",),  # the file, its journal or its folder turned immutable while in use
+        DatabaseNotWritable,
+        "cannot write the database {where} ({exc}); the file, its -wal and -shm files and its "
+        "folder must be writable by the user running Namesmith (check the immutable flag shown "
+        "by `lsattr`, and read-only mounts)",
+        opening=False,
+    ),
     _Rule("postgresql", ("53100",), StorageFull, _FULL, opening=False),  # disk_full
     _Rule(
         "postgresql",

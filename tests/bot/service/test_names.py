@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 
 from bot import actions
@@ -207,3 +214,30 @@ async def test_names_come_with_the_defaults_when_settings_cannot_be_read(
     assert reply.names is not None and len(reply.names.names) == 3
     assert reply.text.splitlines()[0] == "english · t=1 · starts Eld"
     assert any("serving names with the defaults" in r.getMessage() for r in caplog.records)
+
+
+@contextlib.contextmanager
+def _immutable(*paths: Path) -> Iterator[None]:
+    """Files and folders no one may change, not even root, until the block ends."""
+    there = [p for p in paths if p.exists()]
+    if shutil.which("chattr") is None or os.geteuid() != 0:
+        pytest.skip("needs chattr and root to make files immutable")
+    subprocess.run(["chattr", "+i", *map(str, there)], check=True)
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", *map(str, there)], check=True)
+
+
+async def test_a_database_turned_immutable_still_gives_names_and_says_why_no_buttons(
+    service: Service, tmp_path: Path
+) -> None:
+    await service.on_text(ctx(), "/fav Anna")  # the database is in use, its -wal and -shm exist
+    db = tmp_path / "namesmith.sqlite3"
+    files = [db, Path(f"{db}-wal"), Path(f"{db}-shm"), tmp_path]
+    with _immutable(*files):
+        names = await service.on_text(ctx(), "/name 3")
+        saved = await service.on_text(ctx(), "/fav Bea")
+    assert names is not None and names.names is not None and len(names.names.names) == 3
+    assert names.buttons_off and names.actions == ()
+    assert saved is not None and saved.text.startswith("⚠️ Nothing can be saved right now")

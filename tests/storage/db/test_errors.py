@@ -28,6 +28,7 @@ IN_USE = [
      DatabaseNotWritable, "must be writable"),
     ("sqlite", sqlite3.OperationalError("unable to open database file"), DatabaseNotWritable,
      "must be writable"),
+    ("sqlite", sqlite3.OperationalError("disk I/O error"), DatabaseNotWritable, "immutable flag"),
     ("sqlite", sqlite3.IntegrityError("UNIQUE constraint failed: favourites.id"), None, ""),
     ("sqlite", sqlite3.OperationalError("no such table: nope"), None, ""),
     ("sqlite", OSError("not a driver error here"), None, ""),
