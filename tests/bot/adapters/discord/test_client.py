@@ -87,6 +87,29 @@ async def test_save_menu_saves_every_name_chosen(service: Service, fake: FakeDis
     ]
 
 
+async def test_choosing_every_name_in_the_menu_is_one_request(
+    service_factory: Callable[..., Awaitable[Service]], fake: FakeDiscord
+) -> None:
+    service = await service_factory(limit=2)  # the /name and the menu: nothing to spare
+    async with running(service, fake):
+        sent = await answer(fake, fake.slash("name", {"count": 20}, user_id=4))
+        save = menus(sent)[0]
+        chosen = [o["value"] for o in save["options"]]
+        saved = await answer(fake, fake.press(sent, save["custom_id"], values=chosen, user_id=4))
+    assert len(saved.content.splitlines()) == 20
+    assert all(line.startswith("⭐ Saved") for line in saved.content.splitlines())
+    assert await service.store.favourites.count("dc:4") == 20
+
+
+async def test_a_forged_menu_choice_has_expired(service: Service, fake: FakeDiscord) -> None:
+    async with running(service, fake):
+        sent = await answer(fake, fake.slash("name", {"count": 20}, user_id=4))
+        save = menus(sent)[0]
+        forged = ["style:AAAAAAAAAAAAAAAAAAAAAA:elf", "fav:nope:0"]
+        reply = await answer(fake, fake.press(sent, save["custom_id"], values=forged, user_id=4))
+    assert reply.ephemeral and reply.content == "That button has expired; send the command again."
+
+
 async def test_one_users_commands_run_in_order(service: Service, fake: FakeDiscord) -> None:
     async with running(service, fake):
         asked = []
