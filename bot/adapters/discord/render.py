@@ -12,9 +12,11 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
+from dataclasses import replace
 from typing import Any, Protocol, runtime_checkable
 
 import discord
+from discord.utils import escape_markdown
 
 from bot.actions import Act
 from bot.adapters.discord.layout import (
@@ -151,19 +153,26 @@ def view_for(reply: Reply) -> discord.ui.View | None:
     return view
 
 
+def _escaped(text: str) -> str:
+    return escape_markdown(text, as_needed=True)
+
+
 def message_parts(reply: Reply) -> tuple[dict[str, Any], list[str]]:
     """The first message's arguments (content or embed, view, file), and any further pieces of
     a text longer than one message."""
     kwargs: dict[str, Any] = {}
     more: list[str] = []
-    shape = names_embed(reply)
+    # A reply is plain text, and part of it may be a user's (a typed name, a note): Discord must
+    # not read it as markdown, so "[Click](https://…)" never becomes a masked link.
+    plain = replace(reply, text=_escaped(reply.text), notes=tuple(map(_escaped, reply.notes)))
+    shape = names_embed(plain)
     if shape is not None:
         embed = discord.Embed(description=shape.description, colour=EMBED_COLOUR)
         embed.add_field(name="Settings", value=shape.settings)
         embed.set_footer(text=shape.footer)
         kwargs["embed"] = embed
     else:
-        first, *more = chunks(reply.plain)
+        first, *more = chunks(plain.plain)
         kwargs["content"] = first
     view = view_for(reply)
     if view is not None:

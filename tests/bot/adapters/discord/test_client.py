@@ -292,3 +292,12 @@ async def test_shards_split_the_servers(service: Service, fake: FakeDiscord) -> 
     assert sorted(i["shard"] for i in fake.identified) == [[0, 2], [1, 2]]
     assert [s.kind for s in fake.sent] == ["callback"]
     assert sent.content.startswith("Try /name elf Eld 0.7")
+
+
+async def test_markdown_from_users_is_never_rendered(service: Service, fake: FakeDiscord) -> None:
+    async with running(service, fake):
+        rated = await answer(fake, fake.slash("rate", {"name": "[Nitro](https://x.co/a)"}))
+        fake.say("!fav [Click](https://evil.example)", user_id=7)
+        (saved,) = await fake.wait_sent(1, "message")
+    assert rated.content.startswith("\\[Nitro](https://x.co/a)")  # a bracket, not a masked link
+    assert "\\[Click](https://evil.example)" in saved.content
