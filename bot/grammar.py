@@ -328,7 +328,7 @@ def help_request(topic: str | None) -> HelpRequest:
         return HelpRequest()
     folded = topic.strip().lstrip("/").casefold()
     if folded not in texts.HELP:
-        known = " ".join(f"/{c}" for c in texts.HELP)
+        known = " ".join(f"/{c}" for c, _ in texts.menu(admin=False))
         raise ParseError(f"no command /{shown(folded)[1:-1]}; the commands are: {known}")
     return HelpRequest(folded)
 

@@ -139,8 +139,10 @@ class Favourites:
     def _where(user: str, tag: str | None) -> tuple[str, tuple[object, ...]]:
         if tag is None:
             return "user_key = ?", (user,)
-        # Tags are one space-separated column: a tag matches as a whole word of it.
-        return "user_key = ? AND ' ' || tags || ' ' LIKE ?", (user, f"% {values.tag(tag)} %")
+        # Tags are one space-separated column: a tag matches as a whole word of it. A tag may
+        # hold "_", which LIKE would read as any letter.
+        word = values.tag(tag).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return "user_key = ? AND ' ' || tags || ' ' LIKE ? ESCAPE '\\'", (user, f"% {word} %")
 
     async def count(self, user: str, *, tag: str | None = None) -> int:
         where, args = self._where(values.key(user, "user"), tag)

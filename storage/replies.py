@@ -62,6 +62,14 @@ class Replies:
         )
         return None if row is None else StoredReply(*row)
 
+    async def take(self, token: str) -> bool:
+        """Use a reply's state up: True for the one caller that removed it, False for everyone
+        else (it was taken already, by another press or another replica, or never existed)."""
+        if not is_token(token):
+            return False
+        async with self._db.transaction() as tx:
+            return await tx.execute("DELETE FROM replies WHERE token = ?", (token,)) > 0
+
     async def prune(self, keep_days: int = KEEP_DAYS) -> int:
         """Forget replies older than `keep_days` (their buttons then answer "expired"); uses the
         index on created_at, so it is cheap enough to run every hour."""

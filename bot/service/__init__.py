@@ -150,6 +150,9 @@ class Service:
                 hint = Reply(texts.PLAIN_HINT, private=True)
                 return await self._guarded(ctx, "plain", lambda: _answer(hint))
             split = grammar.split_command(plain)
+            guessed = True
+        else:
+            guessed = False
         if split is None:
             return None
         name, words = split
@@ -157,7 +160,13 @@ class Service:
         styles = self.engine.styles.keys()
 
         async def answer() -> Reply:
-            return await self._dispatch(ctx, grammar.request_of(name, words, styles))
+            try:
+                request = grammar.request_of(name, words, styles)
+            except ParseError:
+                if guessed:  # "help me find a name" was no command after all: a hint, not an error
+                    return Reply(texts.PLAIN_HINT, private=True)
+                raise
+            return await self._dispatch(ctx, request)
 
         return await self._guarded(ctx, command, answer)
 
@@ -243,15 +252,20 @@ class Service:
         if press is None:
             return Reply(texts.EXPIRED, private=True)
         saved = await self.state.unstash(ctx, press.token) if press.token else None
+        if press.token and saved is None:
+            return Reply(texts.EXPIRED, private=True)
         if press.act is Act.PAGE:
             return await self.favourites.favs_page(ctx, press.page, saved)
         if saved is None:
             return Reply(texts.EXPIRED, private=True)
         if press.act is Act.CONFIRM and saved.owner == ctx.user:
+            # A question is answered once: a second press of an old "yes" does nothing.
+            if not await self.state.take(press.token):
+                return Reply(texts.EXPIRED, private=True)
             if saved.kind == UNFAV_ALL:
                 return await self.favourites.confirmed(ctx, saved, press.confirm)
             if saved.kind == NEW_STYLE:
-                return await self.admin.confirmed_new_style(ctx, saved)
+                return await self.admin.confirmed_new_style(ctx, press.token, saved)
         request = saved.request
         if saved.kind != NAMES or request is None:
             return Reply(texts.EXPIRED, private=True)

@@ -48,11 +48,11 @@ class Admin:
             return Reply(await retraining.remove(ctx, request.style), private=True)
         return await retraining.start(ctx, request)
 
-    async def confirmed_new_style(self, ctx: Context, saved: SavedReply) -> Reply:
+    async def confirmed_new_style(self, ctx: Context, token: str, saved: SavedReply) -> Reply:
         """The button under "create this new style?" (still an admin's to press)."""
         style = saved.retrain.style if saved.retrain else None
         retraining = await self._retraining(ctx, "retrain", style)
-        return await retraining.confirmed(ctx, saved)
+        return await retraining.confirmed(ctx, token, saved)
 
     async def rollback(self, ctx: Context, request: RollbackRequest) -> Reply:
         retraining = await self._retraining(ctx, "rollback", request.style or None)

@@ -25,6 +25,7 @@ from storage import Favourite, Storage
 
 PAGE_SIZE = 10  # favourites per /favs page (storage's default)
 MAX_NAME_WORDS = 4  # the longest favourite /note and /tag look for at the start of their words
+MAX_NAME_LEN = 64  # storage's longest name
 
 
 def _plural(n: int, word: str) -> str:
@@ -65,7 +66,9 @@ class Favourites:
             ctx, request.name, style, None, None, tags=request.tags, note=request.note
         )
 
-    async def favs(self, ctx: Context, request: FavsRequest) -> Reply:
+    async def favs(self, ctx: Context, request: FavsRequest, *, button: bool = False) -> Reply:
+        """A page of favourites; a typed page past the end is refused, a button's (the list
+        shrank meanwhile) shows the last."""
         tag = request.tag
         p = await self.store.favourites.page(ctx.user, request.page, tag=tag)
         tagged = f" tagged #{tag.lstrip('#').casefold()}" if tag else ""
@@ -75,7 +78,7 @@ class Favourites:
             return Reply(
                 "No favourites yet: press ⭐ under a reply, or send /fav <name>.", private=True
             )
-        if request.page > p.pages:
+        if request.page > p.pages and not button:
             raise UserError(
                 f"there is no page {request.page}: your favourites{tagged} fill "
                 f"{_plural(p.pages, 'page')}; /favs {p.pages} shows the last"
@@ -96,13 +99,14 @@ class Favourites:
     async def favs_page(self, ctx: Context, page: int, saved: SavedReply | None) -> Reply:
         """A page button; `saved` holds the tag of a filtered list."""
         tag = saved.names[0] if saved and saved.kind == FAVS and saved.names else None
-        p = await self.store.favourites.page(ctx.user, page, tag=tag)
-        return await self.favs(ctx, FavsRequest(min(page, p.pages), tag))
+        return await self.favs(ctx, FavsRequest(page, tag), button=True)
 
     async def _find(self, ctx: Context, words: tuple[str, ...]) -> tuple[Favourite, int]:
         """The favourite the leading words name (the longest run that does, or a /favs
         number), and how many words that took."""
         for n in range(min(MAX_NAME_WORDS, len(words)), 0, -1):
+            if len(" ".join(words[:n])) > MAX_NAME_LEN:  # longer than any name: a note's words
+                continue
             found = await self.store.favourites.get(ctx.user, " ".join(words[:n]))
             if found is not None:
                 return found, n
@@ -228,8 +232,14 @@ def _csv(favourites: tuple[Favourite, ...]) -> str:
     writer.writerow(["name", "style", "gender", "tags", "note", "saved"])
     for f in favourites:
         style = "" if f.style == NO_STYLE else f.style
-        writer.writerow([f.name, style, f.label or "", " ".join(f.tags), f.note, f.created_at[:10]])
+        cells = [f.name, style, f.label or "", " ".join(f.tags), f.note, f.created_at[:10]]
+        writer.writerow([_cell(c) for c in cells])
     return out.getvalue()
+
+
+def _cell(text: str) -> str:
+    """A cell a spreadsheet shows as text: one that starts like a formula gets a leading '."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _markdown(favourites: tuple[Favourite, ...]) -> str:

@@ -93,13 +93,19 @@ class Names:
         )
 
     async def name(self, ctx: Context, request: NameRequest) -> Reply:
-        reply = await self.generate(ctx, await self.request(ctx, request.options))
+        reply = await self.generate(ctx, await self.request(ctx, request.options), loosen=True)
         return replace(reply, notes=(*reply.notes, *request.hints))
 
     async def generate(
-        self, ctx: Context, request: GenerationRequest, shown_before: tuple[str, ...] = ()
+        self,
+        ctx: Context,
+        request: GenerationRequest,
+        shown_before: tuple[str, ...] = (),
+        *,
+        loosen: bool = False,
     ) -> Reply:
-        """Names for a request, never one of `shown_before`, with buttons to act on them."""
+        """Names for a request, never one of `shown_before`, with buttons to act on them; with
+        `loosen` (a typed /name, not a button), a short answer says which option to drop."""
         result = await self.engine.generate(replace(request, exclude=frozenset(shown_before)))
         try:
             await self.store.stats.served(ctx.user, len(result.names))
@@ -117,7 +123,7 @@ class Names:
         # Fewer than asked: more of the same cannot help, but dropping the option that binds
         # most may. The reply says which, and offers it.
         short = len(result.names) < request.count
-        loosened = await self._loosen(request, len(result.names)) if short else None
+        loosened = await self._loosen(request, len(result.names)) if short and loosen else None
         if loosened is not None:
             notes.append(f"without {loosened[0]} there are more: {command_line(loosened[1])}")
         thread = (*shown_before, *result.names)[-MAX_SHOWN:]

@@ -17,11 +17,12 @@ from dataclasses import dataclass, replace
 
 from bot import actions, texts
 from bot.actions import Act, Confirm
+from bot.grammar import shown
 from bot.reply import Action, Attachment, Context, Notifier, Reply, Upload
 from bot.requests import RetrainRequest
 from bot.service.state import NEW_STYLE, ReplyState, SavedReply
 from engine.corpora import corpus as corpora
-from engine.errors import CorpusError
+from engine.errors import CorpusError, EngineError
 from engine.retraining.outcome import RetrainProgress, RetrainResult
 from engine.retraining.supervisor import Retrainer
 from storage import Storage
@@ -57,8 +58,9 @@ class Retraining:
         self.default_seconds = default_seconds
         self.max_upload = max_upload
         self._pending: dict[tuple[str, str | None], _Pending] = {}
-        # A file sent with a /retrain that first asks "a new style?": kept until answered.
-        self._unconfirmed: dict[tuple[str, str | None], tuple[Upload, float]] = {}
+        # A file sent with a /retrain that first asks "a new style?", by the question's token:
+        # kept in this process until answered (or PENDING_FOR has passed).
+        self._unconfirmed: dict[str, tuple[Upload, float]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self.state = ReplyState(store)
 
@@ -88,7 +90,9 @@ class Retraining:
         if opts.corpus is not None:
             if opts.corpus not in corpora.BUILTIN:
                 known = ", ".join(sorted(corpora.BUILTIN))
-                raise RetrainRefused(f"no built-in corpus {opts.corpus!r}; choose one of: {known}")
+                raise RetrainRefused(
+                    f"no built-in corpus {shown(opts.corpus)}; choose one of: {known}"
+                )
             if (question := await self._is_it_new(ctx, opts)) is not None:
                 return question
             corpus = await asyncio.to_thread(corpora.load, opts.corpus)
@@ -166,7 +170,9 @@ class Retraining:
         if token is None:
             raise RetrainRefused("the database cannot take changes right now; try again later")
         if ctx.upload is not None:
-            self._unconfirmed[(ctx.user, ctx.chat)] = (ctx.upload, time.monotonic() + PENDING_FOR)
+            now = time.monotonic()
+            self._unconfirmed = {t: u for t, u in self._unconfirmed.items() if u[1] > now}
+            self._unconfirmed[token] = (ctx.upload, now + PENDING_FOR)
         like = " or ".join(close)
         return Reply(
             f"{opts.style} would be a new style, named like {like}: nothing is trained yet. "
@@ -180,21 +186,27 @@ class Retraining:
             private=True,
         )
 
-    async def confirmed(self, ctx: Context, saved: SavedReply) -> Reply:
+    async def confirmed(self, ctx: Context, token: str, saved: SavedReply) -> Reply:
         """The admin said yes to a new style: train it, with the file they sent, if any."""
         if saved.retrain is None:
             return Reply(texts.EXPIRED, private=True)
-        upload, until = self._unconfirmed.pop((ctx.user, ctx.chat), (None, 0.0))
+        upload, until = self._unconfirmed.pop(token, (None, 0.0))
         if saved.retrain.corpus is None and (upload is None or until < time.monotonic()):
             return Reply(
-                f"The file for {saved.retrain.style} is no longer here; send it again with "
-                f"/retrain {saved.retrain.style} new",
+                f"The file for {saved.retrain.style} is no longer here (too long ago, or the bot "
+                f"restarted); send it again with /retrain {saved.retrain.style} new",
                 private=True,
             )
         return await self.start(replace(ctx, upload=upload), saved.retrain)
 
     async def remove(self, ctx: Context, style: str) -> str:
-        await self.retrainer.remove(style)  # RetrainError, TrainingBusy: domain errors
+        try:
+            await self.retrainer.remove(style)
+        except EngineError as exc:  # shipped, being trained, never added: said, and audited
+            await self.store.audit.record(
+                ctx.user, "retrain_remove_refused", style=style, detail=str(exc)[:300]
+            )
+            raise
         await self.store.audit.record(ctx.user, "retrain_remove", style=style)
         return f"Removed {style}: it is no longer served, here or on any replica."
 
@@ -274,7 +286,13 @@ class Retraining:
         return f"Cancelled: the training stopped cleanly; no style {running.style} was made."
 
     async def rollback(self, ctx: Context, style: str) -> str:
-        await self.retrainer.rollback(style)  # NothingToRollBack, TrainingBusy: domain errors
+        try:
+            await self.retrainer.rollback(style)
+        except EngineError as exc:  # nothing to roll back, being trained: said, and audited
+            await self.store.audit.record(
+                ctx.user, "rollback_refused", style=style, detail=str(exc)[:300]
+            )
+            raise
         await self.store.audit.record(ctx.user, "rollback", style=style, adopted=True)
         return f"Rolled back: {style} is served by its previous model again."
 

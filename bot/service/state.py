@@ -119,6 +119,10 @@ class ReplyState:
             log.warning("reply state not stored (%s); answering without buttons", exc)
             return None
 
+    async def take(self, token: str) -> bool:
+        """Use a state up (a question answered): True only for the first to do so."""
+        return await self.store.replies.take(token)
+
     async def unstash(self, ctx: Context, token: str) -> SavedReply | None:
         """The stored state a button names, if this user may use it here."""
         stored = await self.store.replies.get(token)

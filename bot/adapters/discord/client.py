@@ -164,7 +164,7 @@ class Namesmith(commands.AutoShardedBot):
     async def _upload_alone(self, message: discord.Message) -> None:
         self.track()
         ctx = _message_context(self, message, self.config.discord_admin_role)
-        reply = await self.service.on_upload(ctx)
+        reply = await self._in_turn(ctx.user, self.service.on_file(ctx, None))
         if reply is not None:
             await send_to_channel(message, reply)
 

@@ -123,7 +123,9 @@ async def name_command(
 
 @app_commands.command(name="styles", description="The styles I know, with sample names")
 async def styles_command(interaction: discord.Interaction) -> None:
-    await _bot(interaction).answer_command(interaction, lambda styles: StylesRequest())
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: StylesRequest(), private=True
+    )
 
 
 @app_commands.command(name="rate", description="How name-like a name is")
@@ -261,7 +263,7 @@ async def reset_command(interaction: discord.Interaction) -> None:
 )
 async def help_command(interaction: discord.Interaction, command: str | None = None) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: grammar.help_request(command)
+        interaction, lambda styles: grammar.help_request(command), private=True
     )
 
 

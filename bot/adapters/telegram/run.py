@@ -197,12 +197,15 @@ async def set_menu(app: Application, config: Config) -> None:  # type: ignore[ty
     everyone = [BotCommand(c, d) for c, d in texts.menu(admin=False)]
     admins = [BotCommand(c, d) for c, d in texts.menu(admin=True)]
     chats = [int(a.removeprefix("tg:")) for a in config.admins if a.startswith("tg:")]
-    try:
-        await app.bot.set_my_commands(everyone, scope=BotCommandScopeDefault())
-        for chat in chats:
-            await app.bot.set_my_commands(admins, scope=BotCommandScopeChat(chat))
-    except TelegramError as exc:
-        log.warning("telegram: the command menu was not set (%s)", exc)
+    menus = [
+        (everyone, BotCommandScopeDefault()),
+        *((admins, BotCommandScopeChat(c)) for c in chats),
+    ]
+    for commands, scope in menus:  # one refused (an admin who never opened the bot) stops none
+        try:
+            await app.bot.set_my_commands(commands, scope=scope)
+        except TelegramError as exc:
+            log.warning("telegram: a command menu was not set (%s)", exc)
 
 
 async def receive(app: Application, config: Config) -> str:  # type: ignore[type-arg]

@@ -223,3 +223,46 @@ async def test_favs_never_shows_another_page_silently(
     for i in range(12):
         await service.store.favourites.add(USER, f"Name{i:02d}", style="english")
     assert (await _say(service, text)).text == expected
+
+
+async def test_an_old_yes_never_forgets_favourites_saved_since(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    asked = await _say(service, "/unfav all")
+    (yes,) = asked.of(Act.CONFIRM)
+    assert (await _press(service, yes.data)).text == "Forgot all 1 favourite."
+    await service.store.favourites.add(USER, "Bob", style="english")
+    again = await _press(service, yes.data)
+    assert "expired" in again.text
+    assert await service.store.favourites.has(USER, "Bob")
+
+
+async def test_a_tags_underscore_is_no_wildcard(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english", tags=("abc",))
+    assert (
+        await _say(service, "/favs #a_c")
+    ).text == "No favourites tagged #a_c; /favs lists them all."
+
+
+async def test_a_filtered_page_whose_state_expired_says_so(service: Service) -> None:
+    for i in range(12):
+        await service.store.favourites.add(USER, f"Tagged{i:02d}", style="english", tags=("b",))
+    (older,) = (await _say(service, "/favs #b")).of(Act.PAGE)
+    token = older.data.rsplit(":", 1)[1]
+    await service.store.replies.take(token)  # as pruning would, after a week
+    assert "expired" in (await _press(service, older.data)).text
+
+
+async def test_an_export_cell_never_starts_a_formula(service: Service) -> None:
+    await service.store.favourites.add(USER, '=HYPERLINK("http://x.y","Eld")', style="-",
+                                       note="=1+2")  # fmt: skip
+    reply = await _say(service, "/export")
+    assert reply.file is not None
+    row = reply.file.content.decode("utf-8").splitlines()[1]
+    assert row.startswith("\"'=HYPERLINK(") and ",'=1+2," in row
+
+
+async def test_a_long_note_without_a_mark_still_finds_the_name(service: Service) -> None:
+    await service.store.favourites.add(USER, "Anna", style="english")
+    long = "unquestionably-overconfident-and-stubbornly-cheerful baker's daughter"
+    reply = await _say(service, f"/note Anna {long}")
+    assert reply.text == f"📝 Anna (english) — {long}"

@@ -222,3 +222,11 @@ async def test_a_private_message_without_a_slash_is_read_as_a_command(
 
 async def test_in_a_group_only_commands_are_for_the_bot(service: Service) -> None:
     assert await service.on_text(ctx(chat="tg:-5"), "elf 0.7") is None
+
+
+async def test_a_private_message_that_is_no_command_after_all_gets_the_hint(
+    service: Service,
+) -> None:
+    reply = await service.on_text(ctx(), "help me find a name")
+    assert reply is not None and reply.text.startswith("Send /name elf Eld 0.7")
+    assert "/retrain" not in reply.text

@@ -10,7 +10,7 @@ import pytest
 from bot.actions import Act
 from bot.service import Service
 from bot.service.retrain import edits
-from tests.bot.builders import ctx
+from tests.bot.builders import ctx, upload
 from tests.bot.conftest import ADMIN
 
 
@@ -92,3 +92,34 @@ async def test_cancelling_a_new_style_says_no_style_was_made(service: Service) -
     assert cancelled.text == "Cancelled: the training stopped cleanly; no style gnome was made."
     await _finished(service)
     assert "gnome" not in service.engine.styles
+
+
+def _names_file(first: str) -> bytes:
+    syllables = ["ka", "ri", "mo", "sel", "dan", "vi", "lor", "ne"]
+    names = {f"{first}{a}{b}" for a in syllables for b in syllables}
+    return "\n".join(sorted(names)).encode()
+
+
+async def test_each_question_keeps_its_own_file(service: Service) -> None:
+    first = await service.on_text(
+        ctx(ADMIN, upload=upload(_names_file("Al"), "a.txt")), "/retrain elff"
+    )
+    second = await service.on_text(
+        ctx(ADMIN, upload=upload(_names_file("Bo"), "b.txt")), "/retrain elv"
+    )
+    assert first is not None and second is not None
+    started = await service.on_button(ctx(ADMIN), first.of(Act.CONFIRM)[0].data)
+    assert started is not None and started.text.startswith("Training elff on 64 names from a.txt")
+    again = await service.on_button(ctx(ADMIN), first.of(Act.CONFIRM)[0].data)
+    assert again is not None and "expired" in again.text  # answered once
+    await _finished(service)
+
+
+async def test_a_refused_removal_or_rollback_is_audited(service: Service) -> None:
+    await service.on_text(ctx(ADMIN), "/retrain remove elf")
+    await service.on_text(ctx(ADMIN), "/rollback elf")
+    lines = await _audit(service)
+    assert any(
+        line.startswith("retrain_remove_refused elf elf is a shipped style") for line in lines
+    )
+    assert any(line.startswith("rollback_refused elf nothing to roll back") for line in lines)
