@@ -127,6 +127,10 @@ CANNOT_SAVE = (
     "⚠️ Nothing can be saved right now: the bot's database does not accept changes (its "
     "operator is told). Names still work."
 )
+GONE_COMMAND = (
+    "That command is not in this version of the bot any more (Discord's menu updates a little "
+    "later); /help lists the commands there are."
+)
 SORRY = "Sorry, something went wrong on my side. Please try again."
 EXPIRED = "That button has expired; send the command again."
 

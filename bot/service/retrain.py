@@ -223,7 +223,14 @@ class Retraining:
                 f"the file is {upload.size / 2**20:.1f} MB; the limit is "
                 f"{self.max_upload / 2**20:g} MB (nothing was downloaded)"
             )
-        data = await upload.fetch()
+        try:
+            data = await upload.fetch()
+        except Exception as exc:  # the platform's own error: a link that expired, a 404
+            log.warning("an upload could not be fetched (%s: %s)", type(exc).__name__, exc)
+            raise RetrainRefused(
+                f"{shown(upload.filename)} could not be downloaded (it may have expired); "
+                "send it again"
+            ) from None
         try:
             return await asyncio.to_thread(
                 corpora.load_upload, upload.filename or style, data, max_bytes=self.max_upload

@@ -146,20 +146,28 @@ class ModelStore:
         return Path(tempfile.mkdtemp(prefix=f"{WORKDIR_PREFIX}{style}-", dir=self.folder))
 
     def remove_stale_workdirs(self, older_than: float = 0.0) -> None:
-        """Scratch folders left by a bot that died mid-training (call when no job runs here).
+        """Scratch folders and temp files left by a bot that died mid-training or mid-adoption
+        (call when no job runs here).
         Replicas sharing the folder: another one's running job has a folder changed within
         its time limit, so only folders untouched for `older_than` seconds are removed."""
         if not self.folder.is_dir():
             return
         now = time.time()
-        for d in self.folder.glob(f"{WORKDIR_PREFIX}*"):
+        # Temp files of an adoption or a kept corpus that was killed half-way, and the scratch
+        # folders of a training whose bot died.
+        temps = [*self.folder.glob(".*.tmp"), *(self.folder / "corpora").glob(".*.tmp")]
+        for path in [*self.folder.glob(f"{WORKDIR_PREFIX}*"), *temps]:
             try:
-                age = now - d.stat().st_mtime
+                age = now - path.stat().st_mtime
             except FileNotFoundError:
                 continue
-            if age >= older_than:
-                log.info("removing a stale training folder %s", d)
-                shutil.rmtree(d, ignore_errors=True)
+            if age < older_than:
+                continue
+            log.info("removing stale %s", path)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
     @staticmethod
     def _readable(path: Path) -> bool:

@@ -55,10 +55,17 @@ def _bot(interaction: discord.Interaction) -> Namesmith:
 async def _on_tree_error(
     interaction: discord.Interaction, error: app_commands.AppCommandError
 ) -> None:
-    """The one place an unexpected failure in a slash command ends: a log line, an apology."""
-    log.error("discord command failed", exc_info=error)
+    """The one place a slash command that failed outside the service ends: a command this
+    version no longer has (Discord's menu still shows it until the next sync) is said so;
+    anything else is a log line and an apology."""
+    if isinstance(error, app_commands.CommandNotFound):
+        log.info("discord: a command this version does not have was used (%s)", error.name)
+        reply = Reply(texts.GONE_COMMAND, private=True)
+    else:
+        log.error("discord command failed", exc_info=error)
+        reply = Reply(texts.SORRY, private=True)
     with contextlib.suppress(discord.HTTPException):
-        await respond(interaction, Reply(texts.SORRY, private=True))
+        await respond(interaction, reply)
 
 
 async def _style_choices(

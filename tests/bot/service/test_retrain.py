@@ -8,6 +8,7 @@ import asyncio
 import pytest
 
 from bot.actions import Act
+from bot.reply import Upload
 from bot.service import Service
 from bot.service.retrain import edits
 from tests.bot.builders import ctx, upload
@@ -123,3 +124,15 @@ async def test_a_refused_removal_or_rollback_is_audited(service: Service) -> Non
         line.startswith("retrain_remove_refused elf elf is a shipped style") for line in lines
     )
     assert any(line.startswith("rollback_refused elf nothing to roll back") for line in lines)
+
+
+async def test_a_file_that_cannot_be_downloaded_is_said_so(service: Service) -> None:
+    async def gone() -> bytes:
+        raise OSError("404 Not Found")
+
+    lost = Upload("names.txt", 1000, gone)
+    reply = await service.on_text(ctx(ADMIN, upload=lost), "/retrain gnome")
+    assert reply is not None
+    assert (
+        reply.text == "⚠️ 'names.txt' could not be downloaded (it may have expired); send it again"
+    )

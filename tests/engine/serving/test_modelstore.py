@@ -125,3 +125,24 @@ def test_an_adoption_waits_for_another_process_that_holds_the_folder(
         assert released.exists()  # the adoption waited for the other process to let go
         other.wait(timeout=10)
     assert store.path("gnome").is_file()
+
+
+def test_temp_files_and_folders_a_killed_adoption_left_are_swept(tmp_path: Path) -> None:
+    store = ModelStore(tmp_path)
+    (tmp_path / "corpora").mkdir()
+    left = [tmp_path / ".elf.pt.x1.tmp", tmp_path / "corpora" / ".elf-1.txt.x2.tmp"]
+    for path in left:
+        path.write_bytes(b"half a file")
+    (tmp_path / ".retrain-elf-1").mkdir()
+    kept = tmp_path / "elf.pt"
+    kept.write_bytes(b"a model")
+    store.remove_stale_workdirs(older_than=0.0)
+    assert not any(p.exists() for p in [*left, tmp_path / ".retrain-elf-1"])
+    assert kept.exists()
+
+
+def test_a_young_temp_file_may_be_another_replicas_and_stays(tmp_path: Path) -> None:
+    young = tmp_path / ".elf.pt.x1.tmp"
+    young.write_bytes(b"being written")
+    ModelStore(tmp_path).remove_stale_workdirs(older_than=3600.0)
+    assert young.exists()

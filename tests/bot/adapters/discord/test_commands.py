@@ -3,6 +3,7 @@ Discord: typed options meet the grammar's checks, every command answers, autocom
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -207,3 +208,12 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     assert kinds == {"style": 3, "file": 11, "corpus": 3, "seconds": 4, "force": 5, "action": 3}
     (action,) = [o for o in retrain["options"] if o["name"] == "action"]
     assert [c["value"] for c in action["choices"]] == ["start", "status", "cancel", "remove"]
+
+
+async def test_a_command_this_version_no_longer_has_is_said_so(
+    service: Service, fake: FakeDiscord, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with running(service, fake):
+        sent = await answer(fake, fake.slash("oldname", {"prefix": "Eld"}))
+    assert sent.ephemeral and sent.content.startswith("That command is not in this version")
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
