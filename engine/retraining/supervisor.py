@@ -166,6 +166,7 @@ class Retrainer:
             raise RetrainError(
                 f"the time budget must be between 1 and {self.max_seconds} seconds, got {seconds}"
             )
+        claim = self.store.claim(style)  # one training of a style in the whole cluster
         job = Job(style, requested_by, force, seconds)
         self._job = job  # taken before the first await: a second start sees it
         made: list[Path] = []  # the scratch folder, once made
@@ -202,6 +203,7 @@ class Retrainer:
             child_conn.close()
         except BaseException:
             self._job = None
+            claim.close()
             for folder in made:
                 shutil.rmtree(folder, ignore_errors=True)
             raise
@@ -216,6 +218,7 @@ class Retrainer:
             ),
             name=f"retrain-{style}",
         )
+        job._task.add_done_callback(lambda _: claim.close())  # the style is free again
         return job
 
     async def cancel(self, by: str | None = None) -> bool:

@@ -27,9 +27,10 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from engine.corpora.corpus import Corpus
-from engine.errors import CheckpointError, NothingToRollBack
+from engine.errors import CheckpointError, NothingToRollBack, TrainingBusy
 from engine.serving import checkpoint
 from engine.serving.registry import check_style_name
 from engine.serving.trained import NameModel
@@ -53,6 +54,20 @@ class ModelStore:
             with open(self.folder / LOCK_FILE, "a+b") as handle:
                 fcntl.flock(handle, fcntl.LOCK_EX)  # released when the file closes
                 yield
+
+    def claim(self, style: str) -> BinaryIO:
+        """The right to train `style`, held until the returned handle is closed, against every
+        process sharing the folder (replicas): a second claim raises TrainingBusy."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        handle = open(self.folder / f".{check_style_name(style)}.training.lock", "a+b")  # noqa: SIM115
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            raise TrainingBusy(
+                f"{style} is being retrained by another replica; wait for it, or cancel it there"
+            ) from None
+        return handle
 
     def path(self, style: str) -> Path:
         return self.folder / f"{check_style_name(style)}.pt"

@@ -298,3 +298,19 @@ def test_starting_removes_only_scratch_folders_no_running_job_can_own(
     Retrainer(store, ModelRegistry({"english": tiny_model}), max_seconds=900)
     assert running.is_dir()
     assert not stale.exists()
+
+
+async def test_one_style_trains_on_one_replica_at_a_time(
+    running: tuple[Retrainer, ModelRegistry, Job], store: ModelStore, english: Corpus
+) -> None:
+    """Two replicas share the models folder: the second cannot train the same style at once,
+    but may train another, and the style is free again once the first job ends."""
+    first, _, _ = running
+    other = _retrainer(ModelStore(store.folder), ModelRegistry(), 20)
+    with pytest.raises(TrainingBusy, match="english is being retrained by another replica"):
+        await other.start("english", english, seconds=60, requested_by="tg:8")
+    elf = await other.start("elf", english, seconds=60, requested_by="tg:8")
+    await elf.result()
+    await first.cancel(by="tg:7")
+    again = await other.start("english", english, seconds=60, requested_by="tg:8")
+    await again.result()
