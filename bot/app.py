@@ -152,6 +152,7 @@ async def _prune_forever(service: Service) -> None:
         try:
             await service.store.replies.prune()
             await service.store.rate_limits.prune(time.time())
+            await service.store.deliveries.prune()
         except StorageError as exc:
             log.warning("could not prune old replies or rate limits: %s", exc)
         await asyncio.sleep(PRUNE_EVERY)

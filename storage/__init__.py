@@ -12,6 +12,7 @@ from pathlib import Path
 
 from storage.audit import Audit, AuditEntry
 from storage.db import Database, connect, redact
+from storage.deliveries import Deliveries
 from storage.errors import (
     CopyMismatch,
     DatabaseDamaged,
@@ -42,6 +43,7 @@ class Storage:
     stats: Stats
     replies: Replies
     rate_limits: RateLimits
+    deliveries: Deliveries
 
     async def close(self) -> None:
         await self.db.close()
@@ -53,7 +55,14 @@ async def open(target: str | Path, *, pool_size: int = 10) -> Storage:
     connections). Raises a `StorageError` whose message says what is wrong and what to do."""
     db = await connect(target, pool_size=pool_size)
     return Storage(
-        db, Favourites(db), Settings(db), Audit(db), Stats(db), Replies(db), RateLimits(db)
+        db,
+        Favourites(db),
+        Settings(db),
+        Audit(db),
+        Stats(db),
+        Replies(db),
+        RateLimits(db),
+        Deliveries(db),
     )
 
 
@@ -65,6 +74,7 @@ __all__ = [
     "DatabaseNotWritable",
     "DatabaseTooNew",
     "DatabaseUnavailable",
+    "Deliveries",
     "Favourite",
     "Favourites",
     "InvalidValue",

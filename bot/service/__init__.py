@@ -135,6 +135,16 @@ class Service:
         """The built-in corpora an admin may retrain from, with what each holds."""
         return {} if self.retraining is None else self.retraining.builtin_corpora()
 
+    async def first_delivery(self, key: str) -> bool:
+        """Whether this update (a platform's id for it, e.g. "tg:123") is seen for the first
+        time, here or on any replica; a redelivered one is not answered again. When the database
+        cannot say, the update is answered: once too often beats never."""
+        try:
+            return await self.store.deliveries.first(key)
+        except StorageError as exc:
+            log.warning("could not check update %s for a redelivery: %s", key, exc)
+            return True
+
     # --- entry points ---------------------------------------------------------------------
 
     async def on_text(

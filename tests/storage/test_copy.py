@@ -15,7 +15,8 @@ from storage.copy import copy
 from storage.db import migrations
 from tests.storage.pgserver import PASSWORD
 
-TABLES = ["users", "favourites", "preferences", "audit", "counters", "replies", "rate_limits"]
+TABLES = ["users", "favourites", "preferences", "audit", "counters", "replies", "rate_limits",
+          "deliveries"]  # fmt: skip
 
 
 async def _populate(path: Path) -> None:
@@ -28,6 +29,7 @@ async def _populate(path: Path) -> None:
                                note="the elder — sensible")  # fmt: skip
         await s.favourites.remove("tg:1", "zoë 1")  # a gap in the ids
         await s.settings.set_user("tg:1", storage.Preferences(style="elf", new_only=True))
+        await s.deliveries.first("tg:4242")
         await s.settings.set_user("tg:2", storage.Preferences(gender="any", new_only=False))
         await s.settings.set_chat("tg:-100", "tg:1", storage.Preferences(count=7))
         await s.audit.record("tg:1", "train", style="elf", val_nll=1.875, adopted=True)

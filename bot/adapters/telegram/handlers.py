@@ -17,7 +17,7 @@ from telegram import (
 )
 from telegram.constants import ChatMemberStatus, ChatType
 from telegram.error import TelegramError
-from telegram.ext import ContextTypes
+from telegram.ext import ApplicationHandlerStop, ContextTypes
 
 from bot import actions
 from bot.actions import Act
@@ -53,6 +53,14 @@ def _context(
         upload=upload,
         notify=Notifier(ctx.bot, chat.id),
     )
+
+
+async def once(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
+    """Stop an update seen before (a redelivery) before any handler answers it."""
+    service: Service = ctx.bot_data["service"]
+    if not await service.first_delivery(f"tg:{update.update_id}"):
+        log.info("telegram: update %s was delivered again; answered already", update.update_id)
+        raise ApplicationHandlerStop
 
 
 async def on_command(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:

@@ -29,12 +29,13 @@ from telegram.ext import (
     BaseUpdateProcessor,
     CallbackQueryHandler,
     MessageHandler,
+    TypeHandler,
     filters,
 )
 from telegram.request import HTTPXRequest
 
 from bot import texts
-from bot.adapters.telegram.handlers import on_button, on_command, on_document, on_error
+from bot.adapters.telegram.handlers import on_button, on_command, on_document, on_error, once
 from bot.config import Config
 from bot.errors import FatalError
 from bot.ordering import InOrder
@@ -123,6 +124,9 @@ def build(
         .build()
     )
     app.bot_data["service"] = service
+    # Before any other handler: an update Telegram delivers again (to this replica or another)
+    # is answered once.
+    app.add_handler(TypeHandler(Update, once), group=-1)
     # New messages only: an edited "/unfav all" must not run again.
     app.add_handler(MessageHandler(filters.Document.ALL & filters.UpdateType.MESSAGE, on_document))
     app.add_handler(MessageHandler(filters.COMMAND & filters.UpdateType.MESSAGE, on_command))

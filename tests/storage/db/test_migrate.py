@@ -28,6 +28,7 @@ EXPECTED_SCHEMA = {
     ],
     "counters": ["name", "value"],
     "replies": ["token", "owner", "chat", "payload", "created_at"],
+    "deliveries": ["key", "seen_at"],
     "rate_limits": ["key", "tat", "warned"],
 }  # fmt: skip
 

@@ -109,6 +109,27 @@ async def test_updates_posted_with_the_secret_are_answered(
     assert "deleteWebhook" not in methods
 
 
+async def test_a_redelivered_update_is_answered_once(service: Service, fake: FakeTelegram) -> None:
+    """Telegram sends an update again when a webhook answer was slow or failed: three posts of
+    one update, one reply and one save."""
+    port = free_port()
+    async with serving(service, webhook_config(fake, port)):
+        await _wait_listening(port)
+        fake.command("/fav Eldrin")
+        (update,) = fake.take_updates()
+        for _ in range(3):
+            assert await post_update(f"http://127.0.0.1:{port}/telegram", update, SECRET) == 200
+        fake.command("/favs")
+        (favs,) = fake.take_updates()
+        assert await post_update(f"http://127.0.0.1:{port}/telegram", favs, SECRET) == 200
+        replies = await fake.wait_sent(2)
+        await asyncio.sleep(0.3)  # a third reply, had there been one, would be here by now
+    assert [str(r.params["text"]).split(".")[0] for r in fake.sent()] == [
+        "⭐ Saved Eldrin", "Your favourites (1), page 1 of 1:\n1",
+    ]  # fmt: skip
+    assert len(replies) == 2
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret-0123456789abcdef"])
 async def test_updates_without_the_secret_are_refused(
     service: Service, fake: FakeTelegram, secret: str | None
