@@ -154,10 +154,11 @@ def test_the_proxy_balances_the_webhook_path_over_every_replica() -> None:
     env = services["namesmith-1"]["environment"]
     path = urlsplit(env["NAMESMITH_TELEGRAM_WEBHOOK_URL"]).path
     port = env["NAMESMITH_TELEGRAM_WEBHOOK_LISTEN"].rsplit(":", 1)[1]
-    m = re.search(r"handle (\S+) \{\s*reverse_proxy ([^{]+)\{", caddyfile)
+    m = re.search(r"handle (\S+) \{(.*?)reverse_proxy ([^{]+)\{", caddyfile, re.S)
     assert m is not None
     assert m[1] == path
-    assert m[2].split() == [f"{name}:{port}" for name in REPLICAS]
+    assert m[3].split() == [f"{name}:{port}" for name in REPLICAS]
+    assert re.search(r"request_body \{\s*max_size 1MB\s*\}", m[2])  # big bodies never pass
     assert "{$WEBHOOK_DOMAIN}" in caddyfile
     assert proxy["environment"]["WEBHOOK_DOMAIN"].startswith("${WEBHOOK_DOMAIN")
 

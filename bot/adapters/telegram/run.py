@@ -36,6 +36,7 @@ from telegram.request import HTTPXRequest
 
 from bot import texts
 from bot.adapters.telegram.handlers import on_button, on_command, on_document, on_error, once
+from bot.adapters.telegram.webhook import WebhookServer
 from bot.config import Config
 from bot.errors import FatalError
 from bot.ordering import InOrder
@@ -182,6 +183,9 @@ def _poll_failed(exc: TelegramError) -> None:
 
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     """Stop receiving, let running handlers finish, close; whatever state polling ended in."""
+    server = app.bot_data.pop(WEBHOOK_SERVER, None)
+    if isinstance(server, WebhookServer):
+        await server.stop()
     if app.updater is not None and app.updater.running:
         try:
             await app.updater.stop()
@@ -193,6 +197,7 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
 
 
 WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
+WEBHOOK_SERVER = "webhook_server"  # where the running webhook server is kept, for _stop
 
 
 async def set_menu(app: Application, config: Config) -> None:  # type: ignore[type-arg]
@@ -224,25 +229,33 @@ async def receive(app: Application, config: Config) -> str:  # type: ignore[type
     secret = config.telegram_webhook_secret
     assert secret is not None  # the configuration refuses a webhook without one
     host, port = config.telegram_webhook_address
+    server = WebhookServer(
+        app, path=url.path or "/", secret=secret.get_secret_value(), host=host, port=port
+    )
     try:
-        await app.updater.start_webhook(
-            listen=host,
-            port=port,
-            url_path=url.path or "/",
-            webhook_url=str(url),
-            secret_token=secret.get_secret_value(),
-            bootstrap_retries=WEBHOOK_BOOTSTRAP_RETRIES,
-            drop_pending_updates=False,
-        )
-    except BadRequest as exc:
-        raise FatalError(
-            f"Telegram refused the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
-        ) from None
+        await server.start()
     except OSError as exc:
         raise FatalError(
             f"cannot listen for webhooks on {config.telegram_webhook_listen} "
             f"(NAMESMITH_TELEGRAM_WEBHOOK_LISTEN): {exc.strerror or exc}"
         ) from None
+    app.bot_data[WEBHOOK_SERVER] = server
+    for attempt in range(1, WEBHOOK_BOOTSTRAP_RETRIES + 1):
+        try:
+            await app.bot.set_webhook(
+                str(url), secret_token=secret.get_secret_value(), drop_pending_updates=False
+            )
+            break
+        except BadRequest as exc:
+            raise FatalError(
+                f"Telegram refused the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
+            ) from None
+        except NetworkError as exc:
+            if attempt == WEBHOOK_BOOTSTRAP_RETRIES:
+                raise FatalError(
+                    f"could not set the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
+                ) from None
+            await asyncio.sleep(attempt)
     return f"webhook on {config.telegram_webhook_listen}{url.path or '/'}"
 
 

@@ -130,6 +130,32 @@ async def test_a_redelivered_update_is_answered_once(service: Service, fake: Fak
     assert len(replies) == 2
 
 
+async def _status_of_headers_alone(port: int, headers: dict[str, str]) -> int:
+    """Send a request's headers (declaring a 100 MB body) and not one byte of the body: the
+    answer must come anyway."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    lines = ["POST /telegram HTTP/1.1", "Host: bot.example.com", "Content-Length: 104857600"]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 10)
+    writer.close()
+    return int(status.split()[1])
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [({}, 403), ({"X-Telegram-Bot-Api-Secret-Token": SECRET}, 413)],
+)
+async def test_a_big_body_is_refused_before_it_is_read(
+    service: Service, fake: FakeTelegram, headers: dict[str, str], status: int
+) -> None:
+    port = free_port()
+    async with serving(service, webhook_config(fake, port)):
+        await _wait_listening(port)
+        assert await _status_of_headers_alone(port, headers) == status
+
+
 @pytest.mark.parametrize("secret", [None, "wrong-secret-0123456789abcdef"])
 async def test_updates_without_the_secret_are_refused(
     service: Service, fake: FakeTelegram, secret: str | None
