@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
@@ -48,6 +49,7 @@ class SqliteDatabase(Database):
         super().__init__(where)
         self._conn = conn
         self._lock = asyncio.Lock()
+        self._file = self._identity()  # the file opened; a write checks it is still there
 
     @classmethod
     async def open(cls, path: str | Path) -> SqliteDatabase:
@@ -104,9 +106,29 @@ class SqliteDatabase(Database):
         finally:
             await self._conn.rollback()
 
+    def _identity(self) -> tuple[int, int] | None:
+        """(device, inode) of the database file now; None in memory or when it is gone."""
+        if self.where == ":memory:":
+            return None
+        try:
+            found = os.stat(self.where)
+        except OSError:
+            return None
+        return found.st_dev, found.st_ino
+
+    def _still_there(self) -> None:
+        """A file deleted (or replaced) under a running bot keeps taking writes into the
+        unlinked inode, lost at the next start: refuse them, and say so, instead."""
+        if self._file is not None and self._identity() != self._file:
+            raise DatabaseNotWritable(
+                f"the database file {self.where} was deleted or replaced while the bot ran; "
+                "nothing more is saved until the bot restarts (on a restored file, or a new one)"
+            )
+
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any error or cancellation; one at a time."""
+        self._still_there()
         with translated(self.dialect, self.where):
             async with self._lock:
                 try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 
@@ -266,3 +267,17 @@ async def test_a_long_note_without_a_mark_still_finds_the_name(service: Service)
     long = "unquestionably-overconfident-and-stubbornly-cheerful baker's daughter"
     reply = await _say(service, f"/note Anna {long}")
     assert reply.text == f"📝 Anna (english) — {long}"
+
+
+async def test_a_deleted_database_file_takes_no_save_it_would_lose(
+    service: Service, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert (await _say(service, "/fav Anna")).text.startswith("⭐ Saved Anna")
+    (tmp_path / "namesmith.sqlite3").unlink()  # an operator's slip, or a cleanup gone wrong
+    refused = await _say(service, "/fav Bea")
+    assert refused.text.startswith("⚠️ Nothing can be saved right now")
+    assert any(
+        "was deleted or replaced while the bot ran" in r.getMessage() for r in caplog.records
+    )
+    names = await _say(service, "/name 2")  # names need no database
+    assert names.names is not None and len(names.names.names) == 2

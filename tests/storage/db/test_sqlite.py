@@ -126,3 +126,14 @@ async def test_a_folder_that_cannot_be_created_is_reported(tmp_path: Path) -> No
     with pytest.raises(storage.DatabaseNotWritable, match="cannot create the folder") as info:
         await storage.open(blocker / "sub" / "n.sqlite3")
     assert str(blocker / "sub") in str(info.value)
+
+
+async def test_a_database_file_deleted_while_open_refuses_writes(tmp_path: Path) -> None:
+    s = await storage.open(tmp_path / "n.sqlite3")
+    try:
+        assert await s.favourites.add("tg:1", "Anna", style="english")
+        (tmp_path / "n.sqlite3").unlink()
+        with pytest.raises(storage.DatabaseNotWritable, match="was deleted or replaced"):
+            await s.favourites.add("tg:1", "Bea", style="english")
+    finally:
+        await s.close()
