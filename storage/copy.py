@@ -15,7 +15,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from storage.db import Database, PostgresDatabase, SqliteDatabase, Transaction, is_postgres, redact
+from storage.db import (
+    Database,
+    PostgresDatabase,
+    SqliteDatabase,
+    Transaction,
+    is_postgres,
+    redact,
+    upgrade,
+)
 from storage.errors import CopyMismatch, DatabaseUnavailable, TargetNotEmpty
 
 log = logging.getLogger(__name__)
@@ -93,7 +101,7 @@ async def _schema_tables() -> set[str]:
     """The tables the current schema has (read from a blank in-memory SQLite database)."""
     blank = await SqliteDatabase.open(":memory:")
     try:
-        await blank.migrate()
+        await upgrade(blank)
         async with blank.transaction() as tx:
             return set(await _sqlite_tables(tx))
     finally:
@@ -111,11 +119,11 @@ async def copy(source: str | Path, target: str) -> CopyReport:
         raise DatabaseUnavailable(f"there is no database file at {source}")
     src: Database = await SqliteDatabase.open(source)
     try:
-        schema = await src.migrate()
+        schema = await upgrade(src)
         dst = await PostgresDatabase.open(target)
         try:
             await _refuse_non_empty(dst)
-            await dst.migrate()
+            await upgrade(dst)
             tables = await _copy_tables(src, dst)
         finally:
             await dst.close()

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from storage.db.migrate import DIALECTS, Migration, migrations, statements
+from storage.db.migrate import DIALECTS, Migration, migrations, statements, upgrade
 from storage.db.postgres import PostgresDatabase, numbered
 from storage.db.sqlite import SqliteDatabase
 from storage.db.types import Begin, Database, Row, Transaction, is_postgres, now, redact
@@ -36,7 +36,7 @@ async def connect(target: str | Path, *, pool_size: int = 10) -> Database:
     else:
         db = await SqliteDatabase.open(target)
     try:
-        await db.migrate()
+        await upgrade(db)
     except BaseException:
         await db.close()
         raise
@@ -59,4 +59,5 @@ __all__ = [
     "numbered",
     "redact",
     "statements",
+    "upgrade",
 ]

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
-from storage.db import migrate
-
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -99,10 +97,6 @@ class Database(ABC):
     async def schema_version(self) -> int:
         async with self.transaction() as tx:
             return await self.read_version(tx)
-
-    async def migrate(self) -> int:
-        """Apply the missing migrations (see `storage.db.migrate`); returns the schema version."""
-        return await migrate.upgrade(self)
 
     # --- hooks for the migration runner ---------------------------------------------------------
 

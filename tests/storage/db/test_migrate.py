@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 import storage
-from storage.db import migrations, statements
+from storage.db import migrations, statements, upgrade
 
 EXPECTED_SCHEMA = {
     "users": ["user_key", "first_seen", "last_seen"],
@@ -92,7 +92,7 @@ async def test_reopening_migrates_nothing_and_keeps_data(target: str | Path) -> 
     await s.close()
     s = await storage.open(target)
     assert (await s.favourites.page("tg:1")).total == 1
-    assert await s.db.migrate() == len(migrations(s.db.dialect))
+    assert await upgrade(s.db) == len(migrations(s.db.dialect))
     await s.close()
 
 
