@@ -90,19 +90,7 @@ class TempPostgres:
                 ),
                 check=True, capture_output=True, timeout=120,
             )  # fmt: skip
-            options = (
-                f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
-                "-c synchronous_commit=off -c max_connections=200"
-            )
-            if self.fast:
-                options += " -c fsync=off -c full_page_writes=off"
-            subprocess.run(
-                self._cmd(
-                    str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
-                    str(self.root / "log"), "-o", options, "-w", "-t", "60", "start",
-                ),
-                check=True, capture_output=True, timeout=120,
-            )  # fmt: skip
+            self.start()
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log = self.root / "log"
             detail = log.read_text(errors="replace") if log.exists() else ""
@@ -113,12 +101,32 @@ class TempPostgres:
             ) from exc
         return PgServer("127.0.0.1", self.port, USER, PASSWORD)
 
-    def __exit__(self, *exc: object) -> None:
+    def start(self) -> None:
+        """Start the server (again, after `stop`) on the same port and data."""
+        options = (
+            f"-p {self.port} -c listen_addresses=127.0.0.1 -k {self.root} "
+            "-c synchronous_commit=off -c max_connections=200"
+        )
+        if self.fast:
+            options += " -c fsync=off -c full_page_writes=off"
+        subprocess.run(
+            self._cmd(
+                str(self.bindir / "pg_ctl"), "-D", str(self.data), "-l",
+                str(self.root / "log"), "-o", options, "-w", "-t", "60", "start",
+            ),
+            check=True, capture_output=True, timeout=120,
+        )  # fmt: skip
+
+    def stop(self) -> None:
+        """Stop the server at once (its clients' connections break), keeping its data."""
         subprocess.run(
             self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.data), "-m", "immediate",
                       "-w", "stop"),
             capture_output=True, timeout=60, check=False,
         )  # fmt: skip
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
         self._remove()
 
     def _remove(self) -> None:
