@@ -21,7 +21,7 @@ from bot.requests import (
 )
 from bot.service.names import NO_STYLE, Names
 from bot.service.state import FAVS, UNFAV_ALL, ReplyState, SavedReply
-from storage import Favourite, Storage
+from storage import Favourite, Storage, values
 
 PAGE_SIZE = 10  # favourites per /favs page (storage's default)
 MAX_NAME_WORDS = 4  # the longest favourite /note and /tag look for at the start of their words
@@ -55,7 +55,7 @@ class Favourites:
         if not added:
             return Reply(f"{name} is already in your favourites.", private=True, saved=name)
         count = await self.store.favourites.count(ctx.user)
-        shown = name + _annotations(tuple(t.lstrip("#").casefold() for t in tags), note.strip())
+        shown = name + _annotations(tuple(map(values.tag, tags)), values.note(note))  # as kept
         text = f"⭐ Saved {shown}. You have {_plural(count, 'favourite')}."
         return Reply(text, private=True, saved=name)
 
@@ -71,7 +71,7 @@ class Favourites:
         shrank meanwhile) shows the last."""
         tag = request.tag
         p = await self.store.favourites.page(ctx.user, request.page, tag=tag)
-        tagged = f" tagged #{tag.lstrip('#').casefold()}" if tag else ""
+        tagged = f" tagged #{values.tag(tag)}" if tag else ""
         if not p.total:
             if tag:
                 return Reply(f"No favourites{tagged}; /favs lists them all.", private=True)
