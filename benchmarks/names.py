@@ -1,52 +1,50 @@
-"""What the names look like, per shipped style and temperature; prints JSON.
+"""What the names look like, per style and temperature, today's sampler against the new one in
+one run; prints JSON (and, with --markdown, the README's table).
 
-For each style at t = 0.3, 1 and 2, over 1,000 raw draws (one name per sampled row, no
-de-duplication, labels drawn from the corpus prior, exactly the rows `generate` draws from):
-- `broken_casing`: share whose casing the corpus never has (engine.nn.casing: a transition between
-  capital / lowercase / other characters that no corpus name has), for the engine's sampling
-  (`broken_casing`) and for the same model sampled without the casing mask
-  (`broken_casing_unmasked`, the sampler before casing rules, measured in the same run);
-- `copied`: share that is a name of the training corpus;
-- `duplicates`: share that repeats an earlier draw;
-- `filtered`: how many of the 1,000 draws the word filter (engine.corpora.wordfilter) would
-  withhold;
-- `new`: the same for draws kept only when not in the corpus, until 1,000 are kept
-  (`draws_per_kept` is the cost: raw draws per name not in the corpus);
-- `lists_default` / `lists_new`: what users get from 100 requests of 10 names through
-  `generate`, without and with `new_only`: names found per request, requests that came back
-  short, the median name-likeness percentile of the first 3 names of each (scoring.score
-  against the style's own corpus) and the median request time.
+For each style and temperature, `--n` raw draws (one name per sampled row, no de-duplication,
+labels drawn from the corpus prior), exactly the rows `generate` keeps before its own options:
+- today: the style's per-style model of benchmarks.before.BEFORE_REV, plain sampling;
+- shared_raw: the shared model, plain sampling (what the model alone changes);
+- shared_clean: the shared model with clean sampling, as `generate` serves by default (min-p
+  P_MIN, then a name below its style's FLOOR_QUANTILE of corpus likelihood drawn again).
+Measures:
+- `broken`: share of names holding a letter triple (casefolded) that no name of the style's
+  corpus has: "Leocrwfrnd", "Аснллвис";
+- `copied`: share that is a name of the corpus;
+- `distinct`: share of different names among the draws;
+- `new_distinct`: share of draws that are new (not in the corpus) and not seen before in the
+  draws: the variety a user gets;
+- `broken_casing`: share whose casing the corpus never has (engine.nn.casing).
 
-    .venv/bin/python -m benchmarks.names [--styles elf dwarf] [--n 1000] [--threads 1]
+    .venv/bin/python -m benchmarks.names [--styles elf russian] [--n 1000] [--markdown]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import time
 
 import torch
 
-from engine.corpora.wordfilter import WordFilter
-from engine.serving import scoring
+from benchmarks.before import BEFORE_REV, per_style_models
 from engine.serving.registry import PACKAGED_MODELS, load_folder
-from engine.serving.sampling import GenerationRequest, generate, sample_rows
+from engine.serving.sampling import FLOOR_QUANTILE, P_MIN, draw_rows
 from engine.serving.trained import NameModel
 
-TEMPERATURES = (0.3, 1.0, 2.0)
-INVENTED_WORLDS = ("elf", "dwarf", "halfling", "goblin", "human")
+TEMPERATURES = (0.7, 1.0, 1.2, 1.5)
 
 
-def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, masked: bool) -> list[str]:
-    """`n` raw names as `generate` draws them, before its filters and de-duplication."""
+def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, clean: bool) -> list[str]:
+    """`n` raw names as `generate` draws them, before its options and de-duplication."""
     prior = torch.tensor(model.label_prior)
     limit = model.max_len + 4
+    q = model.score_quantiles
+    floor = q[round(FLOOR_QUANTILE * (len(q) - 1))] if clean and q else None
     names: list[str] = []
     while len(names) < n:
         k = n - len(names)
-        rows = sample_rows(
+        rows, logliks = draw_rows(
             model.net,
             [()] * k,
             torch.multinomial(prior, k, replacement=True, generator=gen),
@@ -54,85 +52,90 @@ def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, masked: bo
             torch.ones(k, dtype=torch.long),
             torch.full((k,), limit, dtype=torch.long),
             gen,
-            model.case_mask if masked else None,
+            model.case_mask,
+            P_MIN if clean else 0.0,
         )
-        names.extend(model.vocab.decode(r) for r in rows if r is not None)
+        names.extend(
+            model.vocab.decode(r)
+            for r, ll in zip(rows, logliks, strict=True)
+            if r is not None and (floor is None or ll >= floor)
+        )
     return names
 
 
-def shares(model: NameModel, names: list[str], words: WordFilter) -> dict[str, float | int]:
+def triples(names: frozenset[str]) -> frozenset[str]:
+    return frozenset(n.casefold()[i : i + 3] for n in names for i in range(len(n) - 2))
+
+
+def shares(model: NameModel, known: frozenset[str], names: list[str]) -> dict[str, float]:
+    seen: set[str] = set()
+    new_distinct = 0
+    for x in names:
+        if x not in model.corpus_names and x not in seen:
+            new_distinct += 1
+        seen.add(x)
+
+    def broken(name: str) -> bool:
+        low = name.casefold()
+        return any(low[i : i + 3] not in known for i in range(len(low) - 2))
+
+    n = len(names)
     return {
-        "broken_casing": round(sum(bool(model.casing.broken(x)) for x in names) / len(names), 4),
-        "copied": round(sum(x in model.corpus_names for x in names) / len(names), 4),
-        "duplicates": round(1 - len(set(names)) / len(names), 4),
-        "filtered": sum(words.blocks(x) for x in names),
+        "broken": round(sum(map(broken, names)) / n, 4),
+        "copied": round(sum(x in model.corpus_names for x in names) / n, 4),
+        "distinct": round(len(seen) / n, 4),
+        "new_distinct": round(new_distinct / n, 4),
+        "broken_casing": round(sum(bool(model.casing.broken(x)) for x in names) / n, 4),
     }
-
-
-def lists(model: NameModel, style: str, t: float, new_only: bool, runs: int) -> dict[str, float]:
-    """What users see: `runs` requests of 10 names."""
-    found: list[int] = []
-    times: list[float] = []
-    pct: list[float] = []
-    for seed in range(runs):
-        request = GenerationRequest(style, temperature=t, count=10, new_only=new_only, seed=seed)
-        t0 = time.perf_counter()
-        result = generate(model, request)
-        times.append((time.perf_counter() - t0) * 1000)
-        found.append(len(result.names))
-        pct.extend(scoring.score(model, x).percentile for x in result.names[:3])
-    return {
-        "names_per_request": round(statistics.mean(found), 2),
-        "requests_short": sum(f < 10 for f in found),
-        "median_percentile": round(statistics.median(pct), 1),
-        "request_ms_median": round(statistics.median(times), 2),
-    }
-
-
-def measure(model: NameModel, style: str, n: int, runs: int) -> dict[str, object]:
-    words = WordFilter.default()
-    out: dict[str, object] = {}
-    for t in TEMPERATURES:
-        gen = torch.Generator().manual_seed(0)
-        names = draw(model, t, n, gen, masked=True)
-        unmasked = draw(model, t, n, torch.Generator().manual_seed(0), masked=False)
-        kept: list[str] = []
-        drawn = 0
-        while len(kept) < n and drawn < 60 * n:
-            batch = draw(model, t, n, gen, masked=True)
-            drawn += len(batch)
-            kept.extend(x for x in batch if x not in model.corpus_names)
-        share_new = len(kept) / drawn
-        kept = kept[:n]
-        row: dict[str, object] = {
-            **shares(model, names, words),
-            "broken_casing_unmasked": shares(model, unmasked, words)["broken_casing"],
-            "new": {
-                **(shares(model, kept, words) if kept else {}),
-                "draws_per_kept": round(1 / share_new, 2) if share_new else None,
-            },
-            "lists_default": lists(model, style, t, False, runs),
-            "lists_new": lists(model, style, t, True, runs),
-        }
-        out[f"t={t:g}"] = row
-    return out
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--styles", nargs="*", help="default: every shipped style")
-    ap.add_argument("--n", type=int, default=1000, help="draws per style and temperature")
-    ap.add_argument("--runs", type=int, default=100, help="10-name requests per list figure")
-    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--n", type=int, default=1000, help="draws per style, sampler, temperature")
+    ap.add_argument("--markdown", action="store_true")
     args = ap.parse_args()
-    torch.set_num_threads(args.threads)
-    models = load_folder(PACKAGED_MODELS)
-    styles = args.styles or list(models)
+    torch.set_num_threads(1)
+    t0 = time.perf_counter()
+    before, now = per_style_models(), load_folder(PACKAGED_MODELS)
+    styles = args.styles or list(now)
+    table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    for style in styles:
+        known = triples(now[style].corpus_names)
+        table[style] = {}
+        for t in TEMPERATURES:
+            runs = {
+                "today": (before[style], False),
+                "shared_raw": (now[style], False),
+                "shared_clean": (now[style], True),
+            }
+            table[style][f"t={t:g}"] = {
+                name: shares(
+                    model,
+                    known,
+                    draw(model, t, args.n, torch.Generator().manual_seed(0), clean=clean),
+                )
+                for name, (model, clean) in runs.items()
+            }
+    if args.markdown:
+        print("| style | t | broken: today → now | copied: today → now | new & distinct |")
+        print("|---|---|---|---|---|")
+        for style, by_t in table.items():
+            for temp, r in by_t.items():
+                a, b = r["today"], r["shared_clean"]
+                print(
+                    f"| {style} | {temp[2:]} | {a['broken']:.3f} → {b['broken']:.3f} | "
+                    f"{a['copied']:.3f} → {b['copied']:.3f} | "
+                    f"{a['new_distinct']:.3f} → {b['new_distinct']:.3f} |"
+                )
     result = {
         "benchmark": "names",
+        "before": BEFORE_REV,
         "draws": args.n,
-        "requests": args.runs,
-        "styles": {s: measure(models[s], s, args.n, args.runs) for s in styles},
+        "p_min": P_MIN,
+        "floor_quantile": FLOOR_QUANTILE,
+        "seconds": round(time.perf_counter() - t0, 1),
+        "styles": table,
     }
     print(json.dumps(result, indent=2, ensure_ascii=False))
 

@@ -7,9 +7,10 @@ or a ParseError out.
   is that option instead; write prefix=elf (or prefix=F) to start names with such a word.
 - A number with a decimal point is the temperature (0.1 to 3); a whole number is the count,
   in any order: /name elf 3 0.7 and /name elf 0.7 3 ask the same. Two of a kind are refused.
-- Named options: style= gender= (f, m, female, male, any) len=4-8 (or len=6) ends= contains=
-  count= temp= prefix= and the bare words `new` (only names not in the training list) and
-  `full` (given name and family name).
+- Named options: style= gender= (f, m, n, female, male, neutral, any) len=4-8 (or len=6) ends=
+  contains= count= temp= prefix= like= (a name to resemble, or `favs`) and the bare words `new`
+  (only names not in the training list) and `full` (given name and family name).
+- A style may be a blend: elf+dwarf, elf:70+dwarf:30, or an alias such as half-elf.
 - Saying one thing twice in two ways (two styles, two genders, two prefixes) is refused.
 
 Typed options (Discord's slash commands) become requests through the builders below
@@ -49,6 +50,8 @@ from bot.requests import (
     TagRequest,
     UnfavRequest,
 )
+from engine.blends import is_blend, parse_blend
+from engine.errors import RequestError
 from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATURE_MIN
 
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
@@ -59,8 +62,14 @@ COMMANDS = (
 )  # fmt: skip
 NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
 RETRAIN_ACTIONS = ("status", "cancel")
-GENDER_WORDS = {"female": "female", "male": "male", "f": "female", "m": "male"}
+NEUTRAL = "neutral"  # names that sound neither female nor male (not "any", which mixes both)
+GENDER_WORDS = {
+    "female": "female", "male": "male", "f": "female", "m": "male",
+    "neutral": NEUTRAL, "nb": NEUTRAL, "unisex": NEUTRAL, "non-binary": NEUTRAL,
+}  # fmt: skip
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
+LIKE_FAVOURITES = "favs"  # like=favs: names like your favourites
+MAX_LIKE_LEN = 32
 # Words people try as styles, and the style that comes closest.
 STYLE_ALIASES = {
     "orc": "goblin", "orcs": "goblin", "orcish": "goblin", "kobold": "goblin",
@@ -381,16 +390,49 @@ def _gender(value: str) -> str:
     word = value.casefold()
     if word == ANY_GENDER:
         return ANY_GENDER
+    if word == "n":
+        return NEUTRAL
     try:
         return GENDER_WORDS[word]
     except KeyError:
         raise ParseError(
-            f"gender must be female, male or any (f or m), not {shown(value)}"
+            f"gender must be female, male, neutral or any (f, m or n), not {shown(value)}"
         ) from None
+
+
+def _like(value: str) -> str:
+    if value.casefold() == LIKE_FAVOURITES:
+        return LIKE_FAVOURITES
+    if not value or len(value) > MAX_LIKE_LEN:
+        raise ParseError(
+            f"like= takes one name of 1 to {MAX_LIKE_LEN} letters, e.g. like=Legolas, "
+            "or like=favs for names like your favourites"
+        )
+    return value
+
+
+def _blend(value: str, styles: Collection[str]) -> str:
+    """A blend as its canonical key ("elf:50+dwarf:50") or its alias ("half-elf")."""
+    try:
+        blend = parse_blend(value)
+    except RequestError as exc:
+        raise ParseError(str(exc)) from None
+    for style in blend.styles:
+        if style not in styles:
+            close = _closest_style(style, styles)
+            hint = f"; did you mean {close}?" if close else ""
+            within = f" (in {shown(value)})" if blend.alias else ""
+            raise ParseError(
+                f"unknown style {shown(style)} in the blend{within}{hint} "
+                f"Choose from: {', '.join(sorted(styles))}"
+            )
+    return blend.alias or blend.key
 
 
 def _style(value: str, styles: Collection[str]) -> str:
     style = value.casefold()
+    if style not in styles and is_blend(style):
+        return _blend(style, styles)
     if style not in styles:
         close = _closest_style(style, styles)
         hint = f"; did you mean {close}?" if close else ""
@@ -442,6 +484,8 @@ def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) ->
         gender = _gender(value)
         _set(opts, "gender", gender, opts.gender, None)
         return replace(opts, gender=gender)
+    if key == "like":
+        return replace(opts, like=_like(value))
     if key in ("len", "length"):
         lo, hi = _length(value)
         return replace(opts, min_len=lo, max_len=hi)
@@ -461,7 +505,7 @@ def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) ->
         return replace(opts, word_filter=_yes_no(value, "filter"))
     raise ParseError(
         f"unknown option {shown(key)[1:-1]}=; options are style= gender= len= ends= contains= "
-        "count= temp= prefix= and the words new and full"
+        "count= temp= prefix= like= and the words new and full"
     )
 
 
@@ -474,7 +518,10 @@ def _yes_no(value: str, key: str) -> bool:
     raise ParseError(f"{key}= takes yes or no, e.g. /settings {key}=yes")
 
 
-_EXAMPLES = {"style": "elf", "gender": "f", "len": "4-8", "ends": "iel", "contains": "ar"}
+_EXAMPLES = {
+    "style": "elf", "gender": "f", "len": "4-8", "ends": "iel", "contains": "ar",
+    "like": "Legolas",
+}  # fmt: skip
 
 
 def parse_name_options(
@@ -501,9 +548,10 @@ def parse_name_options(
         elif folded in GENDER_WORDS:
             _set(opts, "gender", GENDER_WORDS[folded], opts.gender, None)
             opts = replace(opts, gender=GENDER_WORDS[folded])
-        elif folded in styles:
-            _set(opts, "style", folded, opts.style, None)
-            opts = replace(opts, style=folded)
+        elif folded in styles or is_blend(folded):
+            style = _style(folded, styles)
+            _set(opts, "style", style, opts.style, None)
+            opts = replace(opts, style=style)
         elif _number(word) is not None:
             numbers.append(word)
         elif _looks_numeric(word):
@@ -591,9 +639,9 @@ def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameO
             opts = replace(opts, new_only=value)
         elif key == "full" and isinstance(value, bool):
             opts = replace(opts, full=value)
-        elif key in ("prefix", "style", "gender", "ends", "contains", "length") and isinstance(
-            value, str
-        ):
+        elif key in (
+            "prefix", "style", "gender", "ends", "contains", "length", "like"
+        ) and isinstance(value, str):  # fmt: skip
             opts = _option(opts, key, value.strip(), styles)
         else:
             raise ParseError(f"option {key} does not take {shown(str(value))}")

@@ -47,6 +47,7 @@ class NameList:
     settings: str  # the options used, e.g. "female · t=0.7 · starts Eld"
     names: tuple[str, ...]
     real: frozenset[str] = frozenset()  # those in the style's list of real names
+    title: str = ""  # what the style is when its name does not say: "a blend of elf 70% + …"
 
     def marked(self, name: str) -> str:
         """A name as a list shows it: a real one carries the mark the legend explains."""

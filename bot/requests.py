@@ -36,6 +36,7 @@ class NameOptions:
     new_only: bool | None = None
     full: bool | None = None  # given name + family name
     word_filter: bool | None = None  # a /settings value: False relaxes the filter
+    like: str = ""  # a name to resemble, or "favs" for the user's favourites
 
 
 @dataclass(frozen=True, slots=True)

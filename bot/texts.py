@@ -15,14 +15,21 @@ WELCOME = (
 HELP: dict[str, tuple[str, str]] = {
     "name": (
         "invent names",
-        "/name [prefix] [temperature] [count] [style] [female|male] [new] [full] [options]\n"
+        "/name [prefix] [temperature] [count] [style] [female|male|neutral] [new] [full] "
+        "[options]\n"
         "  /name Eld 0.7 → names starting with Eld at temperature 0.7\n"
         "  /name elf female 8 → 8 female elf names (f and m work too)\n"
+        "  /name half-elf → between elf and human; /name elf:70+dwarf:30 → a weighted blend "
+        "(up to 4 styles)\n"
+        "  /name neutral → names that sound neither female nor male (gender=n)\n"
+        "  /name like=Legolas → new names that sound like Legolas (like=favs: like your "
+        "favourites), in the style they fit best unless you name one\n"
         "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
         f"a whole number is the count (1–{MAX_COUNT}), in any order (1.0 is a temperature, 1 a "
         "count). A style's name or female/male (f/m) picks those; to start names with such "
         "a word, write prefix=elf or prefix=F.\n"
-        "Options: style=elf gender=f|m|any len=4-8 ends=iel contains=ar prefix=Eld count=5 "
+        "Options: style=elf gender=f|m|n|any len=4-8 ends=iel contains=ar prefix=Eld count=5 "
+        "like=Legolas "
         "temp=0.8, the word new (only names not in the training list; on by default for the "
         "invented-world styles elf, dwarf, halfling, goblin and human from t=0.5) and the word "
         "full (given name and family name, where the style has family names). "

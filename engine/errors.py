@@ -1,5 +1,7 @@
 """Domain errors: their message is safe and useful to show to a user as it is."""
 
+import difflib
+
 
 class EngineError(Exception):
     """Base of every error the engine raises on purpose; `str(err)` is a friendly message."""
@@ -23,7 +25,11 @@ class UnknownStyle(RequestError):
     def __init__(self, style: str, known: list[str]) -> None:
         self.style = style
         self.known = sorted(known)
-        super().__init__(f"unknown style {style!r}; known styles: {', '.join(self.known)}")
+        close = difflib.get_close_matches(style.casefold(), self.known, n=3, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(close)}?)" if close else ""
+        super().__init__(
+            f"unknown style {style[:32]!r}{hint}; known styles: {', '.join(self.known)}"
+        )
 
 
 class RetrainError(EngineError):

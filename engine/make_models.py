@@ -1,47 +1,77 @@
-"""Retrain shipped styles with their recorded commands: `python -m engine.make_models [style...]`.
+"""Train the shipped model: `python -m engine.make_models` (`make models`).
 
-`--describe` retrains nothing: it rewrites the description in the shipped checkpoints from the
-corpus table (engine.corpora.corpus.BUILTIN), weights untouched.
+One shared network learns every style in engine.corpora.recipes.STYLES together
+(engine.nn.jointtrain), each style on the same train/validation split its own recipe names; the
+result is written to engine/models/_shared.pt. Bounded by steps and seeded: the same torch
+build gives the same weights. About 45 minutes on one core.
+
+`--steps N` and `--head-epochs N` shorten the phases (for a quick look; not what ships).
 """
 
 from __future__ import annotations
 
 import argparse
-import shutil
-import subprocess
+import json
 import sys
-from dataclasses import replace
+import time
 from pathlib import Path
 
-from engine.corpora.corpus import BUILTIN
-from engine.corpora.recipes import STYLES
-from engine.serving import checkpoint
+import torch
+
+from engine.corpora.corpus import BUILTIN, Corpus, load
+from engine.corpora.recipes import BUDGET, STYLES
+from engine.nn.joint import NONE
+from engine.nn.jointtrain import JointProgress, JointTrainConfig, StyleSet, train_joint
+from engine.nn.train import split
+from engine.serving import shared
 from engine.serving.registry import PACKAGED_MODELS
+
+
+def style_sets(styles: list[str]) -> tuple[list[StyleSet], dict[str, Corpus]]:
+    sets, corpora = [], {}
+    for style in styles:
+        spec = STYLES[style]
+        corpus = corpora[style] = load(spec.corpus)
+        train_idx, val_idx = split(corpus, spec.val_fraction, spec.seed)
+        labels = [corpus.labels[i] if corpus.labels else NONE for i in corpus.label_ids]
+        sets.append(StyleSet(style, corpus.names, labels, train_idx, val_idx, BUDGET[style]))
+    return sets, corpora
+
+
+def make(out: Path, config: JointTrainConfig, styles: list[str], log: bool = True) -> Path:
+    sets, corpora = style_sets(styles)
+
+    def report(p: JointProgress) -> None:
+        if log and (p.val_macro is not None or p.note):
+            macro = f" val {p.val_macro:.4f}" if p.val_macro is not None else ""
+            print(f"step {p.step}/{p.steps} {p.elapsed:.0f}s{macro} {p.note}", flush=True)  # noqa: T201
+
+    result = train_joint(sets, config, on_progress=report)
+    torch.save(  # the raw result beside the output, should writing the shared file fail
+        {"state_dict": result.net.state_dict(), "heads": result.heads, "val": result.val},
+        out.with_name(f".{out.name}.raw"),
+    )
+    descriptions = {s: BUILTIN[STYLES[s].corpus][0] for s in styles}
+    meta = {
+        "config": {k: getattr(config, k) for k in config.__dataclass_fields__},
+        "best_step": result.best_step,
+        "seconds": round(result.seconds, 1),
+        "history": json.dumps(result.history),
+    }
+    return shared.save(shared.build(result, corpora, descriptions), out, meta)
 
 
 def main(argv: list[str]) -> int:
     ap = argparse.ArgumentParser(prog="python -m engine.make_models", description=__doc__)
-    ap.add_argument("styles", nargs="*", metavar="STYLE", help="default: every style")
-    ap.add_argument("--describe", action="store_true", help="only refresh the descriptions")
-    ap.add_argument("--missing", action="store_true", help="only styles with no checkpoint yet")
+    ap.add_argument("--out", type=Path, default=PACKAGED_MODELS / shared.SHARED_FILE)
+    ap.add_argument("--steps", type=int, default=JointTrainConfig().steps)
+    ap.add_argument("--head-epochs", type=int, default=JointTrainConfig().head_epochs)
     args = ap.parse_args(argv)
-    if unknown := [s for s in args.styles if s not in STYLES]:
-        ap.error(f"unknown styles {', '.join(unknown)}; known: {', '.join(STYLES)}")
-    styles = args.styles or list(STYLES)
-    if args.missing:
-        styles = [s for s in styles if not (PACKAGED_MODELS / f"{s}.pt").exists()]
-    if args.describe:
-        for style in styles:
-            path = PACKAGED_MODELS / f"{style}.pt"
-            model = checkpoint.load(path)
-            checkpoint.save(replace(model, description=BUILTIN[STYLES[style].corpus][0]), path)
-            print("described", path.name)  # noqa: T201
-        return 0
-    exe = shutil.which("namesmith") or str(Path(sys.executable).parent / "namesmith")
-    for style in styles:
-        cmd = STYLES[style].command(str(PACKAGED_MODELS / f"{style}.pt"))
-        print("+", " ".join(cmd), flush=True)  # noqa: T201
-        subprocess.run([exe, *cmd[1:]], check=True)
+    start = time.monotonic()
+    path = make(
+        args.out, JointTrainConfig(steps=args.steps, head_epochs=args.head_epochs), list(STYLES)
+    )
+    print(f"wrote {path} ({path.stat().st_size:,} bytes) in {time.monotonic() - start:.0f}s")  # noqa: T201
     return 0
 
 

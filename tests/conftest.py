@@ -13,9 +13,12 @@ import pytest
 import torch
 
 from engine.corpora import corpus
+from engine.nn.joint import NONE, JointConfig
+from engine.nn.jointtrain import JointTrainConfig, StyleSet, train_joint
 from engine.nn.model import ModelConfig
-from engine.nn.train import TrainConfig, train
-from engine.serving import checkpoint
+from engine.nn.train import TrainConfig, split, train
+from engine.serving import checkpoint, shared
+from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
 from tests.storage.pgserver import PgServer, TempPostgres, find_bindir
 
@@ -40,6 +43,34 @@ def tiny_model(english: corpus.Corpus) -> NameModel:
     result = train(english, TINY_TRAIN, TINY)
     metrics = {"val_nll": result.val_nll, "steps": result.steps}
     return checkpoint.build(result.model, result.vocab, english, metrics, "tiny test model")
+
+
+TINY_JOINT = JointConfig(
+    vocab_size=0, n_styles=0, n_labels=0, n_embd=16, n_style_embd=8, n_label_embd=4,
+    n_hidden=48, dropout=0.0, weight_drop=0.0,
+)  # fmt: skip
+TINY_JOINT_TRAIN = JointTrainConfig(
+    steps=300, batch_size=64, lr=1e-2, warmup_steps=20, eval_every=100, head_epochs=3
+)
+
+
+@pytest.fixture(scope="session")
+def tiny_shared(english: corpus.Corpus) -> SharedModel:
+    """A shared model of three styles trained together in seconds by the code that trains the
+    shipped one: English first names and elf names (both by gender), Italian family names
+    (no genders)."""
+    corpora = {
+        "english": english,
+        "elf": corpus.load("elf"),
+        "italian-surnames": corpus.load("italian-surnames"),
+    }
+    sets = []
+    for style, c in corpora.items():
+        tr, va = split(c, 0.05, 1337)
+        labels = [c.labels[i] if c.labels else NONE for i in c.label_ids]
+        sets.append(StyleSet(style, c.names, labels, tr, va))
+    result = train_joint(sets, TINY_JOINT_TRAIN, TINY_JOINT)
+    return shared.build(result, corpora, {s: f"tiny {s}" for s in corpora})
 
 
 # A PostgreSQL server for the session (the storage suite on both engines, the replica tests).

@@ -18,7 +18,7 @@ from typing import Any
 from bot import actions, grammar, texts
 from bot.actions import Act, Press
 from bot.errors import UserError
-from bot.grammar import ANY_GENDER, COMMANDS, ParseError
+from bot.grammar import ANY_GENDER, COMMANDS, NEUTRAL, ParseError
 from bot.ratelimit import Limiter, Verdict
 from bot.reply import Context, Reply
 from bot.requests import (
@@ -129,7 +129,12 @@ class Service:
         "any": what a gender option may offer."""
         styles = self.styles()
         chosen = [styles[style]] if style in styles else list(styles.values())
-        return [*sorted({label for s in chosen for label in s.labels}), ANY_GENDER]
+        neutral = [NEUTRAL] if any(s.neutral for s in chosen) else []
+        return [*sorted({label for s in chosen for label in s.labels}), *neutral, ANY_GENDER]
+
+    def blend_aliases(self) -> dict[str, str]:
+        """The blends known by a name ("half-elf") whose styles are all served, with their mix."""
+        return self.names.blend_aliases()
 
     def corpora(self) -> dict[str, str]:
         """The built-in corpora an admin may retrain from, with what each holds."""

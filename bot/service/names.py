@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from bot import actions, texts
 from bot.actions import Act
-from bot.grammar import ANY_GENDER
+from bot.grammar import ANY_GENDER, LIKE_FAVOURITES, NEUTRAL
 from bot.reply import Action, Context, NameList, Reply
 from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
 from bot.service.settings import Effective, Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
-from engine.errors import EngineError
+from engine.blends import ALIASES as BLEND_ALIASES
+from engine.blends import is_blend, parse_blend
+from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
@@ -30,6 +33,7 @@ MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never rep
 # are too rare to find quickly). A user's saved `new` setting wins.
 NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
 NEW_BY_DEFAULT_FROM = 0.5
+MAX_LIKE_FAVOURITES = 50  # like=favs resembles at most this many of your favourites
 NO_STYLE = "-"  # a typed favourite that fits no style well
 FITS_NOWHERE_BELOW = 10.0  # a percentile: a typed name scoring lower fits no style
 
@@ -41,6 +45,7 @@ class StyleInfo:
     name: str
     description: str
     labels: tuple[str, ...]  # its genders, e.g. ("female", "male"); empty when it has none
+    neutral: bool = False  # it writes gender-neutral names too
 
 
 class Names:
@@ -53,7 +58,18 @@ class Names:
         self.state = state
 
     def styles(self) -> dict[str, StyleInfo]:
-        return {s: StyleInfo(s, m.description, m.labels) for s, m in self.engine.styles.items()}
+        return {
+            s: StyleInfo(s, m.description, m.labels, m.neutral is not None)
+            for s, m in self.engine.styles.items()
+        }
+
+    def blend_aliases(self) -> dict[str, str]:
+        styles = self.engine.styles
+        return {
+            alias: " + ".join(parse_blend(alias).styles)
+            for alias in BLEND_ALIASES
+            if all(s in styles for s in parse_blend(alias).styles)
+        }
 
     async def request(self, ctx: Context, opts: NameOptions) -> GenerationRequest:
         """The engine's request: the options given, the rest from the effective settings (the
@@ -65,12 +81,26 @@ class Names:
             found = Effective(self.settings.defaults, word_filter=True)
         prefs = found.preferences
         styles = self.engine.styles
-        style = opts.style or prefs.style or DEFAULT_STYLE
-        if style not in styles:  # a saved default whose model is gone
+        like = await self._like(ctx, opts.like)
+        style = opts.style or (None if like else prefs.style)
+        if style is None and like:  # names like these, in the style they fit best
+            style = await asyncio.to_thread(self.engine.fitting_style, like)
+        style = style or DEFAULT_STYLE
+        if not self._served(style):  # a saved default whose model (or blend's part) is gone
             style = DEFAULT_STYLE if DEFAULT_STYLE in styles else min(styles)
+        model = self.engine.resolve(style)
+        if opts.like == LIKE_FAVOURITES:  # those of your favourites this style can write
+            like = tuple(n for n in like if not model.vocab.unknown(model.as_written(n)))
+            if not like:
+                raise RequestError(
+                    f"none of your favourites can be written in the {style} style; "
+                    "try like=favs without a style"
+                )
         gender = opts.gender
-        if gender is None and styles[style].labels:
+        if gender is None and model.labels:
             gender = prefs.gender  # a default gender only applies where the style has genders
+            if gender == NEUTRAL and model.neutral is None:
+                gender = None
         temperature = opts.temperature or prefs.temperature or DEFAULT_TEMPERATURE
         new_only = opts.new_only
         if new_only is None:
@@ -90,7 +120,27 @@ class Names:
             new_only=new_only,
             full=bool(opts.full),
             filter=found.word_filter,
+            like=like,
         )
+
+    def _served(self, style: str) -> bool:
+        try:
+            self.engine.resolve(style)
+        except EngineError:
+            return False
+        return True
+
+    async def _like(self, ctx: Context, like: str) -> tuple[str, ...]:
+        """The names to resemble: the one given, or (like=favs) the user's favourites."""
+        if like != LIKE_FAVOURITES:
+            return (like,) if like else ()
+        favourites = await self.store.favourites.all(ctx.user)
+        if not favourites:
+            raise RequestError(
+                "like=favs makes names like your favourites, and you have none yet: "
+                "save some with ⭐ under names, or /fav <name>"
+            )
+        return tuple(f.name for f in favourites[:MAX_LIKE_FAVOURITES])
 
     async def name(self, ctx: Context, request: NameRequest) -> Reply:
         reply = await self.generate(ctx, await self.request(ctx, request.options), loosen=True)
@@ -111,10 +161,13 @@ class Names:
             await self.store.stats.served(ctx.user, len(result.names))
         except StorageError as exc:
             log.warning("names served not counted (%s)", exc)
-        prefix = self.engine.model(request.style).as_written(request.prefix)  # "eld" → "Eld"
+        model = self.engine.resolve(request.style)
+        prefix = model.as_written(request.prefix)  # "eld" → "Eld"
         settings = settings_line(replace(request, prefix=prefix))
-        names = NameList(request.style, settings, result.names, result.real)
-        lines = [f"{request.style} · {settings}", *(names.marked(n) for n in result.names)]
+        # A blend's reply says what was blended: "half-elf (elf 50% + human 50%)".
+        title = model.description if is_blend(request.style) else request.style
+        names = NameList(request.style, settings, result.names, result.real, title)
+        lines = [f"{title} · {settings}", *(names.marked(n) for n in result.names)]
         if not result.names:
             lines.append("(no names found)")
         notes = [result.note] if result.note else []
@@ -165,7 +218,10 @@ class Names:
         """The same request in another style (a gender only where that style has genders)."""
         if style not in self.engine.styles:
             return Reply(texts.EXPIRED, private=True)
-        label = request.label if self.engine.model(style).labels else None
+        model = self.engine.model(style)
+        label = request.label if model.labels else None
+        if label == NEUTRAL and model.neutral is None:
+            label = None
         return await self.generate(ctx, replace(request, style=style, label=label))
 
     async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
@@ -246,7 +302,13 @@ def command_line(r: GenerationRequest) -> str:
         words.append(f"len={_length(r)}")
     words.append("new" if r.new_only else "new=no")
     words += ["full"] if r.full else []
+    words += [f"like={r.like[0]}"] if len(r.like) == 1 else []
     return " ".join(words)
+
+
+def _like_words(like: tuple[str, ...]) -> str:
+    shown = ", ".join(like[:3])
+    return shown + (f" and {len(like) - 3} more" if len(like) > 3 else "")
 
 
 def offered(styles: Iterable[str]) -> list[str]:
@@ -271,6 +333,8 @@ def settings_line(r: GenerationRequest) -> str:
         parts.append("new")
     if r.full:
         parts.append("full")
+    if r.like:
+        parts.append(f"like {_like_words(r.like)}")
     if not r.filter:
         parts.append("unfiltered")
     return " · ".join(parts)

@@ -79,6 +79,8 @@ class SavedReply:
                     new_only=bool(req.get("new_only", False)),
                     full=bool(req.get("full", False)),
                     filter=bool(req.get("filter", True)),
+                    like=tuple(str(n) for n in req.get("like") or ()),
+                    clean=bool(req.get("clean", True)),
                 )
             ret = body.get("retrain")
             retrain = None

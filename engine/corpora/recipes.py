@@ -65,6 +65,18 @@ STYLES: dict[str, StyleSpec] = {
 }
 assert set(STYLES) <= set(BUILTIN)
 
+# The shared model (engine.nn.jointtrain) trains every style above at once, each on the same
+# train/validation split as its own recipe (val_fraction, seed). A style's share of the draws,
+# relative: not its size, or surnames would drown french. Tiny styles are capped (a few dozen
+# passes over their names), syllable-made fantasy styles and the big lists get more.
+BUDGET: dict[str, float] = {
+    "english": 110, "surnames": 310, "elf": 130, "dwarf": 130, "halfling": 140, "goblin": 130,
+    "human": 110, "russian": 11, "russian-surnames": 30, "french": 10, "french-surnames": 16,
+    "italian": 17, "german-surnames": 16, "german": 45, "spanish": 32, "spanish-surnames": 50,
+    "italian-surnames": 40, "icelandic": 55, "icelandic-patronymics": 100, "towns": 200,
+}  # fmt: skip
+assert set(BUDGET) == set(STYLES)
+
 # Full names: a style's given names are followed by a name of its family-name style, of the
 # same gender where the family names have genders (Иван Павлов, Анна Павлова; Jónsson, Jónsdóttir).
 FAMILY: dict[str, str] = {

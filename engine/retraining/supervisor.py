@@ -43,12 +43,7 @@ from engine.retraining import worker
 from engine.retraining.outcome import RetrainProgress, RetrainResult
 from engine.serving import checkpoint
 from engine.serving.modelstore import ModelStore
-from engine.serving.registry import (
-    PACKAGED_MODELS,
-    ModelRegistry,
-    check_style_name,
-    style_files,
-)
+from engine.serving.registry import ModelRegistry, check_style_name, shipped_styles
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -259,7 +254,7 @@ class Retrainer:
     async def remove(self, style: str) -> None:
         """Stop serving a style added by a retrain, here and (through the shared folder) on
         every replica. Refused for a shipped style, one being retrained, or one never added."""
-        if style in style_files(PACKAGED_MODELS):
+        if style in shipped_styles():
             raise RetrainError(
                 f"{style} is a shipped style and cannot be removed; /rollback undoes a retrain"
             )

@@ -17,15 +17,17 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
 
+from engine.blends import Blend, is_blend, parse_blend
 from engine.corpora.recipes import family_style
-from engine.errors import EngineError, UnknownStyle
+from engine.errors import EngineError, RequestError, UnknownStyle
 from engine.serving import sampling, scoring
 from engine.serving.registry import ModelRegistry
 from engine.serving.sampling import GenerationRequest, GenerationResult
@@ -79,12 +81,38 @@ class NameEngine:
 
     def _models(self, style: str) -> tuple[NameModel, NameModel | None]:
         """The style's model and its family names' model (None when it has none loaded), read
-        from one snapshot so that a swap between the two lookups cannot pair two generations."""
+        from one snapshot so that a swap between the two lookups cannot pair two generations.
+        A blend ("elf+dwarf", "half-elf") is made from its styles' shared model."""
         models = self.registry.snapshot()
+        if style not in models and is_blend(style):
+            return blend_of(parse_blend(style), models), None
         if style not in models:
             raise UnknownStyle(style, list(models))
         family = family_style(style)
         return models[style], models.get(family) if family is not None else None
+
+    def resolve(self, style: str) -> NameModel:
+        """The model a request for `style` (a style or a blend) samples."""
+        return self._models(style)[0]
+
+    def fitting_style(self, names: Sequence[str]) -> str:
+        """The style whose names `names` resemble most: the one that can write the most of
+        them, and of those the likeliest (lowest NLL per letter)."""
+        best, best_key = None, (0, -math.inf)
+        for style, model in sorted(self.registry.snapshot().items()):
+            written = [
+                w for w in (model.as_written(n) for n in names) if not model.vocab.unknown(w)
+            ]
+            if not written:
+                continue
+            key = (len(written), -scoring.mean_nll(model, written))
+            if key > best_key:
+                best, best_key = style, key
+        if best is None:
+            raise RequestError(
+                "no style writes the letters of " + ", ".join(repr(n[:32]) for n in names[:3])
+            )
+        return best
 
     def replace_style(self, style: str, model: NameModel) -> None:
         """Swap a style's model; batches already running finish on the old one."""
@@ -162,3 +190,23 @@ class NameEngine:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
         self._pool.shutdown(wait=True)
+
+
+def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
+    """The model between the blend's styles; every style must be served by the same shared
+    model (a style retrained on its own has no place in it)."""
+    missing = [s for s in blend.styles if s not in models]
+    if missing:
+        raise UnknownStyle(missing[0], list(models))
+    parts = [models[s] for s in blend.styles]
+    alone = [s for s, m in zip(blend.styles, parts, strict=True) if m.shared is None]
+    if alone:
+        raise RequestError(
+            f"{', '.join(alone)} cannot be blended: retrained on its own list, it is not part of "
+            "the shared model that blends are made from"
+        )
+    base = parts[0].shared
+    if any(m.shared is not base for m in parts):
+        raise RequestError(f"{blend.key} mixes styles of different shared models")
+    assert base is not None
+    return base.blend(blend)

@@ -15,6 +15,7 @@ shipped one) keeps serving.
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Mapping
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from engine.errors import CheckpointError, RequestError, UnknownStyle
 from engine.limits import STYLE_NAME
-from engine.serving import checkpoint
+from engine.serving import checkpoint, shared
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,18 @@ def style_files(folder: Path) -> dict[str, Path]:
 
 
 def load_folder(folder: Path, *, strict: bool = True) -> dict[str, NameModel]:
-    """Every `<style>.pt` in a folder, keyed by style. With `strict=False` an unreadable file is
-    skipped with a warning instead of raising CheckpointError."""
+    """Every style of a folder, keyed by style: those of its shared model (`_shared.pt`, the
+    shipped styles), then each `<style>.pt`, which overrides a shared style of the same name.
+    With `strict=False` an unreadable file is skipped with a warning instead of raising
+    CheckpointError."""
     models: dict[str, NameModel] = {}
+    if (folder / shared.SHARED_FILE).is_file():
+        try:
+            models.update(_shared_models(folder / shared.SHARED_FILE))
+        except CheckpointError as exc:
+            if strict:
+                raise
+            log.warning("skipping the shared model in %s: %s", folder, exc)
     for style, path in style_files(folder).items():
         try:
             models[style] = checkpoint.load(path)
@@ -60,6 +70,23 @@ def load_folder(folder: Path, *, strict: bool = True) -> dict[str, NameModel]:
                 raise
             log.warning("skipping model %s: %s", path, exc)
     return models
+
+
+def _shared_models(path: Path) -> dict[str, NameModel]:
+    """The styles of a shared file, read once per version of the file: a process that loads
+    the package twice (the registry, then a fallback) holds one copy of the network."""
+    st = path.stat()
+    return _shared_cached(str(path), st.st_mtime_ns, st.st_size).models()
+
+
+@functools.lru_cache(maxsize=4)
+def _shared_cached(path: str, mtime_ns: int, size: int) -> shared.SharedModel:
+    return shared.load(path)
+
+
+def shipped_styles() -> frozenset[str]:
+    """The styles that ship inside the package."""
+    return frozenset(load_folder(PACKAGED_MODELS, strict=False))
 
 
 class ModelRegistry:

@@ -40,9 +40,17 @@ from engine.limits import (
 from engine.nn.casing import CaseMask
 from engine.nn.model import CharRNN, State, select_state
 from engine.nn.vocab import BOS, EOS, PAD
+from engine.serving.scoring import name_logliks
 from engine.serving.trained import NameModel
 
 MAX_ROUNDS = 6
+# Clean sampling (GenerationRequest.clean): a letter is drawn only if, before the temperature, it
+# is at least P_MIN times as likely as the likeliest letter; a finished name is kept only if its
+# log-likelihood per letter reaches the FLOOR_QUANTILE of its style's corpus names.
+P_MIN = 0.05
+FLOOR_QUANTILE = 0.05
+NEUTRAL_GAP = 1.0  # nats: a neutral name is about as likely read as female as read as male
+LIKE_POOL = 12  # candidates drawn per name asked for, for names like given ones
 ROWS_PER_NAME = 60  # effort bound: at most this many candidates per name asked for (+ 500)
 
 
@@ -65,6 +73,13 @@ class GenerationRequest:
     # (engine.corpora.recipes.FAMILY).
     # Every other option applies to the given name.
     full: bool = False
+    # Names to resemble (engine: "like=Legolas"): new names that share their sound and shape,
+    # never the names themselves.
+    like: tuple[str, ...] = ()
+    # Keep implausible strings out: letters far less likely than the best one are never drawn
+    # (min-p) and a name the model itself finds less likely than nearly every corpus name is
+    # drawn again (a plausibility floor). False samples the raw distribution (benchmarks).
+    clean: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +106,10 @@ class _Plan:
     max_len: int
     ends_with: str  # casefolded
     contains: str  # casefolded
+    floor: float | None = None  # clean sampling: the least log-likelihood per letter kept
+    neutral: bool = False  # keep only names about as likely female as male
+    like: tuple[str, ...] = ()  # as written in the style
+    like_folded: frozenset[str] = frozenset()
 
     def accepts(self, name: str, model: NameModel) -> bool:
         folded = name.casefold()
@@ -99,7 +118,13 @@ class _Plan:
             and self.contains in folded
             and not (self.request.new_only and name in model.corpus_names)
             and name not in self.request.exclude
+            and folded not in self.like_folded
         )
+
+    @property
+    def wanted(self) -> int:
+        """Candidates to find: the names asked for, or a pool to choose the likest from."""
+        return self.request.count * LIKE_POOL if self.like else self.request.count
 
     def prior_acceptance(self) -> float:
         """A guess at the share of candidates kept, before any is drawn."""
@@ -108,6 +133,8 @@ class _Plan:
             rate *= 0.6  # about a third of samples at temperature 1 are real names
         if self.ends_with or self.contains:
             rate *= 0.1
+        if self.neutral:
+            rate *= 0.3  # a third to a tenth of names pass as neutral, by style
         return rate
 
     def describe(self) -> str:
@@ -166,6 +193,14 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
             raise RequestError(
                 f"the {what} {text!r} is longer than the longest name allowed ({hi})"
             )
+    like = tuple(model.as_written(" ".join(n.split())) for n in r.like)
+    for name in like:
+        if not name or len(name) > MAX_NAME_LEN:
+            raise RequestError(f"a name to resemble has 1 to {MAX_NAME_LEN} letters")
+        model.check_spelling(name, f"{name!r} (the name to resemble)", any_case=True)
+    if like and r.full:
+        raise RequestError("names like a given one are given names only: drop 'full'")
+    q = model.score_quantiles
     return _Plan(
         request=r,
         prefix=prefix,
@@ -175,6 +210,10 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
         max_len=hi,
         ends_with=r.ends_with.strip().casefold(),
         contains=r.contains.strip().casefold(),
+        floor=q[round(FLOOR_QUANTILE * (len(q) - 1))] if r.clean and q else None,
+        neutral=label is not None and label == model.neutral,
+        like=like,
+        like_folded=frozenset(n.casefold() for n in like),
     )
 
 
@@ -263,7 +302,6 @@ _STEPPERS: weakref.WeakKeyDictionary[CharRNN, tuple[tuple[bool, int], _Stepper]]
 )
 
 
-@torch.inference_mode()
 def sample_rows(
     net: CharRNN,
     prefixes: Sequence[Sequence[int]],
@@ -273,12 +311,40 @@ def sample_rows(
     max_len: Tensor,  # (b,) long: a row still writing past this many characters is dropped
     generator: torch.Generator,
     case_mask: CaseMask | None = None,
+    p_min: float = 0.0,
 ) -> list[list[int] | None]:
     """Sample one name per row; returns each row's character ids, or None if it ran too long.
 
     With `case_mask`, a row only draws characters whose case may follow its last one (see
-    engine.nn.casing); forced prefix characters are written as given."""
+    engine.nn.casing); forced prefix characters are written as given. With `p_min` > 0, a row
+    only draws letters at least `p_min` times as likely as its likeliest (min-p, before the
+    temperature)."""
+    rows, _ = draw_rows(
+        net, prefixes, labels, temperatures, min_len, max_len, generator, case_mask, p_min
+    )
+    return rows
+
+
+@torch.inference_mode()
+def draw_rows(
+    net: CharRNN,
+    prefixes: Sequence[Sequence[int]],
+    labels: Tensor,
+    temperatures: Tensor,
+    min_len: Tensor,
+    max_len: Tensor,
+    generator: torch.Generator,
+    case_mask: CaseMask | None = None,
+    p_min: float | Tensor = 0.0,
+) -> tuple[list[list[int] | None], list[float]]:
+    """`sample_rows`, and each row's log-likelihood per character (end included) under the
+    model itself at temperature 1, for a plausibility floor."""
     b = len(prefixes)
+    loglik = torch.zeros(b)
+    counted = torch.zeros(b, dtype=torch.long)
+    p_row = p_min if isinstance(p_min, Tensor) else torch.full((b,), float(p_min))
+    cut = torch.where(p_row > 0, p_row.clamp(min=1e-12).log(), float("-inf"))[:, None]
+    clean = bool((p_row > 0).any())
     width = int(max_len.max()) + 1
     out = torch.full((b, width), PAD, dtype=torch.long)
     end_at = torch.full((b,), -1, dtype=torch.long)
@@ -296,10 +362,15 @@ def sample_rows(
     t = 0
     while alive.numel():
         logits, state = step(x, lab, state)  # (a, vocab)
-        logits = logits / temp
         if case_mask is not None:
             logits += case_mask.logits[case]  # (a, vocab): 0 or -inf
         logits[:, EOS].masked_fill_(lo > t, float("-inf"))
+        # Normalised (the draws are the same): each letter's log-likelihood, for the floor.
+        logp = torch.log_softmax(logits, dim=-1)
+        logits = logp
+        if clean:  # min-p: letters far less likely than the likeliest one are not drawn at all
+            logits = logp.masked_fill(logp < logp.max(-1, keepdim=True)[0] + cut, float("-inf"))
+        logits = logits / temp
         # Inverse-CDF sampling: one uniform draw per row (multinomial draws one per class).
         cdf = torch.softmax(logits, dim=-1).cumsum_(dim=-1)  # (a, vocab)
         u = torch.rand((cdf.shape[0], 1), generator=generator) * cdf[:, -1:]
@@ -308,6 +379,15 @@ def sample_rows(
             f = forced[alive, t]
             nxt = torch.where(f >= 0, f, nxt)
         out[alive, t] = nxt
+        # The floor judges what the model wrote, not the prefix it was given.
+        lp = logp.gather(1, nxt[:, None])[:, 0]
+        if t < p_width:
+            free = forced[alive, t] < 0
+            lp = torch.where(free, lp, 0.0)
+            counted[alive] += free.long()
+        else:
+            counted[alive] += 1
+        loglik[alive] += lp
         if case_mask is not None:
             case = case_mask.next_state[nxt]
         t += 1
@@ -317,20 +397,24 @@ def sample_rows(
             end_at[alive[ended]] = t - 1
         if bool(done.any()):
             keep = ~done
-            alive, lab, temp, lo, hi, case, x = (
+            alive, lab, temp, lo, hi, case, cut, x = (
                 alive[keep],
                 lab[keep],
                 temp[keep],
                 lo[keep],
                 hi[keep],
                 case[keep],
+                cut[keep],
                 nxt[keep],
             )
             state = select_state(state, keep)
         else:
             x = nxt
     rows = out.tolist()
-    return [row[:e] if e >= 0 else None for row, e in zip(rows, end_at.tolist(), strict=True)]
+    per_char = (loglik / counted.clamp_(min=1)).tolist()
+    return [
+        row[:e] if e >= 0 else None for row, e in zip(rows, end_at.tolist(), strict=True)
+    ], per_char
 
 
 def generate(
@@ -364,14 +448,14 @@ def generate_many(
     prior = torch.tensor(model.label_prior)
 
     for _ in range(MAX_ROUNDS):
-        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.request.count and not doomed[i]]
+        todo = [i for i, p in enumerate(plans) if len(found[i]) < p.wanted and not doomed[i]]
         if not todo:
             break
         rows_for: list[int] = []
         for i in todo:
             p = plans[i]
-            budget = ROWS_PER_NAME * p.request.count + 500 - tried[i]
-            missing = p.request.count - len(found[i])
+            budget = ROWS_PER_NAME * p.wanted + 500 - tried[i]
+            missing = p.wanted - len(found[i])
             # Expect this round to accept what earlier rounds did (a prior guess at first).
             rate = max(len(found[i]) / tried[i], 0.02) if tried[i] else p.prior_acceptance()
             rows_for.append(max(0, min(budget, math.ceil(missing / rate * 1.15) + 2)))
@@ -383,19 +467,21 @@ def generate_many(
         if not todo:
             break
         prefixes: list[tuple[int, ...]] = []
-        label_parts, temps, los, his = [], [], [], []
+        label_parts, temps, los, his, p_mins = [], [], [], [], []
         for i, n in zip(todo, rows_for, strict=True):
             p = plans[i]
-            prefixes.extend([p.prefix_ids] * n)
+            starts = _like_starts(model, p, n, gen) if p.like else [p.prefix_ids] * n
+            prefixes.extend(starts)
             if p.label is None:
                 label_parts.append(torch.multinomial(prior, n, replacement=True, generator=gen))
             else:
                 label_parts.append(torch.full((n,), p.label, dtype=torch.long))
             temps.append(torch.full((n,), float(p.request.temperature)))
-            los.append(torch.full((n,), p.min_len, dtype=torch.long))
+            los.append(torch.tensor([max(p.min_len, len(x)) for x in starts], dtype=torch.long))
             his.append(torch.full((n,), p.max_len, dtype=torch.long))
+            p_mins.append(torch.full((n,), P_MIN if p.request.clean else 0.0))
         row_labels = torch.cat(label_parts)
-        rows = sample_rows(
+        rows, logliks = draw_rows(
             model.net,
             prefixes,
             row_labels,
@@ -404,23 +490,42 @@ def generate_many(
             torch.cat(his),
             gen,
             model.case_mask,
+            torch.cat(p_mins),
         )
         start = 0
         for i, n in zip(todo, rows_for, strict=True):
+            p = plans[i]
             tried[i] += n
+            fresh: list[tuple[str, int]] = []
             labs = row_labels[start : start + n].tolist()
-            for ids, lab in zip(rows[start : start + n], labs, strict=True):
-                if ids is None or len(found[i]) >= plans[i].request.count:
+            for ids, lab, ll in zip(
+                rows[start : start + n], labs, logliks[start : start + n], strict=True
+            ):
+                if ids is None:
                     continue
                 name = model.vocab.decode(ids)
-                if name not in seen[i] and plans[i].accepts(name, model):
-                    if plans[i].request.filter and words.blocks(name):
-                        withheld[i] += 1
-                        continue
-                    seen[i].add(name)
-                    found[i].append(name)
-                    found_labels[i].append(lab)
+                if name in seen[i] or not p.accepts(name, model):
+                    continue
+                if p.floor is not None and ll < p.floor:
+                    continue  # implausible: the model itself finds it unlike its names
+                seen[i].add(name)
+                fresh.append((name, lab))
+            if p.neutral and fresh:
+                keep = _neutral(model, [n for n, _ in fresh])
+                fresh = [x for x, ok in zip(fresh, keep, strict=True) if ok]
+            for name, lab in fresh:
+                if len(found[i]) >= p.wanted:
+                    break
+                if p.request.filter and words.blocks(name):
+                    withheld[i] += 1
+                    continue
+                found[i].append(name)
+                found_labels[i].append(lab)
             start += n
+
+    for i, p in enumerate(plans):
+        if p.like:
+            found[i], found_labels[i] = _likest(found[i], found_labels[i], p)
 
     real: list[frozenset[str]] = []
     for i, p in enumerate(plans):
@@ -450,6 +555,57 @@ def generate_many(
             )
         results.append(GenerationResult(p.request, tuple(names), note, n_tried, n_withheld, known))
     return results
+
+
+def _neutral(model: NameModel, names: list[str]) -> list[bool]:
+    """Whether each name reads about as well as a female as a male name (NEUTRAL_GAP)."""
+    female, male = model.labels.index("female"), model.labels.index("male")
+    gap = name_logliks(model, names, female) - name_logliks(model, names, male)
+    return [abs(float(g)) <= NEUTRAL_GAP for g in gap]
+
+
+def _like_starts(model: NameModel, p: _Plan, n: int, gen: torch.Generator) -> list[tuple[int, ...]]:
+    """Where each candidate for names like the given ones starts: the user's prefix if any,
+    else a third each on the first two letters of a given name, its first letter, or nothing,
+    so that the pool holds names sharing their beginning and names sharing only their sound."""
+    if p.prefix_ids:
+        return [p.prefix_ids] * n
+    starts: list[tuple[int, ...]] = []
+    picks = torch.randint(len(p.like), (n,), generator=gen).tolist()
+    for k, pick in enumerate(picks):
+        name = p.like[pick]
+        keep = (2, 1, 0)[k % 3]
+        head = name[:keep]
+        starts.append(() if model.vocab.unknown(head) else tuple(model.vocab.encode(head)))
+    return starts
+
+
+def similarity(a: str, b: str) -> float:
+    """How alike two names sound and look: the Dice overlap of their letter pairs (with the
+    start and end marked, so shared beginnings and endings count), less a little per letter of
+    length they differ by. 1 for the same name."""
+
+    def pairs(x: str) -> list[str]:
+        x = f"^{x.casefold()}$"
+        return [x[i : i + 2] for i in range(len(x) - 1)]
+
+    pa, pb = pairs(a), pairs(b)
+    rest = list(pb)
+    shared = 0
+    for bg in pa:
+        if bg in rest:
+            rest.remove(bg)
+            shared += 1
+    return 2 * shared / (len(pa) + len(pb)) - 0.02 * abs(len(a) - len(b))
+
+
+def _likest(names: list[str], labels: list[int], p: _Plan) -> tuple[list[str], list[int]]:
+    """The `count` candidates most like any of the given names, likest first."""
+    scored = sorted(
+        zip(names, labels, strict=True),
+        key=lambda x: -max(similarity(x[0], like) for like in p.like),
+    )[: p.request.count]
+    return [n for n, _ in scored], [lab for _, lab in scored]
 
 
 def _with_family(

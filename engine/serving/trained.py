@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import RequestError
 from engine.nn.casing import CaseMask, CaseRules
 from engine.nn.model import CharRNN
 from engine.nn.vocab import Vocabulary
+
+if TYPE_CHECKING:
+    from engine.serving.shared import SharedModel
+
+
+NEUTRAL = "neutral"
+NEUTRAL_WORDS = frozenset({"neutral", "n", "nb", "non-binary", "nonbinary", "unisex"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +34,12 @@ class NameModel:
     max_len: int = 32  # longest name in the corpus
     metrics: dict[str, Any] = field(default_factory=dict)
     description: str = ""
+    # The conditioning row (a label id past `labels`) that writes gender-neutral names: the mean
+    # of the female and male rows of a shared-model style; None where the style has no genders.
+    neutral: int | None = None
+    # The shared model this style is cut from (engine.serving.shared), None for a model trained
+    # alone: blends need it.
+    shared: SharedModel | None = field(default=None, repr=False, compare=False)
     # Derived from the corpus names, so checkpoints of any age get them (engine.nn.casing).
     casing: CaseRules = field(init=False, repr=False, compare=False)
     case_mask: CaseMask = field(init=False, repr=False, compare=False)
@@ -41,6 +54,18 @@ class NameModel:
         if label is None or not label.strip():
             return None
         want = label.strip().casefold()
+        if want in NEUTRAL_WORDS:
+            if self.neutral is None:
+                raise RequestError(
+                    f"the {self.corpus_name} style has no gender-neutral names"
+                    + ("" if self.labels else ": it has no genders")
+                    + (
+                        ""
+                        if self.shared is not None or not self.labels
+                        else " (it was trained on its own, not as part of the shared model)"
+                    )
+                )
+            return self.neutral
         if not self.labels:
             raise RequestError(f"the {self.corpus_name} style has no genders or labels to choose")
         exact = [i for i, lab in enumerate(self.labels) if lab.casefold() == want]
@@ -51,6 +76,7 @@ class NameModel:
             raise RequestError(
                 f"unknown gender {label!r} for the {self.corpus_name} style; "
                 f"choose one of: {', '.join(self.labels)}"
+                + (f" or {NEUTRAL}" if self.neutral is not None else "")
             )
         return matches[0]
 

@@ -16,14 +16,13 @@ seconds. `refresh()` blocks (torch.load); async callers run it in a thread.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.errors import CheckpointError
 from engine.serving import checkpoint
-from engine.serving.registry import ModelRegistry, style_files
+from engine.serving.registry import ModelRegistry, load_folder, style_files
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -118,11 +117,5 @@ class ModelsWatch:
             return Changes(tuple(loaded), tuple(reverted), tuple(dropped), tuple(failed))
 
     def _fallback(self, style: str) -> NameModel | None:
-        path = self.fallback / f"{style}.pt"
-        if not os.path.isfile(path):
-            return None
-        try:
-            return checkpoint.load(path)
-        except CheckpointError as exc:
-            log.warning("skipping model %s: %s", path, exc)
-            return None
+        """The fallback folder's model of the style (its own file or its shared model)."""
+        return load_folder(self.fallback, strict=False).get(style)

@@ -22,6 +22,7 @@ from bot.service.retrain import Retraining
 from engine.retraining.supervisor import Retrainer
 from engine.serving.generator import NameEngine
 from engine.serving.modelstore import ModelStore
+from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
 from tests.conftest import TINY, TINY_TRAIN
 from tests.fakes.telegram import TOKEN, FakeTelegram
@@ -36,8 +37,10 @@ async def service_factory(
     """Builds services on one database file (a second one is a restart)."""
     made: list[Service] = []
 
-    async def make(limit: int = 100, train_steps: int = 60) -> Service:
-        engine = NameEngine({"english": tiny_model, "elf": tiny_model})
+    async def make(
+        limit: int = 100, train_steps: int = 60, models: dict[str, NameModel] | None = None
+    ) -> Service:
+        engine = NameEngine(models or {"english": tiny_model, "elf": tiny_model})
         store = await storage.open(tmp_path / "namesmith.sqlite3")
         # Retraining with a tiny network and a step budget: a job takes seconds.
         retrainer = Retrainer(
@@ -67,6 +70,14 @@ async def service_factory(
 @pytest.fixture
 async def service(service_factory: Callable[..., Awaitable[Service]]) -> Service:
     return await service_factory()
+
+
+@pytest.fixture
+async def shared_service(
+    service_factory: Callable[..., Awaitable[Service]], tiny_shared: SharedModel
+) -> Service:
+    """A service on a shared model (tests/conftest.py): blends and neutral names work."""
+    return await service_factory(models=tiny_shared.models())
 
 
 @pytest.fixture

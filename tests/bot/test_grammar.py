@@ -23,7 +23,7 @@ from bot.requests import (
     UnfavRequest,
 )
 
-STYLES = {"english", "elf", "dwarf", "surnames"}
+STYLES = {"english", "elf", "dwarf", "surnames", "human"}
 
 
 def _name(text: str) -> NameOptions:
@@ -88,6 +88,22 @@ def _settings(text: str) -> SettingsRequest:
         ("/name@NamesmithBot Eld", NameOptions(prefix="Eld")),
         ("/NAME@namesmithbot Eld", NameOptions(prefix="Eld")),
         ("/name   Eld    0.7  ", NameOptions(prefix="Eld", temperature=0.7)),
+        # Blends, by a + or by an alias; written in one canonical form.
+        ("/name elf+dwarf", NameOptions(style="elf:50+dwarf:50")),
+        (
+            "/name Eld elf:70+dwarf:30 0.7",
+            NameOptions(prefix="Eld", style="elf:70+dwarf:30", temperature=0.7),
+        ),
+        ("/name half-elf", NameOptions(style="half-elf")),
+        ("/name style=Elf+Dwarf+Human", NameOptions(style="elf:33.3+dwarf:33.3+human:33.3")),
+        # Gender-neutral names: not "any", which mixes female and male names.
+        ("/name neutral", NameOptions(gender="neutral")),
+        ("/name elf nb", NameOptions(style="elf", gender="neutral")),
+        ("/name gender=n", NameOptions(gender="neutral")),
+        ("/name N 3", NameOptions(prefix="N", count=3)),  # a bare n stays a prefix
+        ("/name like=Legolas", NameOptions(like="Legolas")),
+        ("/name elf like=favs", NameOptions(style="elf", like="favs")),
+        ("/name like=FAVS", NameOptions(like="favs")),
     ],
 )
 def test_name_grammar(text: str, expected: NameOptions) -> None:
@@ -122,12 +138,23 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
         ("/name Eld 0.7 5 more", "I don't understand 'more'"),
         ("/name style=klingon", "unknown style 'klingon' Choose one of: dwarf, elf, english"),
         ("/name style=elven", "unknown style 'elven'; did you mean elf?"),
-        ("/name gender=x", "gender must be female, male or any"),
+        ("/name gender=x", "gender must be female, male, neutral or any"),
         ("/name len=8-4", "the shortest must be at least 1 and at most the longest"),
         ("/name len=abc", "len takes a length or a range"),
         ("/name color=red", "unknown option color="),
         ("/name ends=", "ends= needs a value, e.g. ends=iel"),
         ("/frobnicate", "unknown command /frobnicate; send /help"),
+        ("/name elf+dwraf", "unknown style 'dwraf' in the blend; did you mean dwarf?"),
+        ("/name half-orc", "unknown style 'orc' in the blend (in 'half-orc')"),
+        ("/name elf:70+dwarf", "give every style of a blend a weight, or none"),
+        ("/name elf:x+dwarf:1", "cannot read the blend part 'elf:x'"),
+        ("/name elf:0+dwarf:0", "the weights of a blend must not all be 0"),
+        ("/name elf+dwarf+human+english+surnames", "a blend mixes at most 4 styles; 5"),
+        ("/name elf+elf", "a blend names each style once"),
+        ("/name elf+dwarf half-elf", "two styles"),
+        ("/name like=" + "x" * 33, "like= takes one name of 1 to 32 letters"),
+        ("/name like=", "like= needs a value, e.g. like=Legolas"),
+        ("/name gender=nope", "gender must be female, male, neutral or any"),
     ],
 )
 def test_bad_name_input_says_what_is_allowed(text: str, message: str) -> None:

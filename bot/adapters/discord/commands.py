@@ -71,12 +71,16 @@ async def _on_tree_error(
 async def _style_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    styles = _bot(interaction).service.styles()
+    service = _bot(interaction).service
     word = current.casefold().strip()
-    found = [(s, f"{s} — {m.description}" if m.description else s) for s, m in styles.items()]
-    return [
-        app_commands.Choice(name=clip(text, 100), value=s) for s, text in sorted(found) if word in s
-    ][:25]
+    found = [
+        (s, f"{s} — {m.description}" if m.description else s) for s, m in service.styles().items()
+    ]
+    found += [(a, f"{a} — {mix}") for a, mix in service.blend_aliases().items()]
+    choices = [(s, text) for s, text in sorted(found) if word in s]
+    if "+" in word:  # a blend being typed: offer it as written (the grammar checks it)
+        choices.insert(0, (word, f"{word} — a blend"))
+    return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in choices][:25]
 
 
 async def _gender_choices(
@@ -97,8 +101,9 @@ def _fields(**values: object) -> dict[str, object]:
     prefix="names start with this, e.g. Eld",
     temperature=f"{TEMPERATURE_MIN:g} (safe) to {TEMPERATURE_MAX:g} (wild); 1 is the default",
     count=f"how many names, 1 to {MAX_COUNT}",
-    style="the kind of names: elf, dwarf, english…",
-    gender="female, male or any (for styles that have genders)",
+    style="the kind of names: elf, dwarf, english…, or a blend: elf+dwarf, half-elf",
+    gender="female, male, neutral or any (for styles that have genders)",
+    like="names like this one, e.g. Legolas; favs: like your favourites",
     ends="names end with this, e.g. iel",
     contains="names contain this, e.g. ar",
     length="a length or a range, e.g. 6 or 4-8",
@@ -118,10 +123,11 @@ async def name_command(
     length: app_commands.Range[str, 1, 7] | None = None,
     new: bool | None = None,
     full: bool | None = None,
+    like: app_commands.Range[str, 1, MAX_AFFIX_LEN] | None = None,
 ) -> None:
     fields = _fields(
         prefix=prefix, temperature=temperature, count=count, style=style, gender=gender,
-        ends=ends, contains=contains, length=length, new=new, full=full,
+        ends=ends, contains=contains, length=length, new=new, full=full, like=like,
     )  # fmt: skip
     await _bot(interaction).answer_command(
         interaction, lambda styles: grammar.name_request(fields, styles)

@@ -84,7 +84,7 @@ def names_embed(reply: Reply) -> NamesEmbed | None:
     return NamesEmbed(
         description=clip(body, DESCRIPTION_LIMIT),
         settings=names.settings or "defaults",
-        footer=names.style,
+        footer=names.title or names.style,
     )
 
 

@@ -241,3 +241,75 @@ async def test_a_database_turned_immutable_still_gives_names_and_says_why_no_but
     assert names is not None and names.names is not None and len(names.names.names) == 3
     assert names.buttons_off and names.actions == ()
     assert saved is not None and saved.text.startswith("⚠️ Nothing can be saved right now")
+
+
+# --- blends, neutral names, names like a given one (a service on a shared model) ------------
+
+
+async def test_a_blend_is_served_and_its_reply_says_what_was_blended(
+    shared_service: Service,
+) -> None:
+    reply = await _names(shared_service, "/name elf:70+english:30 4")
+    header = reply.text.splitlines()[0]
+    assert header.startswith("a blend of elf 70% + english 30% · ")
+    assert reply.names is not None and len(reply.names.names) == 4
+    # A blend saves like any style: the ⭐ button carries it.
+    assert len(reply.of(Act.SAVE)) == 4
+
+
+async def test_an_unknown_part_of_a_blend_gets_did_you_mean(shared_service: Service) -> None:
+    reply = await shared_service.on_text(ctx(), "/name elf+englsh")
+    assert reply is not None and "unknown style 'englsh' in the blend; did you mean english?" in (
+        reply.text
+    )
+
+
+async def test_neutral_names_where_the_style_has_genders(shared_service: Service) -> None:
+    reply = await _names(shared_service, "/name english neutral 3")
+    assert reply.text.splitlines()[0].startswith("english · neutral · ")
+    refused = await shared_service.on_text(ctx(), "/name italian-surnames gender=n")
+    assert refused is not None and "has no gender-neutral names" in refused.text
+
+
+async def test_like_a_name_without_a_style_picks_the_style_it_fits(
+    shared_service: Service,
+) -> None:
+    reply = await _names(shared_service, "/name like=Galadriel 5")
+    header = reply.text.splitlines()[0]
+    assert "like Galadriel" in header
+    assert reply.names is not None and "Galadriel" not in reply.names.names
+
+
+async def test_like_favs_uses_your_favourites_and_says_when_you_have_none(
+    shared_service: Service,
+) -> None:
+    reply = await shared_service.on_text(ctx(), "/name like=favs")
+    assert reply is not None and "you have none yet" in reply.text
+    await shared_service.on_text(ctx(), "/fav Rosalind")
+    await shared_service.on_text(ctx(), "/fav Rosamund")
+    reply = await _names(shared_service, "/name english like=favs 4")
+    assert (
+        "like Rosamund, Rosalind" in reply.text.splitlines()[0]
+        or "like Rosalind, Rosamund" in (reply.text.splitlines()[0])
+    )
+    assert not {"Rosalind", "Rosamund"} & set(reply.names.names if reply.names else ())
+
+
+async def test_a_saved_neutral_default_is_skipped_where_a_style_has_none(
+    shared_service: Service,
+) -> None:
+    await shared_service.on_text(ctx(), "/settings gender=n")
+    reply = await _names(shared_service, "/name italian-surnames 3")
+    assert reply.names is not None and len(reply.names.names) == 3
+
+
+async def test_more_like_this_keeps_a_blend_and_the_name_to_resemble(
+    shared_service: Service,
+) -> None:
+    reply = await _names(shared_service, "/name elf+english like=Arwen 3")
+    (more,) = reply.of(Act.MORE)
+    again = await shared_service.on_button(ctx(), more.data)
+    assert again is not None and again.names is not None
+    header = again.text.splitlines()[0]
+    assert header.startswith("a blend of elf 50% + english 50% · ") and "like Arwen" in header
+    assert not set(again.names.names) & set(reply.names.names if reply.names else ())

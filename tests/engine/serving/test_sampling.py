@@ -173,9 +173,9 @@ def test_sampling_follows_the_model_distribution() -> None:
 
 
 def test_a_request_out_of_effort_sits_out_while_another_goes_on() -> None:
-    from engine.serving.registry import PACKAGED_MODELS
+    from engine.serving.registry import PACKAGED_MODELS, load_folder
 
-    model = checkpoint.load(PACKAGED_MODELS / "english.pt")
+    model = load_folder(PACKAGED_MODELS)["english"]
     spent = GenerationRequest(count=5, ends_with="qqqq")  # its budget runs out in round 5
     going = GenerationRequest(count=20, ends_with="x")  # rare: still drawing after that
     a, b = generate_many(model, [spent, going], seed=2)

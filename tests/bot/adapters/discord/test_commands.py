@@ -66,7 +66,7 @@ async def test_twenty_names_get_a_save_menu_within_discords_limits(
         ({"temperature": 9.0}, "temperature must be a number between 0.1 and 3"),
         ({"count": 0}, "count must be a whole number from 1 to 20"),
         ({"style": "klingon"}, "unknown style 'klingon'"),
-        ({"gender": "x"}, "gender must be female, male or any"),
+        ({"gender": "x"}, "gender must be female, male, neutral or any"),
         ({"length": "9-2"}, "len=9-2: the shortest must be at least 1"),
         ({"prefix": "Жук"}, "unknown letters in the prefix: Ж"),
     ],
@@ -177,6 +177,26 @@ async def test_style_and_gender_autocomplete(service: Service, fake: FakeDiscord
     assert [c["value"] for c in gender.data["choices"]] == ["female", "male", "any"]
 
 
+async def test_autocomplete_offers_blends_and_neutral_on_a_shared_model(
+    shared_service: Service, fake: FakeDiscord
+) -> None:
+    async with running(shared_service, fake):
+        half = await answer(fake, fake.autocomplete("name", "style", "half"))
+        typed = await answer(fake, fake.autocomplete("name", "style", "elf+eng"))
+        gender = await answer(fake, fake.autocomplete("name", "gender", "", style="elf"))
+        named = await answer(fake, fake.slash("name", {"style": "half-elf", "like": "Arwen"}))
+        blend = await answer(
+            fake, fake.slash("name", {"style": "elf+english", "like": "Arwen", "gender": "n"})
+        )
+    # half-elf is elf + human; this shared model has no human style, so it is not offered.
+    assert half.data["choices"] == []
+    assert typed.data["choices"][0] == {"name": "elf+eng — a blend", "value": "elf+eng"}
+    assert [c["value"] for c in gender.data["choices"]] == ["female", "male", "neutral", "any"]
+    assert "unknown style 'human' in the blend (in 'half-elf')" in named.content
+    assert blend.embed["footer"]["text"] == "a blend of elf 50% + english 50%"
+    assert blend.embed["fields"][0]["value"].startswith("neutral · t=1 · like Arwen")
+
+
 # --- !sync -----------------------------------------------------------------------------------
 
 
@@ -199,7 +219,7 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     name = next(c for c in commands if c["name"] == "name")
     assert [o["name"] for o in name["options"]] == [
         "prefix", "temperature", "count", "style", "gender", "ends", "contains", "length", "new",
-        "full",
+        "full", "like",
     ]  # fmt: skip
     kinds = {o["name"]: o["type"] for o in name["options"]}
     assert (kinds["prefix"], kinds["temperature"], kinds["count"], kinds["new"]) == (3, 10, 4, 5)

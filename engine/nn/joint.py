@@ -1,0 +1,139 @@
+"""One CharRNN for every style: each input character joins a learned *style* vector and a learned
+*label* vector (a gender, a town's country, or "none"), so the styles share what names have in
+common (syllables, endings, casing) and each keeps its own voice.
+
+A per-style letter mask pins the letters a style never uses to -inf, as each style's own
+vocabulary did when every style had its own network.
+
+Serving never runs this module's forward: `view` cuts a plain `CharRNN` out of it for one
+conditioning (a style, a blend of styles, a gender or neutral), over just the letters it writes,
+sharing the recurrent weights. Everything that samples and scores a `CharRNN` then works as is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+from torch.nn import functional as F
+
+from engine.nn.model import CharRNN, ModelConfig
+from engine.nn.vocab import BOS, EOS, N_SPECIAL, PAD, Vocabulary
+
+NONE = "none"  # the label of names from corpora without labels, and of label-dropped rows
+
+
+@dataclass(frozen=True, slots=True)
+class JointConfig:
+    vocab_size: int
+    n_styles: int
+    n_labels: int
+    n_embd: int = 64
+    n_style_embd: int = 32
+    n_label_embd: int = 8
+    n_hidden: int = 512
+    dropout: float = 0.25  # on the cell's inputs and outputs
+    weight_drop: float = 0.25  # DropConnect on the hidden-to-hidden weights while training
+
+    @property
+    def n_cond(self) -> int:
+        return self.n_style_embd + self.n_label_embd
+
+
+class JointCharRNN(nn.Module):
+    style_mask: Tensor  # (n_styles, vocab): 0 for a style's letters and the end, else -inf
+    logit_mask: Tensor
+
+    def __init__(self, config: JointConfig) -> None:
+        super().__init__()
+        c = self.config = config
+        self.embed = nn.Embedding(c.vocab_size, c.n_embd, padding_idx=PAD)
+        self.style_embed = nn.Embedding(c.n_styles, c.n_style_embd)
+        self.label_embed = nn.Embedding(c.n_labels, c.n_label_embd)
+        self.rnn = nn.LSTM(c.n_embd + c.n_cond, c.n_hidden, batch_first=True)
+        self.drop = nn.Dropout(c.dropout)
+        self.head = nn.Linear(c.n_hidden, c.vocab_size)
+        mask = torch.zeros(c.vocab_size)
+        mask[[PAD, BOS]] = float("-inf")
+        self.register_buffer("logit_mask", mask, persistent=False)
+        self.register_buffer("style_mask", torch.zeros(c.n_styles, c.vocab_size))
+
+    def cond(self, styles: Tensor, labels: Tensor) -> Tensor:
+        """The conditioning vector of each row: (b, n_style_embd + n_label_embd)."""
+        return torch.cat([self.style_embed(styles), self.label_embed(labels)], dim=-1)
+
+    def features(self, tokens: Tensor, cond: Tensor) -> Tensor:
+        """The recurrent outputs (b, t, n_hidden) for tokens (b, t) under conditioning (b, d)."""
+        x = self.embed(tokens)
+        x = self.drop(torch.cat([x, cond[:, None, :].expand(-1, tokens.shape[1], -1)], dim=-1))
+        if self.training and self.config.weight_drop > 0:
+            # AWD-LSTM's weight drop, as engine.nn.model does.
+            dropped = {
+                name: F.dropout(w, self.config.weight_drop, training=True)
+                for name, w in self.rnn.named_parameters()
+                if name.startswith("weight_hh")
+            }
+            out, _ = torch.func.functional_call(self.rnn, dropped, (x,))
+        else:
+            out, _ = self.rnn(x)
+        result: Tensor = out
+        return result
+
+    def forward(self, tokens: Tensor, styles: Tensor, labels: Tensor) -> Tensor:
+        """Next-character logits (b, t, vocab) for tokens (b, t), styles (b,), labels (b,)."""
+        out = self.features(tokens, self.cond(styles, labels))
+        logits: Tensor = (
+            self.head(self.drop(out)) + self.logit_mask + self.style_mask[styles][:, None]
+        )
+        return logits
+
+    def loss(self, tokens: Tensor, styles: Tensor, labels: Tensor, targets: Tensor) -> Tensor:
+        logits = self(tokens, styles, labels)
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=PAD)
+
+
+def letter_mask(vocab: Vocabulary, names_per_style: Sequence[Sequence[str]]) -> Tensor:
+    """(n_styles, vocab): 0 where a style's corpus uses the letter (and for the end), else -inf."""
+    mask = torch.full((len(names_per_style), len(vocab)), float("-inf"))
+    for s, names in enumerate(names_per_style):
+        mask[s, vocab.encode("".join(sorted({c for n in names for c in n})))] = 0.0
+        mask[s, EOS] = 0.0
+    return mask
+
+
+def view(
+    net: JointCharRNN,
+    vocab: Vocabulary,
+    chars: str,
+    conds: Tensor,
+    head: tuple[Tensor, Tensor] | None = None,
+) -> CharRNN:
+    """A plain CharRNN over `chars` (a subset of `vocab`) whose labels are the conditioning rows
+    `conds` (k, n_cond). It shares the joint network's recurrent weights (no copy); its
+    embedding and head are the rows of its letters. `head` (weight, bias) over the whole joint
+    vocabulary replaces the shared head (a style's own head, or a blend of heads)."""
+    c = net.config
+    ids = torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
+    out = CharRNN(
+        ModelConfig(
+            vocab_size=len(chars) + N_SPECIAL,
+            n_labels=conds.shape[0],
+            cell="lstm",
+            n_embd=c.n_embd,
+            n_label_embd=c.n_cond,
+            n_hidden=c.n_hidden,
+            dropout=0.0,
+            weight_drop=0.0,
+        )
+    )
+    weight, bias = head if head is not None else (net.head.weight, net.head.bias)
+    with torch.no_grad():
+        out.embed.weight = nn.Parameter(net.embed.weight[ids].clone(), requires_grad=False)
+        out.label_embed.weight = nn.Parameter(conds.detach().clone(), requires_grad=False)
+        out.head.weight = nn.Parameter(weight[ids].detach().clone(), requires_grad=False)
+        out.head.bias = nn.Parameter(bias[ids].detach().clone(), requires_grad=False)
+        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
+            setattr(out.rnn, name, getattr(net.rnn, name))  # shared, not copied
+    return out.eval()

@@ -1,0 +1,364 @@
+"""Training one JointCharRNN on many styles at once, then a head of its own for each style.
+
+Phase 1 trains everything on the union of the styles' training names. Styles differ a
+hundredfold in size, so a batch is not drawn in proportion to size: each style has a fixed share
+of the draws (its `budget`), and a style whose validation loss rises (it starts to learn its
+few names by heart) has its share halved, down to a floor: per-style early stopping, done
+through the sampler. The weights kept are the exponential average that scored best on the
+mean of the styles' validation losses, each style counting once.
+
+Phase 2 freezes the shared network and fits each style's output layer alone on that style's
+names, keeping it only where it beats the shared head on the style's validation names.
+
+Bounded by steps and seeded, so the same torch build gives the same weights.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import torch
+from torch import Tensor
+from torch.nn import functional as F
+from torch.optim.swa_utils import AveragedModel
+
+from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask
+from engine.nn.train import _ema
+from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
+
+
+@dataclass(frozen=True, slots=True)
+class StyleSet:
+    """One style's names, each with its label (a name from the joint label table)."""
+
+    style: str
+    names: Sequence[str]
+    labels: Sequence[str]  # one per name; NONE for a corpus without labels
+    train_idx: Sequence[int]
+    val_idx: Sequence[int]
+    budget: float = 1.0  # relative share of the draws
+
+
+@dataclass(frozen=True, slots=True)
+class JointTrainConfig:
+    steps: int = 15_500
+    batch_size: int = 96
+    lr: float = 3e-3
+    min_lr_ratio: float = 0.05
+    warmup_steps: int = 200
+    weight_decay: float = 0.1
+    grad_clip: float = 1.0
+    ema: float = 0.999
+    label_drop: float = 0.1  # share of labelled rows read as NONE, so NONE means "any label"
+    eval_every: int = 500
+    decay_from: int = 4_000  # no style's share is cut before this step
+    decay_tolerance: float = 0.003  # nats above the style's best that count as rising
+    decay_patience: int = 2  # evals in a row
+    decay_floor: float = 0.125
+    head_epochs: int = 200
+    head_patience: int = 8
+    head_dropout: float = 0.25
+    head_lr: float = 1e-3
+    seed: int = 1337
+    threads: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class JointProgress:
+    step: int
+    steps: int
+    elapsed: float
+    val_macro: float | None = None
+    note: str = ""
+
+
+@dataclass(slots=True)
+class JointTrainResult:
+    net: JointCharRNN
+    vocab: Vocabulary
+    styles: list[str]
+    labels: list[str]
+    heads: dict[str, tuple[Tensor, Tensor]]  # style -> its own head, where it helped
+    val: dict[str, float]  # style -> validation NLL with the head it is served with
+    shared_val: dict[str, float]  # style -> validation NLL with the shared head
+    best_step: int
+    seconds: float
+    history: list[dict[str, object]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class Rows:
+    inputs: Tensor  # (n, t): BOS + name
+    targets: Tensor  # (n, t): name + EOS
+    styles: Tensor  # (n,)
+    labels: Tensor  # (n,)
+    lengths: Tensor  # (n,) = len(name) + 1
+
+
+def encode(
+    vocab: Vocabulary, names: Sequence[str], styles: Sequence[int], labels: Sequence[int]
+) -> Rows:
+    width = max(len(n) for n in names) + 1
+    inputs = torch.full((len(names), width), PAD, dtype=torch.long)
+    targets = torch.full((len(names), width), PAD, dtype=torch.long)
+    for i, name in enumerate(names):
+        ids = vocab.encode(name)
+        inputs[i, : len(ids) + 1] = torch.tensor([BOS, *ids])
+        targets[i, : len(ids) + 1] = torch.tensor([*ids, EOS])
+    return Rows(
+        inputs,
+        targets,
+        torch.tensor(list(styles), dtype=torch.long),
+        torch.tensor(list(labels), dtype=torch.long),
+        torch.tensor([len(n) + 1 for n in names]),
+    )
+
+
+def _concat(parts: Sequence[Rows]) -> Rows:
+    width = max(r.inputs.shape[1] for r in parts)
+
+    def pad(t: Tensor) -> Tensor:
+        return F.pad(t, (0, width - t.shape[1]))
+
+    return Rows(
+        torch.cat([pad(r.inputs) for r in parts]),
+        torch.cat([pad(r.targets) for r in parts]),
+        torch.cat([r.styles for r in parts]),
+        torch.cat([r.labels for r in parts]),
+        torch.cat([r.lengths for r in parts]),
+    )
+
+
+@torch.inference_mode()
+def name_nll(net: JointCharRNN, rows: Rows, batch_size: int = 2048) -> Tensor:
+    """Summed NLL (nats) of each name, end token included: (n,)."""
+    net.eval()
+    out = []
+    for s in range(0, len(rows.lengths), batch_size):
+        sl = slice(s, s + batch_size)
+        t = int(rows.lengths[sl].max())
+        logits = net(rows.inputs[sl, :t], rows.styles[sl], rows.labels[sl])
+        nll = F.cross_entropy(
+            logits.transpose(1, 2), rows.targets[sl, :t], ignore_index=PAD, reduction="none"
+        )
+        out.append(nll.sum(1))
+    return torch.cat(out)
+
+
+def train_joint(
+    sets: Sequence[StyleSet],
+    config: JointTrainConfig = JointTrainConfig(),
+    model_config: JointConfig | None = None,
+    on_progress: Callable[[JointProgress], None] | None = None,
+) -> JointTrainResult:
+    """Phase 1 and phase 2 (module docstring); returns the network and each style's head."""
+    torch.set_num_threads(config.threads)
+    torch.manual_seed(config.seed)
+    rng = np.random.default_rng(config.seed)
+    styles = [s.style for s in sets]
+    vocab = Vocabulary.from_names(n for s in sets for n in s.names)
+    labels = [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
+    lab_ix = {lab: i for i, lab in enumerate(labels)}
+    mc = model_config or JointConfig(vocab_size=0, n_styles=0, n_labels=0)
+    mc = JointConfig(
+        **{
+            **{f: getattr(mc, f) for f in mc.__dataclass_fields__},
+            "vocab_size": len(vocab),
+            "n_styles": len(styles),
+            "n_labels": len(labels),
+        }
+    )
+    net = JointCharRNN(mc)
+    with torch.no_grad():
+        net.style_mask.copy_(letter_mask(vocab, [s.names for s in sets]))
+
+    def rows(k: int, idx: Sequence[int]) -> Rows:
+        s = sets[k]
+        return encode(
+            vocab, [s.names[i] for i in idx], [k] * len(idx), [lab_ix[s.labels[i]] for i in idx]
+        )
+
+    parts = [rows(k, s.train_idx) for k, s in enumerate(sets)]
+    vals = [rows(k, s.val_idx) for k, s in enumerate(sets)]
+    tr, va = _concat(parts), _concat(vals)
+    va_style = va.styles.numpy()
+    va_len = va.lengths.numpy().astype(np.float64)
+    n_s = np.array([len(p.lengths) for p in parts], dtype=np.float64)
+    share0 = np.array([s.budget for s in sets], dtype=np.float64)
+    share0 /= share0.sum()
+    mult = np.ones(len(sets))
+    style_of = np.concatenate([np.full(int(n), i) for i, n in enumerate(n_s)])
+
+    def name_weights() -> np.ndarray:
+        share = share0 * mult
+        share /= share.sum()
+        w = (share / n_s)[style_of]
+        result: np.ndarray = w / w.sum()
+        return result
+
+    weights = name_weights()
+    lengths = tr.lengths.numpy()
+    labelled = tr.labels != lab_ix[NONE]
+    decay = [p for p in net.parameters() if p.dim() >= 2]
+    no_decay = [p for p in net.parameters() if p.dim() < 2]
+    opt = torch.optim.AdamW(
+        [
+            {"params": decay, "weight_decay": config.weight_decay},
+            {"params": no_decay, "weight_decay": 0.0},
+        ],
+        lr=config.lr,
+    )
+    averaged = AveragedModel(net, multi_avg_fn=_ema(config.ema), use_buffers=False)
+
+    def lr_at(step: int) -> float:
+        if step < config.warmup_steps:
+            return config.lr * (step + 1) / config.warmup_steps
+        cos = 0.5 * (1 + math.cos(math.pi * step / config.steps))
+        return config.lr * (config.min_lr_ratio + (1 - config.min_lr_ratio) * cos)
+
+    def batches() -> list[np.ndarray]:
+        chunk = rng.choice(len(weights), size=config.batch_size * 16, p=weights)
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        out = [chunk[i : i + config.batch_size] for i in range(0, len(chunk), config.batch_size)]
+        rng.shuffle(out)  # type: ignore[arg-type,unused-ignore]
+        return out
+
+    best_style = np.full(len(sets), np.inf)
+    stale = np.zeros(len(sets), dtype=int)
+    best_macro, best_step = math.inf, 0
+    best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
+    history: list[dict[str, object]] = []
+    start = time.monotonic()
+    queue: list[np.ndarray] = []
+    running = math.nan
+    for step in range(1, config.steps + 1):
+        if not queue:
+            queue = batches()
+        b = torch.from_numpy(queue.pop())
+        t = int(tr.lengths[b].max())
+        lab = tr.labels[b].clone()
+        if config.label_drop > 0:
+            dropped = (torch.rand(len(b)) < config.label_drop) & labelled[b]
+            lab[dropped] = lab_ix[NONE]
+        for g in opt.param_groups:
+            g["lr"] = lr_at(step - 1)
+        net.train()
+        loss = net.loss(tr.inputs[b, :t], tr.styles[b], lab, tr.targets[b, :t])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        torch.nn.utils.clip_grad_norm_(net.parameters(), config.grad_clip)
+        opt.step()
+        averaged.update_parameters(net)
+        running = loss.item() if math.isnan(running) else 0.98 * running + 0.02 * loss.item()
+        if step % config.eval_every and step != config.steps:
+            if on_progress is not None and step % 50 == 0:
+                on_progress(JointProgress(step, config.steps, time.monotonic() - start))
+            continue
+        ema_net: JointCharRNN = averaged.module  # type: ignore[assignment]
+        per_name = name_nll(ema_net, va).numpy().astype(np.float64)
+        per = np.array(
+            [per_name[va_style == i].sum() / va_len[va_style == i].sum() for i in range(len(sets))]
+        )
+        macro = float(per.mean())
+        cut = []
+        for i in range(len(sets)):
+            best_style[i] = min(best_style[i], per[i])
+            if per[i] <= best_style[i] + config.decay_tolerance:
+                stale[i] = 0
+                continue
+            stale[i] += 1  # rising: the style starts to learn its names by heart
+            ready = step >= config.decay_from and stale[i] >= config.decay_patience
+            if ready and mult[i] > config.decay_floor:
+                mult[i] = max(config.decay_floor, mult[i] / 2)
+                stale[i] = 0
+                cut.append(styles[i])
+        if cut:
+            weights = name_weights()
+            queue = []
+        if macro < best_macro - 1e-5:
+            best_macro, best_step = macro, step
+            best_state = {k: v.detach().clone() for k, v in ema_net.state_dict().items()}
+        elapsed = time.monotonic() - start
+        history.append(
+            {
+                "step": step,
+                "train": round(running, 4),
+                "val_macro": round(macro, 4),
+                "val": {s: round(float(v), 4) for s, v in zip(styles, per, strict=True)},
+                "cut": cut,
+                "seconds": round(elapsed, 1),
+            }
+        )
+        if on_progress is not None:
+            note = f"share halved: {', '.join(cut)}" if cut else ""
+            on_progress(JointProgress(step, config.steps, elapsed, macro, note))
+
+    net.load_state_dict(best_state)
+    net.eval()
+    heads, val, shared_val = {}, {}, {}
+    for k, s in enumerate(sets):
+        head, shared, own = fit_head(net, parts[k], vals[k], config)
+        shared_val[s.style] = shared
+        val[s.style] = min(shared, own)
+        if own < shared:
+            heads[s.style] = head
+        if on_progress is not None:
+            note = f"{s.style}: own head {own:.4f}, shared {shared:.4f}"
+            on_progress(
+                JointProgress(config.steps, config.steps, time.monotonic() - start, None, note)
+            )
+    return JointTrainResult(
+        net, vocab, styles, labels, heads, val, shared_val, best_step,
+        time.monotonic() - start, history,
+    )  # fmt: skip
+
+
+def fit_head(
+    net: JointCharRNN, train: Rows, val: Rows, config: JointTrainConfig
+) -> tuple[tuple[Tensor, Tensor], float, float]:
+    """A style's own output layer on the frozen network: returns (weight, bias), the validation
+    NLL with the shared head, and with the style's own (best epoch)."""
+    style = int(train.styles[0])
+    mask = net.style_mask[style] + net.logit_mask
+
+    @torch.inference_mode()
+    def features(r: Rows) -> Tensor:
+        return net.features(r.inputs, net.cond(r.styles, r.labels)).clone()
+
+    f_tr, f_va = features(train), features(val)
+    head = copy.deepcopy(net.head)
+    head.requires_grad_(True)
+
+    def loss(f: Tensor, targets: Tensor, training: bool) -> Tensor:
+        logits = head(F.dropout(f, config.head_dropout, training)) + mask
+        return F.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=PAD)
+
+    with torch.no_grad():
+        shared = best = float(loss(f_va, val.targets, False))
+    best_w = (head.weight.detach().clone(), head.bias.detach().clone())
+    opt = torch.optim.AdamW(head.parameters(), lr=config.head_lr, weight_decay=config.weight_decay)
+    gen = torch.Generator().manual_seed(config.seed)
+    n, bad = len(train.lengths), 0
+    for _ in range(config.head_epochs):
+        order = torch.randperm(n, generator=gen)
+        for s in range(0, n, 64):
+            idx = order[s : s + 64]
+            batch_loss = loss(f_tr[idx], train.targets[idx], True)
+            opt.zero_grad(set_to_none=True)
+            batch_loss.backward()  # type: ignore[no-untyped-call]
+            opt.step()
+        with torch.no_grad():
+            v = float(loss(f_va, val.targets, False))
+        if v < best - 1e-5:
+            best, bad = v, 0
+            best_w = (head.weight.detach().clone(), head.bias.detach().clone())
+        else:
+            bad += 1
+            if bad >= config.head_patience:
+                break
+    return best_w, shared, best

@@ -1,0 +1,348 @@
+"""The shared model: one JointCharRNN file that serves every shipped style, and the styles cut
+out of it — one per style, and blends of several made on request.
+
+The file (`_shared.pt`, a name no style can have) holds the network in float16, each style's
+letters, labels, corpus names, own head where it has one, and score quantiles. Loading it gives
+an ordinary `NameModel` per style whose network is a view of the shared one
+(engine.nn.joint.view): the recurrent weights are held once, however many styles and blends
+are served.
+
+Blends mix the styles' conditioning vectors and their heads with the given weights: averaging
+heads' logits is a weighted geometric mean of the styles' next-letter distributions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from engine.blends import Blend
+from engine.corpora.corpus import Corpus
+from engine.errors import CheckpointError, RequestError
+from engine.nn.joint import NONE, JointCharRNN, JointConfig, view
+from engine.nn.jointtrain import JointTrainResult
+from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
+from engine.serving.scoring import corpus_quantiles
+from engine.serving.trained import NameModel
+
+FORMAT = "namesmith-shared"
+FORMAT_VERSION = 1
+SHARED_FILE = "_shared.pt"
+NEUTRAL_FROM = ("female", "male")  # a neutral conditioning is the mean of these two labels
+
+
+@dataclass(frozen=True, slots=True)
+class StyleEntry:
+    """What the shared file keeps of one style besides the network."""
+
+    style: str
+    chars: str
+    labels: tuple[str, ...]  # from the shared label table; empty: the style has none
+    label_prior: tuple[float, ...]
+    corpus_name: str
+    corpus_fingerprint: str
+    corpus_names: frozenset[str] = field(repr=False)
+    score_quantiles: tuple[float, ...] = field(repr=False)
+    capitalized: bool = True
+    max_len: int = 32
+    metrics: dict[str, Any] = field(default_factory=dict)
+    description: str = ""
+
+
+@dataclass(eq=False)
+class SharedModel:
+    """The joint network and its styles; hands out per-style and blended NameModels."""
+
+    net: JointCharRNN
+    vocab: Vocabulary
+    labels: tuple[str, ...]
+    entries: dict[str, StyleEntry]
+    style_index: dict[str, int]
+    heads: dict[str, tuple[Tensor, Tensor]]
+    fingerprint: str
+    _blends: OrderedDict[tuple[str, str | None], NameModel] = field(
+        default_factory=OrderedDict, repr=False
+    )
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    # -- conditioning ------------------------------------------------------------------------
+
+    def _label_vec(self, label: str) -> Tensor:
+        return self.net.label_embed.weight[self.labels.index(label)]
+
+    def _conds(self, style_vec: Tensor, labels: Sequence[str]) -> tuple[Tensor, int | None]:
+        """One conditioning row per label (NONE when there are none), plus a neutral row when
+        the labels have both genders; returns the rows and the neutral row's index."""
+        rows = [torch.cat([style_vec, self._label_vec(lab)]) for lab in labels or (NONE,)]
+        neutral = None
+        if all(g in labels for g in NEUTRAL_FROM):
+            mid = torch.stack([self._label_vec(g) for g in NEUTRAL_FROM]).mean(0)
+            neutral = len(rows)
+            rows.append(torch.cat([style_vec, mid]))
+        return torch.stack(rows), neutral
+
+    def _head(self, style: str) -> tuple[Tensor, Tensor]:
+        return self.heads.get(style, (self.net.head.weight, self.net.head.bias))
+
+    # -- models ------------------------------------------------------------------------------
+
+    def model(self, style: str) -> NameModel:
+        e = self.entries[style]
+        vec = self.net.style_embed.weight[self.style_index[style]]
+        conds, neutral = self._conds(vec, e.labels)
+        net = view(self.net, self.vocab, e.chars, conds, self._head(style))
+        return NameModel(
+            net=net,
+            vocab=Vocabulary(e.chars),
+            labels=e.labels,
+            label_prior=e.label_prior,
+            corpus_name=e.corpus_name,
+            corpus_fingerprint=e.corpus_fingerprint,
+            corpus_names=e.corpus_names,
+            score_quantiles=e.score_quantiles,
+            capitalized=e.capitalized,
+            max_len=e.max_len,
+            metrics=e.metrics,
+            description=e.description,
+            neutral=neutral,
+            shared=self,
+        )
+
+    def models(self) -> dict[str, NameModel]:
+        return {style: self.model(style) for style in self.entries}
+
+    def blend(self, blend: Blend) -> NameModel:
+        """A model between styles, weighted as the blend says. Kept in a small cache, so a
+        blend asked for again is not rebuilt."""
+        parts = blend.parts
+        key = (blend.key, blend.alias)
+        with self._lock:
+            cached = self._blends.get(key)
+            if cached is not None:
+                self._blends.move_to_end(key)
+                return cached
+        unknown = [s for s, _ in parts if s not in self.entries]
+        if unknown:
+            raise RequestError(f"{', '.join(unknown)} cannot be blended: not in the shared model")
+        entries = [self.entries[s] for s, _ in parts]
+        weights = torch.tensor([w for _, w in parts])
+        vec = torch.stack(
+            [w * self.net.style_embed.weight[self.style_index[s]] for s, w in parts]
+        ).sum(0)
+        # Labels every part has (genders of two gendered styles); else none.
+        labels = tuple(lab for lab in entries[0].labels if all(lab in e.labels for e in entries))
+        conds, neutral = self._conds(vec, labels)
+        heads = [self._head(s) for s, _ in parts]
+        weight = torch.einsum("k,kvh->vh", weights, torch.stack([h[0] for h in heads]))
+        bias = torch.einsum("k,kv->v", weights, torch.stack([h[1] for h in heads]))
+        chars = "".join(sorted({c for e in entries for c in e.chars}))
+        net = view(self.net, self.vocab, chars, conds, (weight, bias))
+        name = blend.alias or blend.key
+        priors = _blend_prior(labels, entries)
+        model = NameModel(
+            net=net,
+            vocab=Vocabulary(chars),
+            labels=labels,
+            label_prior=priors,
+            corpus_name=name,
+            corpus_fingerprint=hashlib.sha256((self.fingerprint + name).encode()).hexdigest()[:16],
+            corpus_names=frozenset().union(*(e.corpus_names for e in entries)),
+            score_quantiles=(),
+            capitalized=all(e.capitalized for e in entries),
+            max_len=max(e.max_len for e in entries),
+            description=blend.describe(),
+            neutral=neutral,
+            shared=self,
+        )
+        with self._lock:
+            self._blends[key] = model
+            while len(self._blends) > 64:
+                self._blends.popitem(last=False)
+        return model
+
+
+def _blend_prior(labels: Sequence[str], entries: Sequence[StyleEntry]) -> tuple[float, ...]:
+    if not labels:
+        return (1.0,)
+    shares = [
+        sum(e.label_prior[e.labels.index(lab)] for e in entries) / len(entries) for lab in labels
+    ]
+    total = sum(shares) or 1.0
+    return tuple(s / total for s in shares)
+
+
+def build(
+    result: JointTrainResult, corpora: Mapping[str, Corpus], descriptions: Mapping[str, str]
+) -> SharedModel:
+    """The shared model of a training run, with what serving needs of each style's corpus
+    (its letters, labels, names, and the score quantiles /rate compares against)."""
+    entries = {}
+    for style in result.styles:
+        corpus = corpora[style]
+        names = corpus.names
+        entries[style] = StyleEntry(
+            style=style,
+            chars="".join(sorted(set("".join(names)))),
+            labels=tuple(corpus.labels),
+            label_prior=tuple(corpus.label_prior()),
+            corpus_name=corpus.name,
+            corpus_fingerprint=corpus.fingerprint,
+            corpus_names=frozenset(names),
+            score_quantiles=(),
+            capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
+            max_len=max(len(n) for n in names),
+            metrics={
+                "val_nll": round(result.val[style], 4),
+                "shared_head_val_nll": round(result.shared_val[style], 4),
+                "own_head": style in result.heads,
+                "steps": result.best_step,
+                "stopped": "max_steps",
+            },
+            description=descriptions.get(style, ""),
+        )
+    model = SharedModel(
+        net=result.net.eval(),
+        vocab=result.vocab,
+        labels=tuple(result.labels),
+        entries=entries,
+        style_index={s: i for i, s in enumerate(result.styles)},
+        heads=dict(result.heads),
+        fingerprint="",
+    )
+    for style in result.styles:
+        q = corpus_quantiles(model.model(style), list(corpora[style].names))
+        entries[style] = replace(entries[style], score_quantiles=q)
+    return model
+
+
+def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
+    """Write the shared file atomically; weights in float16 (their NLL changes by < 1e-4)."""
+    path = Path(path)
+    net, vocab, entries = model.net, model.vocab, model.entries
+    styles = sorted(model.style_index, key=model.style_index.__getitem__)
+    half = {
+        k: v.half() if v.is_floating_point() and k != "style_mask" else v
+        for k, v in net.state_dict().items()
+    }
+    half["style_mask"] = net.style_mask == 0  # bool: the letters each style writes
+    payload = {
+        "format": FORMAT,
+        "version": FORMAT_VERSION,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "config": asdict(net.config),
+        "chars": vocab.chars,
+        "labels": list(model.labels),
+        "styles": styles,
+        "state_dict": half,
+        # A style's own head is kept for its letters (and the end) only: blends and views read
+        # the shared head's rows for the rest.
+        "heads": {
+            s: (w[_rows(vocab, entries[s].chars)].half(), b[_rows(vocab, entries[s].chars)].half())
+            for s, (w, b) in model.heads.items()
+        },
+        "entries": {
+            s: {
+                **{k: v for k, v in asdict(e).items() if k not in ("corpus_names", "labels")},
+                "labels": list(e.labels),
+                "label_prior": list(e.label_prior),
+                "score_quantiles": torch.tensor(e.score_quantiles, dtype=torch.float32),
+                "corpus_names": "\n".join(sorted(e.corpus_names)),
+            }
+            for s, e in entries.items()
+        },
+        "meta": dict(meta),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def load(path: str | Path) -> SharedModel:
+    """Read a shared file; anything truncated, foreign or from a newer Namesmith is refused."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+        payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+    except Exception as exc:
+        raise CheckpointError(f"{path.name}: not a readable Namesmith shared model") from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path.name}: not a Namesmith shared model")
+    version = payload.get("version")
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise CheckpointError(f"{path.name}: written by a newer Namesmith (format {version})")
+    try:
+        net = JointCharRNN(JointConfig(**payload["config"]))
+        state = dict(payload["state_dict"])
+        allowed = state.pop("style_mask")
+        state = {k: v.float() for k, v in state.items()}
+        state["style_mask"] = torch.where(allowed, 0.0, float("-inf"))
+        net.load_state_dict(state)
+        net.requires_grad_(False)
+        entries = {}
+        for style, e in payload["entries"].items():
+            entries[style] = StyleEntry(
+                style=style,
+                chars=e["chars"],
+                labels=tuple(e["labels"]),
+                label_prior=tuple(float(p) for p in e["label_prior"]),
+                corpus_name=e["corpus_name"],
+                corpus_fingerprint=e["corpus_fingerprint"],
+                corpus_names=frozenset(e["corpus_names"].split("\n")),
+                score_quantiles=tuple(e["score_quantiles"].tolist()),
+                capitalized=bool(e["capitalized"]),
+                max_len=int(e["max_len"]),
+                metrics=dict(e["metrics"]),
+                description=str(e["description"]),
+            )
+        styles = list(payload["styles"])
+        return SharedModel(
+            net=net.eval(),
+            vocab=Vocabulary(payload["chars"]),
+            labels=tuple(payload["labels"]),
+            entries=entries,
+            style_index={s: i for i, s in enumerate(styles)},
+            heads={
+                s: _full_head(net, Vocabulary(payload["chars"]), entries[s].chars, w, b)
+                for s, (w, b) in payload["heads"].items()
+            },
+            fingerprint=hashlib.sha256(raw).hexdigest()[:16],
+        )
+    except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
+        raise CheckpointError(
+            f"{path.name}: the shared model is incomplete or inconsistent"
+        ) from exc
+
+
+def _rows(vocab: Vocabulary, chars: str) -> Tensor:
+    """The head rows of a style: the special tokens, then its letters."""
+    return torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
+
+
+def _full_head(
+    net: JointCharRNN, vocab: Vocabulary, chars: str, w: Tensor, b: Tensor
+) -> tuple[Tensor, Tensor]:
+    """A style's stored head rows placed into a copy of the shared head."""
+    rows = _rows(vocab, chars)
+    weight, bias = net.head.weight.detach().clone(), net.head.bias.detach().clone()
+    weight[rows], bias[rows] = w.float(), b.float()
+    return weight, bias

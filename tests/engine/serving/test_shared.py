@@ -1,0 +1,119 @@
+"""The shared model: styles cut out of one network, its file, blends, and the registry."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from engine.blends import parse_blend
+from engine.errors import CheckpointError, RequestError, UnknownStyle
+from engine.nn.jointtrain import encode
+from engine.serving import checkpoint, shared
+from engine.serving.generator import NameEngine
+from engine.serving.registry import load_folder
+from engine.serving.sampling import GenerationRequest, generate
+from engine.serving.shared import SharedModel
+from engine.serving.trained import NameModel
+
+
+def test_a_style_view_scores_names_as_the_joint_network_does(tiny_shared: SharedModel) -> None:
+    """A view is the joint network restricted to a style's letters and conditioning: the same
+    names get the same likelihood (up to float error) read either way."""
+    model = tiny_shared.model("english")
+    net = tiny_shared.net
+    names = ["Anna", "Robert", "Zoe"]
+    female = tiny_shared.labels.index("female")
+    rows = encode(tiny_shared.vocab, names, [tiny_shared.style_index["english"]] * 3, [female] * 3)
+    with torch.inference_mode():
+        style = tiny_shared.style_index["english"]
+        feats = net.features(rows.inputs, net.cond(rows.styles, rows.labels))
+        w, b = tiny_shared.heads.get("english", (net.head.weight, net.head.bias))
+        logits = feats @ w.T + b + net.logit_mask + net.style_mask[style]
+        joint = -torch.nn.functional.cross_entropy(
+            logits.transpose(1, 2), rows.targets, ignore_index=0, reduction="none"
+        ).sum(1)
+    from engine.serving.scoring import name_logliks
+
+    viewed = name_logliks(model, names, model.labels.index("female"))
+    assert torch.allclose(joint, torch.tensor(viewed, dtype=torch.float32), atol=1e-3)
+
+
+def test_the_file_round_trips_in_half_precision(tiny_shared: SharedModel, tmp_path: Path) -> None:
+    path = shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {"note": "test"})
+    again = shared.load(path)
+    assert set(again.entries) == {"english", "elf", "italian-surnames"}
+    a, b = tiny_shared.model("elf"), again.model("elf")
+    req = GenerationRequest(style="elf", count=5, seed=4)
+    assert generate(a, req).names == generate(b, req).names  # float16 changes no draw here
+    assert b.corpus_names == a.corpus_names and b.description == "tiny elf"
+    assert b.score_quantiles == pytest.approx(a.score_quantiles, abs=1e-5)
+
+
+@pytest.mark.parametrize("junk", [b"", b"\x00" * 100, b"PK\x03\x04 truncated"])
+def test_a_damaged_file_is_refused_by_name(tmp_path: Path, junk: bytes) -> None:
+    (tmp_path / shared.SHARED_FILE).write_bytes(junk)
+    with pytest.raises(CheckpointError, match=r"_shared\.pt"):
+        shared.load(tmp_path / shared.SHARED_FILE)
+
+
+def test_a_folder_serves_its_shared_styles_and_a_style_file_overrides_one(
+    tiny_shared: SharedModel, tiny_model: NameModel, tmp_path: Path
+) -> None:
+    shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {})
+    checkpoint.save(tiny_model, tmp_path / "elf.pt")  # a retrain adopted on top
+    models = load_folder(tmp_path)
+    assert set(models) == {"english", "elf", "italian-surnames"}
+    assert models["english"].shared is not None
+    assert models["elf"].shared is None and models["elf"].description == "tiny test model"
+
+
+def test_gendered_styles_write_neutral_names_and_others_say_why_not(
+    tiny_shared: SharedModel, tiny_model: NameModel
+) -> None:
+    english = tiny_shared.model("english")
+    assert english.neutral == 2 and english.resolve_label("nb") == 2
+    res = generate(english, GenerationRequest(count=5, label="neutral", seed=1))
+    assert len(res.names) == 5
+    with pytest.raises(RequestError, match="italian-surnames style has no gender-neutral names"):
+        tiny_shared.model("italian-surnames").resolve_label("neutral")
+    with pytest.raises(RequestError, match="trained on its own"):
+        tiny_model.resolve_label("neutral")
+
+
+def test_a_blend_writes_letters_of_both_and_says_what_it_is(tiny_shared: SharedModel) -> None:
+    blend = tiny_shared.blend(parse_blend("elf:70+english:30"))
+    assert blend.description == "a blend of elf 70% + english 30%"
+    assert set(blend.vocab.chars) == set(tiny_shared.entries["elf"].chars) | set(
+        tiny_shared.entries["english"].chars
+    )
+    assert blend.labels == ("female", "male") and blend.neutral == 2  # both have genders
+    assert tiny_shared.blend(parse_blend("elf:70+english:30")) is blend  # cached
+    mixed = tiny_shared.blend(parse_blend("elf+italian-surnames"))
+    assert mixed.labels == () and mixed.neutral is None  # only one of them has genders
+    names = generate(blend, GenerationRequest(count=5, seed=2)).names
+    assert len(names) == 5
+
+
+async def test_the_engine_serves_blends_by_name_and_refuses_bad_ones(
+    tiny_shared: SharedModel, tiny_model: NameModel
+) -> None:
+    engine = NameEngine({**tiny_shared.models(), "solo": tiny_model})
+    try:
+        res = await engine.generate(GenerationRequest(style="elf:50+english:50", count=3))
+        assert len(res.names) == 3
+        with pytest.raises(UnknownStyle, match="did you mean elf"):
+            await engine.generate(GenerationRequest(style="elf+elff"))
+        with pytest.raises(RequestError, match="solo cannot be blended: retrained on its own"):
+            await engine.generate(GenerationRequest(style="elf+solo"))
+        with pytest.raises(RequestError, match="at most 4 styles"):
+            await engine.generate(GenerationRequest(style="a+b+c+d+e"))
+        assert engine.fitting_style(["Galadriel", "Elrond"]) in ("elf", "english", "solo")
+    finally:
+        await engine.aclose()
+
+
+def test_like_refuses_a_name_the_style_cannot_write(tiny_shared: SharedModel) -> None:
+    with pytest.raises(RequestError, match="the name to resemble"):
+        generate(tiny_shared.model("english"), GenerationRequest(like=("Жанна",)))
