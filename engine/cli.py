@@ -12,13 +12,15 @@ from typing import Any
 
 from tqdm import tqdm
 
+from engine.blends import is_blend, parse_blend
 from engine.corpora import corpus
 from engine.corpora.recipes import family_style
-from engine.errors import CorpusError, UnknownStyle
+from engine.errors import CheckpointError, CorpusError, RequestError, UnknownStyle
 from engine.limits import DEFAULT_STYLE, DEFAULT_TEMPERATURE, MAX_NAMES_PER_REQUEST
 from engine.nn.model import ModelConfig
 from engine.nn.train import TrainConfig, TrainProgress, train
-from engine.serving import checkpoint, sampling, scoring
+from engine.serving import checkpoint, sampling, scoring, shared
+from engine.serving.generator import blend_of, fitting_style
 from engine.serving.registry import PACKAGED_MODELS, load_folder
 from engine.serving.trained import NameModel
 
@@ -88,7 +90,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--gender",
         "--label",
         dest="label",
-        help="a label of the style, e.g. female or f (default: any)",
+        help="a label of the style, e.g. female or f, or neutral (default: any)",
+    )
+    p.add_argument(
+        "--like",
+        action="append",
+        default=[],
+        help="invent names like this one (repeat for several); without --style, in the style "
+        "the names fit best (default: none)",
     )
     p.add_argument("--min-len", type=int, help="shortest name in letters (default: 1)")
     p.add_argument(
@@ -123,6 +132,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help="one name per line, cleaned as `train` cleans (blank, too long, control "
         "characters dropped; a label after a tab ignored); repeated lines all count (required)",
     )
+    p.add_argument("--style", help="for a shared model's file: which of its styles (default: none)")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_evaluate)
 
@@ -139,32 +149,76 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.set_defaults(func=cmd_styles)
 
 
+class _StyleAction(argparse.Action):
+    """--style, remembering that it was given (a shared checkpoint file needs it)."""
+
+    def __call__(self, parser: Any, namespace: Any, values: Any, option: Any = None) -> None:
+        namespace.style = values
+        namespace.style_given = True
+
+
 def _style_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--style", "-s", default=DEFAULT_STYLE, help="a style (see `namesmith styles`)")
     p.add_argument(
-        "--checkpoint", type=Path, help="a checkpoint file instead of a style (default: none)"
+        "--style",
+        "-s",
+        default=DEFAULT_STYLE,
+        action=_StyleAction,
+        help="a style (see `namesmith styles`), or a blend: elf+dwarf, elf:70+dwarf:30, half-elf",
+    )
+    p.set_defaults(style_given=False)
+    p.add_argument(
+        "--checkpoint",
+        type=Path,
+        help="a checkpoint file instead of a style; for a shared model's file, --style says "
+        "which of its styles (default: none)",
     )
     p.add_argument("--models", type=Path, default=PACKAGED_MODELS, help="folder of <style>.pt")
 
 
+def _served(args: argparse.Namespace) -> dict[str, NameModel]:
+    """Every style as `namesmith run` serves it: the shipped ones, then the models folder's."""
+    models = load_folder(PACKAGED_MODELS, strict=False)
+    if args.models.resolve() != PACKAGED_MODELS.resolve():
+        models.update(load_folder(args.models))
+    return models
+
+
 def _model(args: argparse.Namespace) -> NameModel:
+    """The model of --checkpoint (with --style for a shared file), else of --style: a style
+    or a blend of styles ("elf:70+dwarf:30", "half-elf")."""
     if args.checkpoint:
-        return checkpoint.load(args.checkpoint)
-    path = args.models / f"{args.style}.pt"
+        return load_checkpoint(args.checkpoint, args.style if args.style_given else None)
+    models = _served(args)
+    if args.style not in models and is_blend(args.style):
+        return blend_of(parse_blend(args.style), models)
+    if args.style not in models:
+        raise UnknownStyle(args.style, list(models))
+    return models[args.style]
+
+
+def load_checkpoint(path: Path, style: str | None) -> NameModel:
+    """A style's model from a file of either layout: one style's checkpoint, or a shared
+    model's file, which holds many (then `style` says which)."""
     if not path.is_file():
-        raise UnknownStyle(args.style, [p.stem for p in args.models.glob("*.pt")])
-    return checkpoint.load(path)
+        raise CheckpointError(f"{path.name}: no such checkpoint file")
+    try:
+        model = shared.load(path)
+    except CheckpointError:
+        return checkpoint.load(path)  # one style's file (or a clear error about it)
+    if style is None or style not in model.entries:
+        raise RequestError(
+            f"{path.name} is a shared model of {len(model.entries)} styles: say which with "
+            f"--style ({', '.join(sorted(model.entries))})"
+        )
+    return model.model(style)
 
 
 def _family(args: argparse.Namespace) -> NameModel | None:
-    """The model of the style's family names: the models folder's, else the shipped one."""
+    """The model of the style's family names, as `namesmith run` serves it."""
     family_of = family_style(args.style)
     if family_of is None:
         return None  # sampling says the style has no full names
-    for folder in (args.models, PACKAGED_MODELS):
-        if (path := folder / f"{family_of}.pt").is_file():
-            return checkpoint.load(path)
-    return None
+    return _served(args).get(family_of)
 
 
 def _emit(args: argparse.Namespace, data: dict[str, Any], text: str) -> None:
@@ -229,6 +283,12 @@ def cmd_train(args: argparse.Namespace) -> None:
 
 
 def cmd_sample(args: argparse.Namespace) -> None:
+    for name in args.like:
+        if not name.strip() or len(name) > corpus.MAX_NAME_LEN:
+            raise RequestError(f"--like takes a name of 1 to {corpus.MAX_NAME_LEN} letters")
+    if args.like and not args.style_given and not args.checkpoint:
+        args.style = fitting_style(_served(args), args.like)
+        print(f"(style: {args.style}, the one {', '.join(args.like)} fits best)", file=sys.stderr)
     model = _model(args)
     request = sampling.GenerationRequest(
         style=args.style,
@@ -244,6 +304,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
         seed=args.seed,
         filter=args.filter,
         full=args.full,
+        like=tuple(args.like),
     )
     family = _family(args) if args.full else None
     (res,) = sampling.generate_many(model, [request], seed=args.seed, family=family)
@@ -255,7 +316,7 @@ def cmd_sample(args: argparse.Namespace) -> None:
 
 
 def cmd_evaluate(args: argparse.Namespace) -> None:
-    model = checkpoint.load(args.checkpoint)
+    model = load_checkpoint(args.checkpoint, args.style)
     try:
         lines = args.names.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as exc:
@@ -301,7 +362,7 @@ def cmd_styles(args: argparse.Namespace) -> None:
             "names": len(m.corpus_names),
             "val_nll": m.metrics.get("val_nll"),
         }
-        for style, m in load_folder(args.models).items()
+        for style, m in _served(args).items()
     ]
     width = max((len(r["style"]) for r in rows), default=0)
     text = "\n".join(

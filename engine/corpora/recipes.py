@@ -91,6 +91,10 @@ FAMILY: dict[str, str] = {
 assert set(FAMILY) | set(FAMILY.values()) <= set(STYLES)
 
 
+# Styles of places, not people.
+PLACES = ("towns",)
+
+
 def family_style(style: str) -> str | None:
     """The style that gives `style` its family names, or None when it has none."""
     return FAMILY.get(style)

@@ -26,7 +26,7 @@ from pathlib import Path
 import torch
 
 from engine.blends import Blend, is_blend, parse_blend
-from engine.corpora.recipes import family_style
+from engine.corpora.recipes import FAMILY, PLACES, family_style
 from engine.errors import EngineError, RequestError, UnknownStyle
 from engine.serving import sampling, scoring
 from engine.serving.registry import ModelRegistry
@@ -96,23 +96,8 @@ class NameEngine:
         return self._models(style)[0]
 
     def fitting_style(self, names: Sequence[str]) -> str:
-        """The style whose names `names` resemble most: the one that can write the most of
-        them, and of those the likeliest (lowest NLL per letter)."""
-        best, best_key = None, (0, -math.inf)
-        for style, model in sorted(self.registry.snapshot().items()):
-            written = [
-                w for w in (model.as_written(n) for n in names) if not model.vocab.unknown(w)
-            ]
-            if not written:
-                continue
-            key = (len(written), -scoring.mean_nll(model, written))
-            if key > best_key:
-                best, best_key = style, key
-        if best is None:
-            raise RequestError(
-                "no style writes the letters of " + ", ".join(repr(n[:32]) for n in names[:3])
-            )
-        return best
+        """The style whose names `names` resemble most (see `fitting_style`)."""
+        return fitting_style(self.registry.snapshot(), names)
 
     def replace_style(self, style: str, model: NameModel) -> None:
         """Swap a style's model; batches already running finish on the old one."""
@@ -210,3 +195,26 @@ def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
         raise RequestError(f"{blend.key} mixes styles of different shared models")
     assert base is not None
     return base.blend(blend)
+
+
+def fitting_style(models: Mapping[str, NameModel], names: Sequence[str]) -> str:
+    """The style whose names `names` resemble most: of the styles of given names (family
+    names and places only when nothing else can write them), the one that can write the most
+    of them, and of those the likeliest (lowest NLL per letter)."""
+    others = set(FAMILY.values()) | set(PLACES)
+    given = {s: m for s, m in models.items() if s not in others}
+    best, best_key = None, (0, -math.inf)
+    for style, model in sorted(given.items()) + sorted(
+        (s, m) for s, m in models.items() if s in others
+    ):
+        written = [w for w in (model.as_written(n) for n in names) if not model.vocab.unknown(w)]
+        if not written or (best is not None and style in others):
+            continue
+        key = (len(written), -scoring.mean_nll(model, written))
+        if key > best_key:
+            best, best_key = style, key
+    if best is None:
+        raise RequestError(
+            "no style writes the letters of " + ", ".join(repr(n[:32]) for n in names[:3])
+        )
+    return best

@@ -41,7 +41,13 @@ def test_sample_with_a_seed_repeats(models: Path, capsys: pytest.CaptureFixture[
     ("args", "message"),
     [
         (["sample", "--temperature", "0"], "temperature must be a number between 0.1 and 3"),
-        (["sample", "--style", "klingon"], "unknown style 'klingon'; known styles: english"),
+        (["sample", "--style", "klingon"], "unknown style 'klingon'; known styles: dwarf, elf"),
+        (["sample", "--style", "elf+dwarrf"], "unknown style 'dwarrf' (did you mean dwarf?)"),
+        (["sample", "--style", "elf:1+dwarf:0+human:0+goblin:0+orc:0"], "at most 4 styles"),
+        (["sample", "--style", "half-elf", "--full"], "has no family names"),
+        (["sample", "--like", "x" * 40], "--like takes a name of 1 to 32 letters"),
+        (["sample", "--style", "elf", "--like", "Жанна"], "the name to resemble"),
+        (["sample", "--style", "towns", "--gender", "neutral"], "no gender-neutral names"),
         (["sample", "--min-len", "9", "--max-len", "3"], "shortest length (9)"),
         (["score", ""], "give a name to rate"),
     ],
@@ -61,9 +67,39 @@ def test_score_and_styles(models: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert score["in_corpus"]
     assert 0 <= score["percentile"] <= 100
     main(["styles", "--models", str(models), "--json"])
-    (style,) = json.loads(capsys.readouterr().out)["styles"]
-    assert style["style"] == "english"
-    assert style["labels"] == ["female", "male"]
+    styles = {s["style"]: s for s in json.loads(capsys.readouterr().out)["styles"]}
+    # The shipped styles, the models folder's english over the shipped one.
+    assert styles["english"]["description"] == "tiny test model"
+    assert styles["english"]["labels"] == ["female", "male"] and "towns" in styles
+
+
+def test_sample_blends_neutral_and_like_from_the_shipped_model(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["sample", "--style", "elf:70+dwarf:30", "-n", "3", "--seed", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["sample", "--style", "half-elf", "--gender", "neutral", "-n", "3"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["sample", "--like", "Legolas", "-n", "4", "--seed", "1"]) == 0
+    out, err = capsys.readouterr()
+    assert len(out.splitlines()) == 4 and "Legolas" not in out.splitlines()
+    # Without a style, the style of given names Legolas is likeliest in (the model's view).
+    assert re.fullmatch(r"\(style: [a-z]+, the one Legolas fits best\)\n", err)
+
+
+def test_evaluate_reads_a_shared_file_for_the_style_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.serving.registry import PACKAGED_MODELS
+
+    names = tmp_path / "t.txt"
+    names.write_text("Galadriel\nElrond\n")
+    shared_file = str(PACKAGED_MODELS / "_shared.pt")
+    assert main(["evaluate", "--checkpoint", shared_file, "--names", str(names)]) == 2
+    assert "say which with --style" in capsys.readouterr().err
+    assert main(["evaluate", "--checkpoint", shared_file, "--style", "elf", "--names",
+                 str(names), "--json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["names"] == 2
 
 
 def test_train_then_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
