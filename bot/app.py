@@ -29,6 +29,7 @@ from engine.retraining.supervisor import Retrainer
 from engine.serving.generator import NameEngine
 from engine.serving.modelstore import ModelStore
 from engine.serving.registry import PACKAGED_MODELS
+from engine.serving.shared import SHARED_FILE
 from engine.serving.watch import ModelsWatch
 from storage import StorageError
 
@@ -54,7 +55,10 @@ async def build_service(config: Config, *, extra_admins: frozenset[str] = frozen
     else:
         limiter = RateLimiter(config.rate_limit, config.rate_period)
     retrainer = Retrainer(
-        ModelStore(config.models_dir), engine.registry, max_seconds=config.retrain_max_seconds
+        ModelStore(config.models_dir),
+        engine.registry,
+        max_seconds=config.retrain_max_seconds,
+        base=PACKAGED_MODELS / SHARED_FILE,  # a style is learned as a voice of the shipped model
     )
     retraining = Retraining(retrainer, store, default_seconds=config.retrain_seconds)
     return Service(

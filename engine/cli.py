@@ -6,7 +6,7 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from engine.corpora.recipes import family_style
 from engine.errors import CheckpointError, CorpusError, RequestError, UnknownStyle
 from engine.limits import DEFAULT_STYLE, DEFAULT_TEMPERATURE, MAX_NAMES_PER_REQUEST
 from engine.nn.model import ModelConfig
-from engine.nn.train import TrainConfig, TrainProgress, train
+from engine.nn.train import TrainConfig, TrainProgress, split, train
 from engine.serving import checkpoint, sampling, scoring, shared
 from engine.serving.generator import blend_of, fitting_style
 from engine.serving.registry import PACKAGED_MODELS, load_folder
@@ -44,7 +44,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     def parser(name: str, text: str) -> argparse.ArgumentParser:
         return sub.add_parser(name, help=text, description=text, formatter_class=_Help)
 
-    p = parser("train", "train a style's model on a corpus")
+    p = parser(
+        "train",
+        "train a style's model on a corpus: by default as a new voice of the shipped model "
+        "(its own style vector and head on the shared network, seconds for a short list)",
+    )
     p.add_argument("--corpus", default="english", help=f"{', '.join(corpus.BUILTIN)} or a file")
     p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (required)")
     p.add_argument("--seconds", type=float, default=150.0, help="time budget in seconds")
@@ -71,6 +75,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "--description", default="", help="one line shown by /styles (default: the corpus's)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument(
+        "--from-scratch",
+        action="store_true",
+        help="train a network of the style's own instead (the network options above apply "
+        "only then; a list with letters the shipped model never saw always is)",
+    )
     p.set_defaults(func=cmd_train)
 
     p = parser("sample", "invent names (one per line on stdout; notes go to stderr)")
@@ -263,23 +273,60 @@ def cmd_train(args: argparse.Namespace) -> None:
                 refresh=False,
             )
 
-        result = train(data, config, model_config, show)
+        description = args.description or (
+            corpus.BUILTIN[args.corpus][0] if args.corpus in corpus.BUILTIN else data.name
+        )
+        base = None if args.from_scratch else _base_for(data)
+        if base is not None:
+            tr_idx, va_idx = split(data, config.val_fraction, config.seed)
+
+            def relay(
+                step: int, elapsed: float, frac: float, val: float | None, loss: float
+            ) -> None:
+                show(TrainProgress(step, elapsed, frac, loss, val, val or float("inf")))
+
+            model, fit = base.fit_new(
+                data, tr_idx, va_idx, seconds=args.seconds, max_steps=args.max_steps,
+                like=args.corpus if args.corpus in base.entries else None, seed=args.seed,
+                on_progress=relay,
+            )  # fmt: skip
+            val, train_nll, steps, stopped, seconds = (
+                fit.val_nll, fit.train_nll, fit.steps, fit.stopped, fit.seconds,
+            )  # fmt: skip
+        else:
+            result = train(data, config, model_config, show)
+            val, train_nll, steps, stopped, seconds = (
+                result.val_nll, result.train_nll, result.steps, result.stopped, result.seconds,
+            )  # fmt: skip
     metrics = {
-        "val_nll": result.val_nll,
-        "train_nll": result.train_nll,
-        "steps": result.steps,
-        "seconds": round(result.seconds, 1),
-        "stopped": result.stopped,
+        "val_nll": val,
+        "train_nll": train_nll,
+        "steps": steps,
+        "seconds": round(seconds, 1),
+        "stopped": stopped,
+        "from": "scratch" if base is None else "shared",
     }
-    description = args.description or (
-        corpus.BUILTIN[args.corpus][0] if args.corpus in corpus.BUILTIN else data.name
-    )
-    model = checkpoint.build(result.model, result.vocab, data, metrics, description)
+    if base is not None:
+        model = replace(model, metrics=metrics, description=description)
+    else:
+        model = checkpoint.build(result.model, result.vocab, data, metrics, description)
     checkpoint.save(model, args.out)
+    how = "from scratch" if base is None else "as a voice of the shipped model"
     print(
-        f"wrote {args.out}: validation NLL {result.val_nll:.4f} nats/token "
-        f"(train {result.train_nll:.4f}), best at step {result.steps}, stopped by {result.stopped}"
+        f"wrote {args.out} ({how}): validation NLL {val:.4f} nats/token "
+        f"(train {train_nll:.4f}), best at step {steps}, stopped by {stopped}"
     )
+
+
+def _base_for(data: corpus.Corpus) -> shared.SharedModel | None:
+    """The shipped shared model, if it can learn this list (else from scratch, and why)."""
+    try:
+        base = shared.load(PACKAGED_MODELS / shared.SHARED_FILE)
+        base.check_learnable(data)
+    except (CheckpointError, RequestError) as exc:
+        print(f"training from scratch: {exc}", file=sys.stderr)
+        return None
+    return base
 
 
 def cmd_sample(args: argparse.Namespace) -> None:

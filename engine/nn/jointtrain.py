@@ -362,3 +362,128 @@ def fit_head(
             if bad >= config.head_patience:
                 break
     return best_w, shared, best
+
+
+@dataclass(frozen=True, slots=True)
+class StyleFit:
+    """A new style on a frozen shared network: its conditioning vector and its own head."""
+
+    style_vec: Tensor  # (n_style_embd,)
+    head: tuple[Tensor, Tensor]  # over the whole shared vocabulary
+    val_nll: float
+    train_nll: float
+    steps: int  # the step of the weights kept (best on validation)
+    ran: int  # steps run
+    seconds: float
+    stopped: str  # "budget", "max_steps" or "early_stop"
+    history: list[tuple[int, float]] = field(default_factory=list)
+
+
+def fit_style(
+    net: JointCharRNN,
+    vocab: Vocabulary,
+    names: Sequence[str],
+    labels: Sequence[int],  # ids in the shared label table, one per name
+    train_idx: Sequence[int],
+    val_idx: Sequence[int],
+    *,
+    seconds: float,
+    max_steps: int | None = None,
+    init: Tensor | None = None,
+    eval_every: int = 25,
+    patience: int = 12,
+    seed: int = 1337,
+    on_progress: Callable[[int, float, float, float | None, float], None] | None = None,
+) -> StyleFit:
+    """Teach a frozen shared network a new style from a short list: only a style vector (from
+    `init`, else the mean of the known styles') and the style's own head are trained, so every
+    other style's names stay exactly as they were. Keeps the weights best on validation; stops
+    at the budget or when validation has not improved for `patience` evaluations.
+    `on_progress(step, elapsed, fraction, val_or_None, train_loss)` after every step."""
+    torch.manual_seed(seed)
+    net.eval()
+    net.requires_grad_(False)
+    vec = torch.nn.Parameter(
+        (init if init is not None else net.style_embed.weight.mean(0)).detach().clone()
+    )
+    head = copy.deepcopy(net.head)
+    head.requires_grad_(True)
+    chars = "".join(sorted({c for i in train_idx for c in names[i]}))
+    mask = torch.full((len(vocab),), float("-inf"))
+    mask[[EOS, *vocab.encode(chars)]] = 0.0
+    mask = mask + net.logit_mask
+    opt = torch.optim.Adam(
+        [{"params": [vec], "lr": 1e-2}, {"params": head.parameters(), "lr": 1e-3}]
+    )
+
+    def rows(idx: Sequence[int]) -> Rows:
+        return encode(vocab, [names[i] for i in idx], [0] * len(idx), [labels[i] for i in idx])
+
+    tr, va = rows(train_idx), rows(val_idx)
+
+    def logits(r: Rows, b: Tensor) -> Tensor:
+        cond = torch.cat([vec[None].expand(len(b), -1), net.label_embed(r.labels[b])], dim=-1)
+        t = int(r.lengths[b].max())
+        out: Tensor = head(net.features(r.inputs[b, :t], cond)) + mask
+        return out
+
+    def nll(r: Rows) -> float:
+        with torch.no_grad():
+            b = torch.arange(len(r.lengths))
+            t = int(r.lengths.max())
+            return float(
+                F.cross_entropy(
+                    logits(r, b).flatten(0, 1), r.targets[:, :t].flatten(), ignore_index=PAD
+                )
+            )
+
+    best = nll(va)
+    kept = (vec.detach().clone(), head.weight.detach().clone(), head.bias.detach().clone())
+    best_step, bad, step, stopped = 0, 0, 0, "budget"
+    history = [(0, best)]
+    gen = torch.Generator().manual_seed(seed)
+    start = time.monotonic()
+    running = math.nan
+    while True:
+        b = torch.randint(0, len(tr.lengths), (32,), generator=gen)
+        t = int(tr.lengths[b].max())
+        loss = F.cross_entropy(
+            logits(tr, b).flatten(0, 1), tr.targets[b, :t].flatten(), ignore_index=PAD
+        )
+        opt.zero_grad(set_to_none=True)
+        loss.backward()  # type: ignore[no-untyped-call]
+        opt.step()
+        step += 1
+        running = loss.item() if math.isnan(running) else 0.95 * running + 0.05 * loss.item()
+        elapsed = time.monotonic() - start
+        fraction = min(1.0, step / max_steps if max_steps else elapsed / seconds)
+        val: float | None = None
+        done = fraction >= 1.0 or elapsed >= seconds
+        if step % eval_every == 0 or done:
+            val = nll(va)
+            history.append((step, val))
+            if val < best - 1e-4:
+                best, best_step, bad = val, step, 0
+                kept = (
+                    vec.detach().clone(),
+                    head.weight.detach().clone(),
+                    head.bias.detach().clone(),
+                )
+            else:
+                bad += 1
+                if bad >= patience:
+                    stopped, done = "early_stop", True
+        if on_progress is not None:
+            on_progress(step, elapsed, fraction, val, running)
+        if done:
+            if stopped == "budget" and max_steps and step >= max_steps:
+                stopped = "max_steps"
+            break
+    vec.data.copy_(kept[0])
+    head.weight.data.copy_(kept[1])
+    head.bias.data.copy_(kept[2])
+    train_nll = nll(tr)
+    return StyleFit(
+        vec.detach(), (kept[1], kept[2]), best, train_nll, best_step, step,
+        time.monotonic() - start, stopped, history,
+    )  # fmt: skip

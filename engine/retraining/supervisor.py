@@ -107,9 +107,14 @@ class Retrainer:
         model_config: ModelConfig | None = None,
         train_config: TrainConfig | None = None,
         cancel_grace: float = CANCEL_GRACE,
+        base: Path | None = None,
     ) -> None:
         """`model_config` / `train_config` default to the shipped recipe (tests pass tiny
-        ones); a job's `seconds` replaces `train_config.seconds`."""
+        ones); a job's `seconds` replaces `train_config.seconds`. With `base` (a shared
+        model's file, the shipped one in production) a style is learned as a new voice of
+        that model; without it, or for a list it cannot learn, a network of its own is
+        trained from scratch."""
+        self.base = base
         self.store = store
         self.registry = registry
         self.max_seconds = max_seconds
@@ -182,6 +187,7 @@ class Retrainer:
                 out=str(workdir / "new.pt"),
                 parent_pid=os.getpid(),
                 description=description,
+                base=None if self.base is None else str(self.base),
             )
             parent_conn, child_conn = self._ctx.Pipe(duplex=False)
             stop = self._ctx.Event()
@@ -408,6 +414,8 @@ class Retrainer:
                     f"{old:.3f} on the same names (force adopts it anyway)"
                 ),
             )
+        if payload.get("notes"):
+            reason = f"{reason}. " + "; ".join(payload["notes"])
         if adopt:
             try:
                 model = await asyncio.to_thread(

@@ -22,7 +22,8 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
 from typing import Any
@@ -30,10 +31,10 @@ from typing import Any
 import torch
 
 from engine.corpora.corpus import CleaningReport, Corpus
-from engine.errors import EngineError, RequestError
+from engine.errors import CheckpointError, EngineError, RequestError
 from engine.nn.model import ModelConfig
 from engine.nn.train import TrainConfig, TrainProgress, split, train
-from engine.serving import checkpoint, sampling, scoring
+from engine.serving import checkpoint, sampling, scoring, shared
 from engine.serving.trained import NameModel
 
 CHILD_NICE = 10  # added to the bot's niceness: the bot's replies win every contest for a core
@@ -56,6 +57,9 @@ class WorkerSpec:
     out: str  # where the new checkpoint goes
     parent_pid: int
     description: str
+    # The shared model to start from (its file); None, or a list it cannot learn (letters or
+    # labels it has never seen), trains a network of the style's own from scratch.
+    base: str | None = None
 
 
 class _Cancelled(Exception):
@@ -138,18 +142,10 @@ def _run(
             send(p, "training")
 
     send(None, "training")
-    result = train(corpus, tc, spec.model_config, on_progress)
+    model, notes = _train(spec, corpus, tr_idx, va_idx, on_progress)
     if stop.is_set():
         raise _Cancelled
     conn.send(("progress", {"phase": "evaluating", "fraction": 1.0, "remaining": 0.0}))
-    metrics = {
-        "val_nll": result.val_nll,
-        "train_nll": result.train_nll,
-        "steps": result.steps,
-        "seconds": round(result.seconds, 1),
-        "stopped": result.stopped,
-    }
-    model = checkpoint.build(result.model, result.vocab, corpus, metrics, spec.description)
     checkpoint.save(model, spec.out)
     # Both models are scored the same way: the likelihood of each validation name, mixed over
     # the model's labels, so a labelled and an unlabelled model compare fairly.
@@ -179,7 +175,80 @@ def _run(
         "steps": int(last["step"]),
         "samples": tuple(samples),
         "png": png,
+        "notes": tuple(notes),
     }
+
+
+SMALL_LIST = 300  # names: fewer make a rough style, and the result says so
+
+
+def _train(
+    spec: WorkerSpec,
+    corpus: Corpus,
+    tr_idx: list[int],
+    va_idx: list[int],
+    on_progress: Callable[[TrainProgress], None],
+) -> tuple[NameModel, list[str]]:
+    """The new model, from the shared model when it can learn the list, else from scratch;
+    and what the result should say in words about how it went."""
+    tc = spec.train_config
+    notes: list[str] = []
+    base = None
+    if spec.base is not None:
+        try:
+            base = shared.load(spec.base)
+            base.check_learnable(corpus)
+        except (CheckpointError, RequestError) as exc:
+            notes.append(f"trained from scratch: {exc}")
+            base = None
+    if base is not None:
+        best = [math.inf]
+
+        def relay(
+            step: int, elapsed: float, fraction: float, val: float | None, loss: float
+        ) -> None:
+            if val is not None:
+                best[0] = min(best[0], val)
+            on_progress(TrainProgress(step, elapsed, fraction, loss, val, best[0]))
+
+        model, fit = base.fit_new(
+            corpus, tr_idx, va_idx, seconds=tc.seconds, max_steps=tc.max_steps,
+            like=spec.style, seed=tc.seed, on_progress=relay,
+        )  # fmt: skip
+        val, train_nll, stopped, best_step = fit.val_nll, fit.train_nll, fit.stopped, fit.steps
+        metrics = {
+            "val_nll": val, "train_nll": train_nll, "steps": best_step,
+            "seconds": round(fit.seconds, 1), "stopped": stopped, "from": "shared",
+        }  # fmt: skip
+        model = replace(model, metrics=metrics, description=spec.description)
+        notes.append(
+            f"learned as a new voice of the shipped model in {fit.seconds:.0f} s "
+            "(every other style unchanged)"
+        )
+    else:
+        result = train(corpus, tc, spec.model_config, on_progress)
+        val, train_nll, stopped, best_step = (
+            result.val_nll, result.train_nll, result.stopped, result.steps,
+        )  # fmt: skip
+        metrics = {
+            "val_nll": val, "train_nll": train_nll, "steps": best_step,
+            "seconds": round(result.seconds, 1), "stopped": stopped, "from": "scratch",
+        }  # fmt: skip
+        model = checkpoint.build(result.model, result.vocab, corpus, metrics, spec.description)
+    if len(corpus) < SMALL_LIST:
+        notes.append(
+            f"the list is short ({len(corpus)} names): expect rougher names; a few hundred "
+            "more would help"
+        )
+    if stopped == "early_stop" or val - train_nll > OVERFIT_GAP:
+        notes.append(
+            f"it began to learn the list by heart (validation {val:.3f} against training "
+            f"{train_nll:.3f}); the weights best on validation, from step {best_step}, are kept"
+        )
+    return model, notes
+
+
+OVERFIT_GAP = 0.3  # nats: validation this far above training means names learned by heart
 
 
 def write_corpus(corpus: Corpus, path: Path) -> None:

@@ -74,6 +74,7 @@ def save(model: NameModel, path: str | Path) -> Path:
         "max_len": model.max_len,
         "metrics": dict(model.metrics),
         "description": model.description,
+        "neutral": model.neutral,
         "state_dict": model.net.state_dict(),
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -137,6 +138,7 @@ def load(path: str | Path) -> NameModel:
             max_len=int(payload["max_len"]),
             metrics=dict(payload["metrics"]),
             description=str(payload.get("description", "")),
+            neutral=None if payload.get("neutral") is None else int(payload["neutral"]),
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise CheckpointError(f"{path.name}: the checkpoint is incomplete or inconsistent") from exc

@@ -32,7 +32,8 @@ from engine.blends import Blend
 from engine.corpora.corpus import Corpus
 from engine.errors import CheckpointError, RequestError
 from engine.nn.joint import NONE, JointCharRNN, JointConfig, view
-from engine.nn.jointtrain import JointTrainResult
+from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
+from engine.nn.model import CharRNN
 from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
 from engine.serving.scoring import corpus_quantiles
 from engine.serving.trained import NameModel
@@ -103,6 +104,71 @@ class SharedModel:
         vec = self.net.style_embed.weight[self.style_index[style]]
         conds, neutral = self._conds(vec, e.labels)
         net = view(self.net, self.vocab, e.chars, conds, self._head(style))
+        return self._named(e, net, neutral, self)
+
+    def fit_new(
+        self,
+        corpus: Corpus,
+        train_idx: Sequence[int],
+        val_idx: Sequence[int],
+        *,
+        seconds: float,
+        max_steps: int | None = None,
+        like: str | None = None,
+        seed: int = 1337,
+        on_progress: Any = None,
+    ) -> tuple[NameModel, StyleFit]:
+        """A new style (or a new version of one) taught to this frozen network from `corpus`:
+        its own conditioning vector (starting from `like`'s, a style of the same name, when
+        given) and head; returns it as a plain model, which no other style shares anything
+        with. Raises RequestError when the list has letters or labels the network cannot
+        learn here (then training from scratch is the way)."""
+        self.check_learnable(corpus)
+        lab_ix = {lab: i for i, lab in enumerate(self.labels)}
+        labels = [
+            lab_ix[corpus.labels[i]] if corpus.labels else lab_ix[NONE] for i in corpus.label_ids
+        ]
+        init = None
+        if like is not None and like in self.style_index:
+            init = self.net.style_embed.weight[self.style_index[like]]
+        fit = fit_style(
+            self.net, self.vocab, corpus.names, labels, train_idx, val_idx,
+            seconds=seconds, max_steps=max_steps, init=init, seed=seed, on_progress=on_progress,
+        )  # fmt: skip
+        names = corpus.names
+        entry = StyleEntry(
+            style=corpus.name,
+            chars="".join(sorted(set("".join(names)))),
+            labels=tuple(corpus.labels),
+            label_prior=tuple(corpus.label_prior()),
+            corpus_name=corpus.name,
+            corpus_fingerprint=corpus.fingerprint,
+            corpus_names=frozenset(names),
+            score_quantiles=(),
+            capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
+            max_len=max(len(n) for n in names),
+        )
+        conds, neutral = self._conds(fit.style_vec, entry.labels)
+        net = view(self.net, self.vocab, entry.chars, conds, fit.head)
+        model = self._named(entry, net, neutral, None)
+        q = corpus_quantiles(model, list(names))
+        return replace(model, score_quantiles=q), fit
+
+    def check_learnable(self, corpus: Corpus) -> None:
+        """Raise RequestError saying why `corpus` cannot be taught to this network."""
+        letters = self.vocab.unknown("".join(sorted(set("".join(corpus.names)))))
+        if letters:
+            raise RequestError(
+                f"the shared model has never seen {', '.join(letters[:8])}"
+                + (" and more" if len(letters) > 8 else "")
+            )
+        odd = [lab for lab in corpus.labels if lab not in self.labels]
+        if odd:
+            raise RequestError(f"the shared model knows no label {', '.join(odd[:4])}")
+
+    def _named(
+        self, e: StyleEntry, net: CharRNN, neutral: int | None, shared: SharedModel | None
+    ) -> NameModel:
         return NameModel(
             net=net,
             vocab=Vocabulary(e.chars),
@@ -117,7 +183,7 @@ class SharedModel:
             metrics=e.metrics,
             description=e.description,
             neutral=neutral,
-            shared=self,
+            shared=shared,
         )
 
     def models(self) -> dict[str, NameModel]:

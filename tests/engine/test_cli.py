@@ -109,12 +109,30 @@ def test_train_then_evaluate(tmp_path: Path, capsys: pytest.CaptureFixture[str])
     args = ["train", "--corpus", str(names), "--out", str(out), "--max-steps", "30",
             "--hidden", "16", "--embd", "8", "--quiet"]  # fmt: skip
     assert main(args) == 0
-    assert "wrote" in capsys.readouterr().out
+    assert "(as a voice of the shipped model)" in capsys.readouterr().out
     assert checkpoint.load(out).corpus_name == "names.txt"
+    assert checkpoint.load(out).metrics["from"] == "shared"
     assert main(["evaluate", "--checkpoint", str(out), "--names", str(names), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
     assert result["names"] == 50
     assert 0 < result["nll"] < 5
+
+
+def test_train_from_scratch_when_asked_or_when_the_shared_model_cannot_learn_the_list(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    names = tmp_path / "names.txt"
+    names.write_text("".join(f"{a}{b}ana\n" for a in "BCDFGHKLMN" for b in "aeiou"))
+    args = ["train", "--corpus", str(names), "--out", str(tmp_path / "a.pt"), "--max-steps",
+            "20", "--hidden", "16", "--embd", "8", "--quiet"]  # fmt: skip
+    assert main([*args, "--from-scratch"]) == 0
+    assert "(from scratch)" in capsys.readouterr().out
+    turkish = tmp_path / "tr.txt"
+    turkish.write_text("".join(f"{a}{b}ğı\n" for a in "BCDFGHKLMN" for b in "aeiou"))
+    args[2] = str(turkish)
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "(from scratch)" in out and "the shared model has never seen ğ, ı" in err
 
 
 def test_train_refuses_a_bad_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

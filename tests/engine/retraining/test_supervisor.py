@@ -15,14 +15,16 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from engine.corpora.corpus import Corpus
+from engine.corpora.corpus import Corpus, clean
 from engine.errors import NothingToRollBack, RetrainError, TrainingBusy
 from engine.nn.train import TrainConfig, train
 from engine.retraining.outcome import RetrainProgress
 from engine.retraining.supervisor import Job, Retrainer
-from engine.serving import checkpoint
+from engine.serving import checkpoint, shared
 from engine.serving.modelstore import ModelStore
 from engine.serving.registry import ModelRegistry
+from engine.serving.scoring import name_logliks
+from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
 from tests.conftest import TINY, TINY_TRAIN
 
@@ -314,3 +316,52 @@ async def test_one_style_trains_on_one_replica_at_a_time(
     await first.cancel(by="tg:7")
     again = await other.start("english", english, seconds=60, requested_by="tg:8")
     await again.result()
+
+
+# --- a style learned as a new voice of a shared model ----------------------------------------
+
+ELF_HEADS = ("Ae", "Cae", "Ela", "Fae", "Gae", "Lae", "Mae", "Nae", "Sae", "Tae", "Vae")
+ELF_TAILS = ("lar", "rin", "lis", "ron", "thil")
+
+
+async def test_a_style_is_learned_from_the_shared_model_and_no_other_style_changes(
+    store: ModelStore, tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    base = shared.save(tiny_shared, tmp_path / "base" / shared.SHARED_FILE, {})
+    registry = ModelRegistry(tiny_shared.models())
+    before = registry.get("english")
+    probe = ["Anna", "Robert", "Galadriel"]
+    english_before = name_logliks(before, probe)
+    retrainer = Retrainer(
+        store, registry, max_seconds=600, model_config=TINY, train_config=_steps(80), base=base
+    )
+    short = clean("elf", [(f"{a}{b}", "") for a in ELF_HEADS for b in ELF_TAILS][:51])
+    job = await retrainer.start("elf", short, seconds=300, requested_by="tg:1", force=True)
+    result = await job.result()
+    assert result.outcome == "adopted", result.reason
+    assert "learned as a new voice of the shipped model" in result.reason
+    assert "the list is short (51 names)" in result.reason
+    served = registry.get("elf")
+    assert served.metrics["from"] == "shared" and served.corpus_names == frozenset(short.names)
+    # Retraining one style changes no other style's names.
+    assert registry.get("english") is before
+    assert (name_logliks(registry.get("english"), probe) == english_before).all()
+    # The adopted file is an ordinary checkpoint: a restart (or a replica) serves it as is.
+    again = ModelRegistry.from_folders(store.folder).get("elf")
+    assert again.metrics["from"] == "shared" and again.corpus_names == served.corpus_names
+
+
+async def test_a_list_the_shared_model_cannot_learn_is_trained_from_scratch(
+    store: ModelStore, tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    base = shared.save(tiny_shared, tmp_path / "base" / shared.SHARED_FILE, {})
+    retrainer = Retrainer(
+        store, ModelRegistry(), max_seconds=600, model_config=TINY, train_config=_steps(40),
+        base=base,
+    )  # fmt: skip
+    turkish = clean("tr", [(f"{a}{b}ğı", "") for a in "ABCDEFGHIK" for b in "aeiou"])
+    job = await retrainer.start("turkish", turkish, seconds=300, requested_by="tg:1")
+    result = await job.result()
+    assert result.outcome == "adopted", result.reason
+    assert "trained from scratch: the shared model has never seen" in result.reason
+    assert "ğ" in result.reason and "ı" in result.reason
