@@ -7,7 +7,13 @@ Measured in the same run, on the same model:
   (1,000 rows, and 1,000 distinct names through `generate`, which also removes duplicates and
   applies the word filter); `ours_without_casing`: the same rows without the casing mask;
 - the latency of one 10-name request, median and p90 over many runs;
-- novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples.
+- novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples;
+- `today_vs_now`: today's per-style model with today's plain sampler (benchmarks.before) and
+  the shared model's view with clean sampling (min-p, the plausibility floor), alternating runs
+  in one process: names/s of 1,000 rows and one 10-name request's median latency;
+- `resident_mb`: the memory of the models a process serves, today's twenty files against the
+  shared model's twenty views (resident set growth from loading them, and after sampling every
+  style once, in a fresh child process each).
 
     .venv/bin/python -m benchmarks.sampling [--style english] [--threads 2]
 """
@@ -17,15 +23,17 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 
 import torch
 
+from benchmarks.before import per_style_models
 from engine.nn.vocab import BOS, EOS
-from engine.serving import checkpoint
-from engine.serving.registry import PACKAGED_MODELS
-from engine.serving.sampling import GenerationRequest, generate, sample_rows
+from engine.serving.registry import PACKAGED_MODELS, load_folder
+from engine.serving.sampling import P_MIN, GenerationRequest, generate, sample_rows
 from engine.serving.trained import NameModel
 
 N = 1000
@@ -63,7 +71,9 @@ def plain_batched(model: NameModel, n: int, gen: torch.Generator) -> list[str]:
     return [model.vocab.decode(r[: r.index(EOS)] if EOS in r else r) for r in rows]
 
 
-def ours_rows(model: NameModel, n: int, gen: torch.Generator, *, casing: bool = True) -> list[str]:
+def ours_rows(
+    model: NameModel, n: int, gen: torch.Generator, *, casing: bool = True, p_min: float = 0.0
+) -> list[str]:
     labels = torch.multinomial(torch.tensor(model.label_prior), n, replacement=True, generator=gen)
     rows = sample_rows(
         model.net,
@@ -74,6 +84,7 @@ def ours_rows(model: NameModel, n: int, gen: torch.Generator, *, casing: bool = 
         torch.full((n,), model.max_len + 4, dtype=torch.long),
         gen,
         model.case_mask if casing else None,
+        p_min,
     )
     return [model.vocab.decode(r) for r in rows if r is not None]
 
@@ -97,7 +108,9 @@ def main() -> None:
     ap.add_argument("--latency-runs", type=int, default=300)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = checkpoint.load(PACKAGED_MODELS / f"{args.style}.pt")
+    model = load_folder(PACKAGED_MODELS)[args.style]
+    today = per_style_models()[args.style]
+    side = today_vs_now(today, model, args.latency_runs)
 
     single, _ = rate(one_at_a_time, model, 200, 2)
     plain, _ = rate(plain_batched, model, N, 5)
@@ -134,8 +147,64 @@ def main() -> None:
         "target_request_ms_median": 5,
         "novelty": round(sum(n not in model.corpus_names for n in sample) / len(sample), 3),
         "duplicate_rate": round(1 - len(set(sample)) / len(sample), 3),
+        "today_vs_now": side,
+        "resident_mb": {"today": resident("today"), "now": resident("now")},
     }
     print(json.dumps(result, indent=2))
+
+
+def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, object]:
+    """Alternating runs, so both sides see the same machine."""
+    rates: dict[str, list[float]] = {"today": [], "now": []}
+    lat: dict[str, list[float]] = {"today": [], "now": []}
+    for r in range(10):
+        for key, model, p_min in (("today", today, 0.0), ("now", now, P_MIN)):
+            gen = torch.Generator().manual_seed(r)
+            t0 = time.perf_counter()
+            names = ours_rows(model, N, gen, p_min=p_min)
+            rates[key].append(len(names) / (time.perf_counter() - t0))
+    for i in range(runs):
+        for key, model, clean in (("today", today, False), ("now", now, True)):
+            t0 = time.perf_counter()
+            generate(model, GenerationRequest(count=10, seed=i, clean=clean))
+            lat[key].append((time.perf_counter() - t0) * 1000)
+    out: dict[str, object] = {}
+    for key in ("today", "now"):
+        out[key] = {
+            "names_per_s_best": round(max(rates[key])),
+            "request_10_names_ms_median": round(statistics.median(lat[key]), 2),
+        }
+    out["names_per_s_ratio"] = round(max(rates["now"]) / max(rates["today"]), 3)
+    out["latency_ratio"] = round(statistics.median(lat["now"]) / statistics.median(lat["today"]), 3)
+    out["target"] = "names/s and latency within 10% of today's"
+    return out
+
+
+def resident(which: str) -> dict[str, float]:
+    """Resident memory growth (MB) of a fresh process loading `which` models and sampling
+    every style once."""
+    code = f"""
+import json, torch
+torch.set_num_threads(1)
+from engine.serving.sampling import GenerationRequest, generate
+def rss():
+    return int(open("/proc/self/statm").read().split()[1]) * 4096 / 2**20
+base = rss()
+if "{which}" == "today":
+    from benchmarks.before import per_style_models
+    models = per_style_models()
+else:
+    from engine.serving.registry import PACKAGED_MODELS, load_folder
+    models = load_folder(PACKAGED_MODELS)
+loaded = rss()
+for style, m in models.items():
+    generate(m, GenerationRequest(style=style, count=20, seed=1))
+print(json.dumps({{"loaded": round(loaded - base, 1), "after_sampling": round(rss() - base, 1),
+                  "process": round(rss(), 1)}}))
+"""
+    out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+    result: dict[str, float] = json.loads(out.stdout)
+    return result
 
 
 if __name__ == "__main__":

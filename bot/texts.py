@@ -77,7 +77,8 @@ HELP: dict[str, tuple[str, str]] = {
     "settings": (
         "your defaults",
         "/settings shows your defaults; /settings temperature=0.8 style=dwarf count=5 "
-        "gender=f|m|any new=yes|no sets any of them. In a group (a Discord server), an admin's "
+        "gender=f|m|n|any new=yes|no sets any of them (a style may be a blend: "
+        "style=half-elf). In a group (a Discord server), an admin's "
         "/settings chat style=elf sets its defaults; each member's own settings still win. "
         "/settings chat filter=off relaxes the filter of offensive names for the group "
         "(/settings filter=off for yourself, in private).",
