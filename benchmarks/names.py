@@ -6,7 +6,8 @@ labels drawn from the corpus prior), exactly the rows `generate` keeps before it
 - today: the style's per-style model of benchmarks.before.BEFORE_REV, plain sampling;
 - shared_raw: the shared model, plain sampling (what the model alone changes);
 - shared_clean: the shared model with clean sampling, as `generate` serves by default (min-p
-  P_MIN, then a name below its style's FLOOR_QUANTILE of corpus likelihood drawn again).
+  P_MIN, the temperature times CLEAN_HEAT inside what is left, then a name below its style's
+  FLOOR_QUANTILE of corpus likelihood drawn again).
 Measures:
 - `broken`: share of names holding a letter triple (casefolded) that no name of the style's
   corpus has: "Leocrwfrnd", "Аснллвис";
@@ -29,7 +30,7 @@ import torch
 
 from benchmarks.before import BEFORE_REV, per_style_models
 from engine.serving.registry import PACKAGED_MODELS, load_folder
-from engine.serving.sampling import FLOOR_QUANTILE, P_MIN, draw_rows
+from engine.serving.sampling import CLEAN_HEAT, FLOOR_QUANTILE, P_MIN, draw_rows
 from engine.serving.trained import NameModel
 
 TEMPERATURES = (0.7, 1.0, 1.2, 1.5)
@@ -48,7 +49,7 @@ def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, clean: boo
             model.net,
             [()] * k,
             torch.multinomial(prior, k, replacement=True, generator=gen),
-            torch.full((k,), t),
+            torch.full((k,), t * (CLEAN_HEAT if clean else 1.0)),
             torch.ones(k, dtype=torch.long),
             torch.full((k,), limit, dtype=torch.long),
             gen,
@@ -134,6 +135,7 @@ def main() -> None:
         "draws": args.n,
         "p_min": P_MIN,
         "floor_quantile": FLOOR_QUANTILE,
+        "clean_heat": CLEAN_HEAT,
         "seconds": round(time.perf_counter() - t0, 1),
         "styles": table,
     }
