@@ -21,6 +21,7 @@ from typing import Any
 import storage
 from bot.config import Config, ConfigError, load
 from bot.errors import FatalError
+from bot.monitor import MonitorServer
 from bot.ratelimit import Limiter, RateLimiter, SharedRateLimiter
 from bot.service import Service
 from bot.service.retrain import Retraining
@@ -107,15 +108,22 @@ async def run(config: Config, *, console: bool | None = None) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError, RuntimeError):
             loop.add_signal_handler(sig, stop.set)
+    running = adapters(service, config, use_console)
+    for name in running.keys() - {"console"}:
+        service.metrics.expect(name)  # not ready until its adapter says it is connected
     background = [asyncio.create_task(_prune_forever(service))]
     if config.models_poll_seconds > 0:
         watch = ModelsWatch(service.engine.registry, config.models_dir, PACKAGED_MODELS)
         background.append(
             asyncio.create_task(_watch_models_forever(watch, config.models_poll_seconds))
         )
+    monitor: MonitorServer | None = None
     try:
-        await serve(adapters(service, config, use_console), stop)
+        monitor = await start_monitor(service, config)
+        await serve(running, stop)
     finally:
+        if monitor is not None:
+            await monitor.stop()
         for task in background:
             task.cancel()
         for task in background:
@@ -123,6 +131,23 @@ async def run(config: Config, *, console: bool | None = None) -> None:
                 await task
         await close_service(service)
         log.info("stopped cleanly")
+
+
+async def start_monitor(service: Service, config: Config) -> MonitorServer | None:
+    """The operator's port (/healthz, /readyz, /metrics) when NAMESMITH_METRICS_LISTEN is set."""
+    address = config.metrics_address
+    if address is None:
+        return None
+    monitor = MonitorServer(service, *address)
+    try:
+        await monitor.start()
+    except OSError as exc:
+        raise FatalError(
+            f"cannot listen for metrics on {config.metrics_listen} "
+            f"(NAMESMITH_METRICS_LISTEN): {exc.strerror or exc}"
+        ) from None
+    log.info("metrics, /healthz and /readyz on %s", ", ".join(monitor.addresses))
+    return monitor
 
 
 async def serve(running: dict[str, Adapter], stop: asyncio.Event) -> None:

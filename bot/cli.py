@@ -8,7 +8,7 @@ import logging
 import sys
 
 import storage
-from bot import app
+from bot import app, doctor
 from engine import cli as engine_cli
 from engine.errors import EngineError
 from storage import copy as storage_copy
@@ -24,6 +24,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda args: app.main())
     p = sub.add_parser("chat", help="the console chat, no token needed")
     p.set_defaults(func=lambda args: app.main(console=True))
+    p = sub.add_parser(
+        "doctor",
+        help="check this deployment: configuration, database, models, tokens, webhook",
+    )
+    p.set_defaults(func=lambda args: doctor.main())
     _register_db(sub)
     p = sub.add_parser(
         "discord-sync",

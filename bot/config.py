@@ -24,6 +24,10 @@ ENV_PREFIX = "NAMESMITH_"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 _ADMIN = re.compile(r"(tg|dc):-?[0-9]{1,20}|console:local", re.ASCII)
 _LISTEN = re.compile(r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+):(?P<port>[0-9]{1,5})", re.ASCII)
+# The same, or a bare ":9108" for every interface.
+_LISTEN_ANY = re.compile(
+    r"(?P<host>\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]+)?:(?P<port>[0-9]{1,5})", re.ASCII
+)
 # What Telegram accepts as a webhook's secret_token.
 _WEBHOOK_SECRET = re.compile(r"[A-Za-z0-9_-]{16,256}", re.ASCII)
 
@@ -50,6 +54,8 @@ class Config(BaseSettings):
     telegram_webhook_url: HttpUrl | None = None
     telegram_webhook_listen: str = "0.0.0.0:8443"
     telegram_webhook_secret: Annotated[SecretStr | None, Field(validate_default=True)] = None
+    # The operator's port: /healthz, /readyz, /metrics (bot/monitor.py). Unset, none is opened.
+    metrics_listen: str | None = None
 
     # Text commands on Discord start with this ("!name Eld 0.7"); slash commands always work.
     discord_prefix: Annotated[str, Field(min_length=1, max_length=5)] = "!"
@@ -159,6 +165,16 @@ class Config(BaseSettings):
             raise ValueError("write host:port, such as 0.0.0.0:8443 or [::]:8443")
         return value.strip()
 
+    @field_validator("metrics_listen")
+    @classmethod
+    def _check_metrics_listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        m = _LISTEN_ANY.fullmatch(value.strip())
+        if not m or not 0 < int(m["port"]) < 65536:
+            raise ValueError("write host:port or :port, such as 127.0.0.1:9108 or :9108")
+        return value.strip()
+
     @field_validator("telegram_webhook_secret")
     @classmethod
     def _check_webhook_secret(
@@ -196,6 +212,16 @@ class Config(BaseSettings):
         m = _LISTEN.fullmatch(self.telegram_webhook_listen)
         assert m is not None  # checked by the validator
         return m["host"].strip("[]"), int(m["port"])
+
+    @property
+    def metrics_address(self) -> tuple[str | None, int] | None:
+        """Where the operator's port listens: (host, port), host None for every interface; None
+        when it is off."""
+        if self.metrics_listen is None:
+            return None
+        m = _LISTEN_ANY.fullmatch(self.metrics_listen)
+        assert m is not None  # checked by the validator
+        return (m["host"].strip("[]") if m["host"] else None), int(m["port"])
 
     @property
     def shared_rate_limits(self) -> bool:

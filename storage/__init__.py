@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from storage.audit import Audit, AuditEntry
+from storage.checkup import Checkup, checkup
 from storage.db import Database, connect, redact
 from storage.deliveries import Deliveries
 from storage.errors import (
@@ -45,6 +46,10 @@ class Storage:
     rate_limits: RateLimits
     deliveries: Deliveries
 
+    async def ping(self) -> None:
+        """Raise a StorageError unless the database answers a cheap query now."""
+        await self.db.ping()
+
     async def close(self) -> None:
         await self.db.close()
 
@@ -69,6 +74,7 @@ async def open(target: str | Path, *, pool_size: int = 10) -> Storage:
 __all__ = [
     "Audit",
     "AuditEntry",
+    "Checkup",
     "CopyMismatch",
     "DatabaseDamaged",
     "DatabaseNotWritable",
@@ -91,6 +97,7 @@ __all__ = [
     "StorageFull",
     "StoredReply",
     "TargetNotEmpty",
+    "checkup",
     "open",
     "redact",
 ]

@@ -163,6 +163,33 @@ def test_the_proxy_balances_the_webhook_path_over_every_replica() -> None:
     assert proxy["environment"]["WEBHOOK_DOMAIN"].startswith("${WEBHOOK_DOMAIN")
 
 
+@pytest.mark.parametrize("name", ["namesmith", *REPLICAS])
+def test_every_bot_service_is_healthy_only_while_ready(
+    name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The healthcheck asks /readyz on the port the service's metrics listen on."""
+    from bot.config import Config
+
+    svc = _compose()["services"][name]
+    monkeypatch.setenv("NAMESMITH_METRICS_LISTEN", svc["environment"]["NAMESMITH_METRICS_LISTEN"])
+    address = Config(_env_file=None).metrics_address  # type: ignore[call-arg]
+    assert address is not None
+    probe = svc["healthcheck"]["test"]
+    assert probe[:3] == ["CMD", "python", "-c"]
+    assert f"http://127.0.0.1:{address[1]}/readyz" in probe[3]
+    assert address[0] is None  # every interface: the proxy reaches a replica's from outside
+
+
+def test_the_proxy_checks_each_replicas_readiness() -> None:
+    services = _compose()["services"]
+    caddyfile = (ROOT / "deploy" / "Caddyfile").read_text()
+    port = services["namesmith-1"]["environment"]["NAMESMITH_METRICS_LISTEN"].rsplit(":", 1)[1]
+    m = re.search(r"reverse_proxy [^{]+\{(.*?)\}", caddyfile, re.S)
+    assert m is not None
+    assert re.search(r"^\s*health_uri /readyz$", m[1], re.M)
+    assert re.search(rf"^\s*health_port {port}$", m[1], re.M)
+
+
 def test_env_example_names_the_scale_profile_variables() -> None:
     example = (ROOT / ".env.example").read_text()
     used = set(_VARIABLE.findall((ROOT / "docker-compose.yml").read_text()))

@@ -10,6 +10,7 @@ message; anything else is logged with its traceback and answered with a short ap
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -19,6 +20,7 @@ from bot import actions, grammar, texts
 from bot.actions import Act, Press
 from bot.errors import UserError
 from bot.grammar import ANY_GENDER, COMMANDS, NEUTRAL, ParseError
+from bot.metrics import Check, Metrics
 from bot.ratelimit import Limiter, Verdict
 from bot.reply import Context, Reply
 from bot.requests import (
@@ -62,6 +64,8 @@ __all__ = ["DEFAULTS", "Service", "StyleInfo", "UserError"]
 
 log = logging.getLogger(__name__)
 
+PING_TIMEOUT = 2.0  # seconds the database has to answer a readiness check
+
 # What a user reads as it is; anything else is logged and answered with an apology.
 _USER_ERRORS = (UserError, ParseError, EngineError, StorageError, RetrainRefused)
 Handler = Callable[[Context, Any], Awaitable[Reply]]
@@ -77,11 +81,18 @@ class Service:
         admins: frozenset[str] = frozenset(),
         defaults: Preferences = DEFAULTS,
         retraining: Retraining | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
         self.engine = engine
         self.store = store
         self.limiter = limiter
         self.retraining = retraining
+        # Counted where it happens: the engine gets the hooks, adapters reach it through here.
+        self.metrics = metrics = metrics or Metrics()
+        engine.registry.subscribe(metrics.model_swapped)
+        metrics.watch_queue(engine.waiting)
+        if retraining is not None:
+            retraining.retrainer.subscribe(metrics)
         state = ReplyState(store)
         self.state = state
         self.settings = Settings(store, admins, defaults)
@@ -139,6 +150,28 @@ class Service:
     def corpora(self) -> dict[str, str]:
         """The built-in corpora an admin may retrain from, with what each holds."""
         return {} if self.retraining is None else self.retraining.builtin_corpora()
+
+    async def readiness(self) -> list[Check]:
+        """Whether this process can serve, check by check: the database answers a query, the
+        engine serves at least one style, and each platform this process serves is connected
+        (the console needs nothing)."""
+        try:
+            async with asyncio.timeout(PING_TIMEOUT):
+                await self.store.ping()
+            database = Check("database", True, "answers")
+        except TimeoutError:
+            database = Check("database", False, f"no answer within {PING_TIMEOUT:g} s")
+        except StorageError as exc:
+            database = Check("database", False, str(exc))
+        styles = len(self.engine.styles)
+        models = Check("models", styles > 0, f"{styles} styles" if styles else "no style loaded")
+        platforms = [
+            Check(name, up, "connected" if up else "not connected")
+            for name, up in self.metrics.platforms().items()
+        ]
+        found = [database, models, *platforms]
+        self.metrics.readiness(found)
+        return found
 
     async def first_delivery(self, key: str) -> bool:
         """Whether this update (a platform's id for it, e.g. "tg:123") is seen for the first
@@ -231,6 +264,8 @@ class Service:
             Verdict.ALLOW if ctx.trusted else await self.limiter.check(ctx.user, ctx.shared_budget)
         )
         if verdict is not Verdict.ALLOW:
+            if verdict is Verdict.WARN:
+                self.metrics.user_rate_limited()
             self._log(ctx, command, "rate_limited", started)
             if verdict is Verdict.IGNORE and not ctx.must_answer:
                 return None
@@ -254,10 +289,13 @@ class Service:
         self._log(ctx, command, "ok", started)
         return reply
 
-    @staticmethod
-    def _log(ctx: Context, command: str, outcome: str, started: float) -> None:
-        ms = (time.perf_counter() - started) * 1000
-        log.info("platform=%s command=%s outcome=%s ms=%.1f", ctx.platform, command, outcome, ms)
+    def _log(self, ctx: Context, command: str, outcome: str, started: float) -> None:
+        seconds = time.perf_counter() - started
+        self.metrics.command(command, outcome, seconds)
+        log.info(
+            "platform=%s command=%s outcome=%s ms=%.1f", ctx.platform, command, outcome,
+            seconds * 1000,
+        )  # fmt: skip
 
     async def _dispatch(self, ctx: Context, request: Request) -> Reply:
         return await self._handlers[type(request)](ctx, request)

@@ -33,7 +33,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from multiprocessing.synchronize import Event as EventType
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from engine.corpora.corpus import Corpus
 from engine.errors import EngineError, RetrainError, TrainingBusy
@@ -64,6 +64,15 @@ def _poll(
     except (EOFError, OSError):
         return messages, True
     return messages, sentinel in ready
+
+
+class RetrainWatcher(Protocol):
+    """Told when a retrain starts and how it ends (an operator's gauge and counter); each
+    method must be quick and must not raise."""
+
+    def retrain_started(self, style: str) -> None: ...
+
+    def retrain_finished(self, style: str, outcome: str) -> None: ...
 
 
 class Job:
@@ -122,10 +131,15 @@ class Retrainer:
         self.train_config = train_config or TrainConfig()
         self.cancel_grace = cancel_grace
         self._job: Job | None = None
+        self._watchers: list[RetrainWatcher] = []
         self._ctx = multiprocessing.get_context("spawn")
         # A job ends within 2 × its budget + 300 s (see _follow): an older folder is nobody's,
         # a younger one may be a running job of another replica sharing the models folder.
         store.remove_stale_workdirs(older_than=2 * max_seconds + 900)
+
+    def subscribe(self, watcher: RetrainWatcher) -> None:
+        """Tell `watcher` of every job's start and outcome from now on."""
+        self._watchers.append(watcher)
 
     @property
     def job(self) -> Job | None:
@@ -213,6 +227,8 @@ class Retrainer:
             "retrain of %s started for %s: pid %s, %s s, %s names%s",
             style, requested_by, process.pid, seconds, len(corpus), " (forced)" if force else "",
         )  # fmt: skip
+        for watcher in self._watchers:
+            watcher.retrain_started(style)
         job._task = asyncio.create_task(
             self._supervise(
                 job, process, parent_conn, workdir, corpus, corpus_path, current, on_progress
@@ -315,6 +331,8 @@ class Retrainer:
                 process.kill()
                 await asyncio.to_thread(process.join, 5)
             await asyncio.to_thread(shutil.rmtree, workdir, True)
+        for watcher in self._watchers:
+            watcher.retrain_finished(job.style, result.outcome)
         log.info(
             "retrain of %s for %s: %s (%s)", job.style, job.requested_by, result.outcome,
             result.reason,

@@ -99,6 +99,11 @@ class NameEngine:
         """The style whose names `names` resemble most (see `fitting_style`)."""
         return fitting_style(self.registry.snapshot(), names)
 
+    def waiting(self) -> int:
+        """Requests queued for the next batch of their style, over every style (a batch that
+        is sampling no longer counts): how far the engine is behind."""
+        return sum(len(q.pending) for q in self._queues.values())
+
     def replace_style(self, style: str, model: NameModel) -> None:
         """Swap a style's model; batches already running finish on the old one."""
         self.registry.swap(style, model)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from engine.errors import CheckpointError, RequestError, UnknownStyle
@@ -72,6 +72,25 @@ def load_folder(folder: Path, *, strict: bool = True) -> dict[str, NameModel]:
     return models
 
 
+def check_folder(folder: Path) -> dict[str, str | None]:
+    """Each model file of a folder (its shared model, each `<style>.pt`) by file name, with why
+    it does not load, or None when it does (what `namesmith doctor` reports)."""
+    found: dict[str, str | None] = {}
+    if (folder / shared.SHARED_FILE).is_file():
+        try:
+            shared.load(folder / shared.SHARED_FILE)
+            found[shared.SHARED_FILE] = None
+        except CheckpointError as exc:
+            found[shared.SHARED_FILE] = str(exc)
+    for path in style_files(folder).values():
+        try:
+            checkpoint.load(path)
+            found[path.name] = None
+        except CheckpointError as exc:
+            found[path.name] = str(exc)
+    return found
+
+
 def _shared_models(path: Path) -> dict[str, NameModel]:
     """The styles of a shared file, read once per version of the file: a process that loads
     the package twice (the registry, then a fallback) holds one copy of the network."""
@@ -95,6 +114,12 @@ class ModelRegistry:
     def __init__(self, models: Mapping[str, NameModel] | None = None) -> None:
         self._lock = threading.Lock()
         self._models: dict[str, NameModel] = dict(models or {})
+        self._on_swap: list[Callable[[str], None]] = []
+
+    def subscribe(self, on_swap: Callable[[str], None]) -> None:
+        """Call `on_swap(style)` after every swap, from the swapping thread (an operator's
+        counter); it must be quick and must not raise."""
+        self._on_swap.append(on_swap)
 
     @classmethod
     def from_folders(cls, *folders: Path) -> ModelRegistry:
@@ -127,6 +152,8 @@ class ModelRegistry:
             old = self._models.get(style)
             self._models = {**self._models, style: model}
         log.info("style %s now served by %s (%s)", style, model.corpus_name, model.description)
+        for on_swap in self._on_swap:
+            on_swap(style)
         return old
 
     def remove(self, style: str) -> NameModel | None:

@@ -28,13 +28,16 @@ from storage.db.sqlite import SqliteDatabase
 from storage.db.types import Begin, Database, Row, Transaction, is_postgres, now, redact
 
 
-async def connect(target: str | Path, *, pool_size: int = 10) -> Database:
-    """Open and migrate the database at `target`: a path (SQLite) or a postgresql:// URL."""
+async def connect(target: str | Path, *, pool_size: int = 10, migrate: bool = True) -> Database:
+    """Open and migrate the database at `target`: a path (SQLite) or a postgresql:// URL.
+    With `migrate=False` it is only opened (a database newer than the code is still refused)."""
     db: Database
     if is_postgres(target):
         db = await PostgresDatabase.open(str(target), pool_size=pool_size)
     else:
         db = await SqliteDatabase.open(target)
+    if not migrate:
+        return db
     try:
         await upgrade(db)
     except BaseException:

@@ -15,6 +15,8 @@ from pathlib import Path
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlsplit
 
+from storage.errors import DatabaseUnavailable, StorageError
+
 
 def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
@@ -93,6 +95,18 @@ class Database(ABC):
 
     @abstractmethod
     async def close(self) -> None: ...
+
+    async def ping(self) -> None:
+        """One cheap query (SELECT 1): DatabaseUnavailable, or the StorageError the engine
+        names, when the database does not answer (a server gone, a connection closed)."""
+        try:
+            await self.fetchone("SELECT 1")
+        except StorageError:
+            raise
+        except Exception as exc:  # a closed connection or pool says so in its own words
+            raise DatabaseUnavailable(
+                f"the database {self.where} does not answer ({type(exc).__name__})"
+            ) from exc
 
     async def schema_version(self) -> int:
         async with self.transaction() as tx:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -78,6 +79,38 @@ async def shared_service(
 ) -> Service:
     """A service on a shared model (tests/conftest.py): blends and neutral names work."""
     return await service_factory(models=tiny_shared.models())
+
+
+class Reports:
+    """Every state an adapter's readiness hook reported (`Metrics.connected`), in order, and a
+    wait for the one a test expects."""
+
+    def __init__(self, service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.seen: list[bool] = []
+        self._changed = asyncio.Event()
+        report = service.metrics.connected
+
+        def connected(platform: str, up: bool = True) -> None:
+            self.seen.append(up)
+            self._changed.set()
+            report(platform, up)
+
+        monkeypatch.setattr(service.metrics, "connected", connected)
+
+    def down_then_up(self) -> bool:
+        """Whether a report of "not connected" was followed by one of "connected"."""
+        return False in self.seen and True in self.seen[self.seen.index(False) :]
+
+    async def until(self, condition: Callable[[], bool]) -> None:
+        async with asyncio.timeout(20):
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
+
+
+@pytest.fixture
+def reports(service: Service, monkeypatch: pytest.MonkeyPatch) -> Reports:
+    return Reports(service, monkeypatch)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from tests.fakes.telegram import TOKEN, FakeTelegram
@@ -43,6 +45,42 @@ async def test_run_serves_telegram_and_stops_cleanly_on_sigterm(
     assert "platform=telegram command=name outcome=ok" in log
     assert TOKEN not in log
     assert "Traceback" not in log
+
+
+async def test_run_serves_its_operator_port_from_the_environment(
+    fake: FakeTelegram, tmp_path: Path
+) -> None:
+    with socket.socket() as s:  # a free port on 127.0.0.1
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = _env(fake.base_url, tmp_path, NAMESMITH_METRICS_LISTEN=f"127.0.0.1:{port}")
+    proc = await asyncio.create_subprocess_exec(
+        str(NAMESMITH), "run", env=env, cwd=tmp_path, stderr=asyncio.subprocess.PIPE
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        async with aiohttp.ClientSession() as session, asyncio.timeout(60):
+            while True:  # ready once the models are loaded and Telegram is polled
+                try:
+                    async with session.get(f"{base}/readyz") as response:
+                        ready = response.status == 200
+                except aiohttp.ClientConnectionError:
+                    ready = False
+                if ready:
+                    break
+                await asyncio.sleep(0.1)
+            fake.command("/name Eld 0.7 3")
+            await fake.wait_sent(1)
+            async with session.get(f"{base}/metrics") as response:
+                metrics = await response.text()
+            async with session.get(f"{base}/healthz") as response:
+                assert await response.text() == "ok\n"
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert 'namesmith_commands_total{command="name",outcome="ok"} 1.0' in metrics
+    assert 'namesmith_platform_connected{platform="telegram"} 1.0' in metrics
+    assert proc.returncode == 0, err.decode()
 
 
 def _env(fake_url: str, tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -135,6 +173,7 @@ async def test_a_database_that_cannot_be_created_ends_in_one_line(tmp_path: Path
         ("NAMESMITH_SAMPLING_THREADS", "0", "NAMESMITH_SAMPLING_THREADS: Input should be greater"),
         ("NAMESMITH_ADMINS", "123", "NAMESMITH_ADMINS: '123' not understood; write platform keys"),
         ("NAMESMITH_RATE_PERIOD", "soon", "NAMESMITH_RATE_PERIOD: Input should be a valid number"),
+        ("NAMESMITH_METRICS_LISTEN", "9108", "NAMESMITH_METRICS_LISTEN: write host:port or :port"),
         (
             "NAMESMITH_MODELS_POLL_SECONDS",
             "-1",

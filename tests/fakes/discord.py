@@ -452,6 +452,7 @@ class FakeDiscord:
         for i, (method, pattern, status, headers, failure) in enumerate(self._failures):
             if method == request.method and pattern.search(path):
                 del self._failures[i]
+                self._changed.set()
                 return _json(failure, status, headers)
         try:
             result = self._answer(request, path, body, files)

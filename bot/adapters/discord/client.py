@@ -36,6 +36,7 @@ from bot.adapters.discord.render import (
 from bot.config import Config
 from bot.errors import FatalError
 from bot.grammar import ParseError
+from bot.metrics import Metrics
 from bot.ordering import InOrder
 from bot.reply import Context, Reply, Upload
 from bot.requests import Request
@@ -43,6 +44,7 @@ from bot.service import Service
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "discord"
 DEFER_AFTER = 1.5  # seconds a reply may take before the interaction is deferred
 DRAIN_SECONDS = 10.0  # at stop, how long replies in progress may take to finish
 
@@ -84,6 +86,7 @@ class Namesmith(commands.AutoShardedBot):
         self._inflight: set[asyncio.Task[Any]] = set()
         self._order = InOrder()  # one user's commands, slash or text, one at a time in order
         self.ready = asyncio.Event()  # set once every shard is connected and its servers known
+        self._shards_down: set[int] = set()  # shards that lost the gateway since
 
     @property
     def service(self) -> Service:
@@ -120,6 +123,30 @@ class Namesmith(commands.AutoShardedBot):
         user = self.user
         log.info("discord: connected as %s, %d shard(s)", user, self.shard_count or 1)
         self.ready.set()
+        self._report()
+
+    # --- readiness: connected once ready, and while no shard has lost the gateway ----------
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self._shards_down.add(shard_id)
+        self._report()
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self._shards_down.discard(shard_id)
+        self._report()
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self._shards_down.discard(shard_id)
+        self._report()
+
+    async def close(self) -> None:
+        await super().close()
+        self._report()  # stopped, or failed: not connected
+
+    def _report(self) -> None:
+        if self._service is not None:  # a bot built only to sync commands serves nothing
+            up = self.ready.is_set() and not self._shards_down and not self.is_closed()
+            self._service.metrics.connected(PLATFORM, up)
 
     # --- work in progress ----------------------------------------------------------------
 
@@ -159,14 +186,18 @@ class Namesmith(commands.AutoShardedBot):
         ctx = _message_context(self, message, self.config.discord_admin_role)
         reply = await self._in_turn(ctx.user, self.service.on_text(ctx, "/" + body))
         if reply is not None:
-            await send_to_channel(message, reply)
+            await self._to_channel(message, reply)
 
     async def _upload_alone(self, message: discord.Message) -> None:
         self.track()
         ctx = _message_context(self, message, self.config.discord_admin_role)
         reply = await self._in_turn(ctx.user, self.service.on_file(ctx, None))
         if reply is not None:
-            await send_to_channel(message, reply)
+            await self._to_channel(message, reply)
+
+    async def _to_channel(self, message: discord.Message, reply: Reply) -> None:
+        if not await send_to_channel(message, reply):
+            self.service.metrics.send_dropped(PLATFORM)
 
     async def on_command_error(
         self, ctx: commands.Context[Any], error: commands.CommandError, /
@@ -211,7 +242,11 @@ class Namesmith(commands.AutoShardedBot):
         reply = await work
         if reply is None:  # not something the service answers (a stray upload): say so
             reply = Reply(texts.EXPIRED, private=True)
-        await respond(interaction, reply, edit=edit, deferred_public=deferred_public)
+        try:
+            await respond(interaction, reply, edit=edit, deferred_public=deferred_public)
+        except discord.HTTPException:  # discord.py retried what can be; the error handler logs
+            self.service.metrics.send_dropped(PLATFORM)
+            raise
 
     async def _in_turn(self, user: str, work: Awaitable[Reply | None]) -> Reply | None:
         """One user's interactions reach the service one at a time, in the order they came."""
@@ -271,8 +306,9 @@ class _ChannelNotifier:
     them: a channel message outlives the 15 minutes of an interaction's token. Best effort: a
     channel the bot may not post in is logged, never raised."""
 
-    def __init__(self, channel: discord.PartialMessageable) -> None:
+    def __init__(self, channel: discord.PartialMessageable, metrics: Metrics | None) -> None:
         self.channel = channel
+        self.metrics = metrics
 
     async def send(self, reply: Reply) -> Hashable:
         kwargs, more = message_parts(reply)
@@ -282,6 +318,8 @@ class _ChannelNotifier:
                 await self.channel.send(piece)
         except discord.HTTPException as exc:
             log.warning("discord: cannot post in channel %s (HTTP %s)", self.channel.id, exc.status)
+            if self.metrics is not None:
+                self.metrics.send_dropped(PLATFORM)
             return None
         return sent.id
 
@@ -299,7 +337,8 @@ def _notifier(
 ) -> _ChannelNotifier | None:
     if channel_id is None:
         return None
-    return _ChannelNotifier(client.get_partial_messageable(channel_id, guild_id=guild_id))
+    metrics = client.service.metrics if isinstance(client, Namesmith) else None
+    return _ChannelNotifier(client.get_partial_messageable(channel_id, guild_id=guild_id), metrics)
 
 
 SERVER = "server"  # what Discord calls a chat of many

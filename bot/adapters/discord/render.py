@@ -212,8 +212,9 @@ async def respond(
         await interaction.followup.send(piece, ephemeral=reply.private)
 
 
-async def send_to_channel(message: discord.Message, reply: Reply) -> None:
-    """Answer a text command in its channel, as a reply to it."""
+async def send_to_channel(message: discord.Message, reply: Reply) -> bool:
+    """Answer a text command in its channel, as a reply to it; False when Discord refused it
+    (discord.py has retried what can be)."""
     kwargs, more = message_parts(reply)
     reference = message.to_reference(fail_if_not_exists=False)
     try:
@@ -222,3 +223,5 @@ async def send_to_channel(message: discord.Message, reply: Reply) -> None:
             await message.channel.send(piece)
     except discord.HTTPException as exc:
         log.warning("discord refused a reply (%s)", exc.status)
+        return False
+    return True

@@ -8,6 +8,7 @@ with backoff for up to `SEND_DEADLINE` seconds, long enough to ride out an outag
 two; a permanent refusal (400, 403) is not retried. A send that reached Telegram but got no
 answer within the read timeout is *not* sent again: it may have been delivered, and a user must
 never get a reply twice (at most once for that one ambiguous case, at least once otherwise).
+Each send tried again, and each reply given up on, is counted in the service's metrics.
 """
 
 from __future__ import annotations
@@ -29,10 +30,12 @@ from tenacity import (
 )
 
 from bot.actions import Act
+from bot.metrics import Metrics
 from bot.reply import Action, Reply, split_text
 
 log = logging.getLogger(__name__)
 
+PLATFORM = "telegram"
 SEND_DEADLINE = 150.0  # seconds a reply keeps being retried
 SAVES_PER_ROW, STYLES_PER_ROW = 2, 3
 STYLE_BUTTONS = 6  # of the styles a reply offers, the first this many (two rows)
@@ -65,7 +68,9 @@ def chunks(text: str, limit: int = TEXT_LIMIT) -> list[str]:
     return split_text(text, limit)
 
 
-async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None) -> Message | None:
+async def send(
+    bot: Any, chat_id: int, reply: Reply, metrics: Metrics, reply_to: int | None = None
+) -> Message | None:
     """Deliver a reply: long texts in pieces (buttons under the last), a picture as a photo,
     other files as documents with a caption. Returns the last message sent, if known."""
     quote = (
@@ -82,7 +87,8 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
             photo: Message | None = await deliver(
                 lambda: bot.send_photo(
                     chat_id, photo=file.content, caption=caption, reply_parameters=quote
-                )
+                ),
+                metrics,
             )
             return photo
         document: Message | None = await deliver(
@@ -92,7 +98,8 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
                 filename=file.filename,
                 caption=caption,
                 reply_parameters=quote,
-            )
+            ),
+            metrics,
         )
         return document
     pieces = chunks(reply.plain)
@@ -109,7 +116,7 @@ async def send(bot: Any, chat_id: int, reply: Reply, reply_to: int | None = None
                 reply_parameters=quote if first else None,
             )
 
-        sent = await deliver(one)
+        sent = await deliver(one, metrics)
     return sent
 
 
@@ -133,13 +140,14 @@ def _wait(state: RetryCallState) -> float:
 _BACKOFF = wait_exponential_jitter(multiplier=0.5, max=5.0, jitter=0.5)
 
 
-async def deliver(send_once: Callable[[], Awaitable[Any]]) -> Any:
+async def deliver(send_once: Callable[[], Awaitable[Any]], metrics: Metrics) -> Any:
     """Send, retrying what Telegram did not take; give up (logged) after SEND_DEADLINE.
     Returns what the send returned, or None when it was not delivered (or not known to be)."""
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
         log.warning("telegram send failed (%s), retry %d", type(exc).__name__, state.attempt_number)
+        metrics.send_retried(PLATFORM)
 
     try:
         async for attempt in AsyncRetrying(
@@ -155,17 +163,21 @@ async def deliver(send_once: Callable[[], Awaitable[Any]]) -> Any:
         log.warning("telegram send timed out after it was sent (%s); not resending", exc)
     except BadRequest as exc:
         log.warning("telegram refused a reply: %s", exc)
+    except TelegramError:  # refused for good (403), or not taken by the deadline
+        metrics.send_dropped(PLATFORM)
+        raise
+    metrics.send_dropped(PLATFORM)
     return None
 
 
 class Notifier:
     """Messages a long job sends to one chat after its reply, and edits of them."""
 
-    def __init__(self, bot: Any, chat_id: int) -> None:
-        self.bot, self.chat_id = bot, chat_id
+    def __init__(self, bot: Any, chat_id: int, metrics: Metrics) -> None:
+        self.bot, self.chat_id, self.metrics = bot, chat_id, metrics
 
     async def send(self, reply: Reply) -> Hashable:
-        sent = await send(self.bot, self.chat_id, reply)
+        sent = await send(self.bot, self.chat_id, reply, self.metrics)
         return sent.message_id if sent is not None else None
 
     async def edit(self, handle: Hashable, text: str) -> None:

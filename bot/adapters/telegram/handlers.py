@@ -51,7 +51,7 @@ def _context(
         chat_admin=None if private else chat_admin,
         shared_budget=None if private else f"tg:{chat.id}",
         upload=upload,
-        notify=Notifier(ctx.bot, chat.id),
+        notify=Notifier(ctx.bot, chat.id, ctx.bot_data["service"].metrics),
     )
 
 
@@ -71,7 +71,7 @@ async def on_command(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     service: Service = ctx.bot_data["service"]
     reply = await service.on_text(_context(update, ctx), msg.text, ctx.bot.username)
     if reply is not None:
-        await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
+        await send(ctx.bot, msg.chat_id, reply, service.metrics, reply_to=msg.message_id)
 
 
 async def on_document(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -91,7 +91,7 @@ async def on_document(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
     context = _context(update, ctx, upload)
     reply = await service.on_file(context, msg.caption, ctx.bot.username)
     if reply is not None:
-        await send(ctx.bot, msg.chat_id, reply, reply_to=msg.message_id)
+        await send(ctx.bot, msg.chat_id, reply, service.metrics, reply_to=msg.message_id)
 
 
 async def on_button(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
@@ -107,14 +107,15 @@ async def on_button(update: Update, ctx: ContextTypes.DEFAULT_TYPE) -> None:
         await _answer(query)  # stops the button's spinner at once
         reply = await service.on_button(_context(update, ctx), data)
         if reply is not None:
-            await send(ctx.bot, chat.id, reply)
+            await send(ctx.bot, chat.id, reply, service.metrics)
         return
     reply = await service.on_button(_context(update, ctx), data)
     if reply is None:
         await _answer(query)
         return
     if not await _answer(query, reply.text[:POPUP_LIMIT]):
-        await send(ctx.bot, chat.id, reply)  # too late for a pop-up: said in the chat instead
+        # too late for a pop-up: said in the chat instead
+        await send(ctx.bot, chat.id, reply, service.metrics)
         return
     if reply.saved is not None and chat.type == ChatType.PRIVATE:
         await _mark_saved(query, data)

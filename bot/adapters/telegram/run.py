@@ -81,16 +81,27 @@ def _sender_id(update: Update) -> int | None:
 
 class _WatchedRequest(HTTPXRequest):
     """HTTPXRequest that reports a rejected token (401/404 from the API), whichever call saw it:
-    PTB's polling loop stops quietly on it, and a bot that no longer polls must not live on."""
+    PTB's polling loop stops quietly on it, and a bot that no longer polls must not live on.
+    `on_answered` hears of every answer that is not an error (a getUpdates that went through:
+    polling works again after a failure)."""
 
-    def __init__(self, on_rejected: Callable[[], None], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        on_rejected: Callable[[], None],
+        *,
+        on_answered: Callable[[], None] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._on_rejected = on_rejected
+        self._on_answered = on_answered
 
     async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
         code, body = await super().do_request(*args, **kwargs)
         if code in (401, 404):
             self._on_rejected()
+        elif code < 400 and self._on_answered is not None:
+            self._on_answered()
         return code, body
 
 
@@ -105,7 +116,7 @@ def build(
 ) -> Application:  # type: ignore[type-arg]
     """The PTB Application with Namesmith's handlers; not started."""
     assert config.telegram_token is not None
-    timeouts = {
+    timeouts: dict[str, Any] = {
         "read_timeout": config.telegram_read_timeout,
         "write_timeout": 20.0,
         "connect_timeout": 10.0,
@@ -117,7 +128,9 @@ def build(
         .base_url(config.telegram_api_url)
         .base_file_url(config.telegram_file_url)
         .request(_WatchedRequest(on_token_rejected, connection_pool_size=256, **timeouts))
-        .get_updates_request(_WatchedRequest(on_token_rejected, **timeouts))
+        .get_updates_request(
+            _WatchedRequest(on_token_rejected, on_answered=_polled(service), **timeouts)
+        )
         # Paces outgoing messages to Telegram's flood limits, and waits out a 429 for every
         # request at once (Telegram's flood control is per bot).
         .rate_limiter(AIORateLimiter(overall_max_rate=config.telegram_overall_rate, max_retries=8))
@@ -140,6 +153,11 @@ def build(
 
 
 # --- running --------------------------------------------------------------------------------
+
+
+def _service(app: Application) -> Service:  # type: ignore[type-arg]
+    service: Service = app.bot_data["service"]
+    return service
 
 
 async def _start(app: Application, patience: float) -> None:  # type: ignore[type-arg]
@@ -176,13 +194,27 @@ async def _start(app: Application, patience: float) -> None:  # type: ignore[typ
             await asyncio.sleep(delay)
 
 
-def _poll_failed(exc: TelegramError) -> None:
-    """A failed getUpdates (PTB retries it with backoff): one line, not a traceback a time."""
-    log.warning("telegram: polling failed (%s: %s); retrying", type(exc).__name__, exc)
+PLATFORM = "telegram"
+
+
+def _polled(service: Service) -> Callable[[], None]:
+    """The readiness hook of a getUpdates that went through: polling works."""
+    return lambda: service.metrics.connected(PLATFORM)
+
+
+def _poll_failed(service: Service) -> Callable[[TelegramError], None]:
+    def failed(exc: TelegramError) -> None:
+        """A failed getUpdates (PTB retries it with backoff): one line, not a traceback a time;
+        not ready until one goes through again."""
+        service.metrics.connected(PLATFORM, False)
+        log.warning("telegram: polling failed (%s: %s); retrying", type(exc).__name__, exc)
+
+    return failed
 
 
 async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     """Stop receiving, let running handlers finish, close; whatever state polling ended in."""
+    _service(app).metrics.connected(PLATFORM, False)
     server = app.bot_data.pop(WEBHOOK_SERVER, None)
     if isinstance(server, WebhookServer):
         await server.stop()
@@ -194,6 +226,7 @@ async def _stop(app: Application) -> None:  # type: ignore[type-arg]
     if app.running:
         await app.stop()  # waits for running handlers
     await app.shutdown()
+    _service(app).metrics.connected(PLATFORM, False)  # a getUpdates answered meanwhile said up
 
 
 WEBHOOK_BOOTSTRAP_RETRIES = 5  # setWebhook tries at start (the API was reachable a moment ago)
@@ -223,8 +256,12 @@ async def receive(app: Application, config: Config) -> str:  # type: ignore[type
     assert app.updater is not None
     await set_menu(app, config)
     url = config.telegram_webhook_url
+    service = _service(app)
     if url is None:
-        await app.updater.start_polling(drop_pending_updates=False, error_callback=_poll_failed)
+        await app.updater.start_polling(
+            drop_pending_updates=False, error_callback=_poll_failed(service)
+        )
+        service.metrics.connected(PLATFORM)
         return "polling"
     secret = config.telegram_webhook_secret
     assert secret is not None  # the configuration refuses a webhook without one
@@ -256,6 +293,7 @@ async def receive(app: Application, config: Config) -> str:  # type: ignore[type
                     f"could not set the webhook NAMESMITH_TELEGRAM_WEBHOOK_URL={url}: {exc}"
                 ) from None
             await asyncio.sleep(attempt)
+    service.metrics.connected(PLATFORM)
     return f"webhook on {config.telegram_webhook_listen}{url.path or '/'}"
 
 

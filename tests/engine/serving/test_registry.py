@@ -11,7 +11,7 @@ import torch
 from engine.errors import CheckpointError, RequestError, UnknownStyle
 from engine.serving import checkpoint
 from engine.serving.generator import NameEngine
-from engine.serving.registry import ModelRegistry, check_style_name, load_folder
+from engine.serving.registry import ModelRegistry, check_folder, check_style_name, load_folder
 from engine.serving.sampling import GenerationRequest
 from engine.serving.trained import NameModel
 
@@ -33,6 +33,29 @@ def test_swap_returns_the_old_model_and_serves_the_new(tiny_model: NameModel) ->
     assert reg.get("english") is other
     assert reg.swap("new", tiny_model) is None
     assert set(reg.snapshot()) == {"english", "new"}
+
+
+def test_subscribers_hear_of_every_swap_but_not_of_a_removal(tiny_model: NameModel) -> None:
+    reg = ModelRegistry({"english": tiny_model})
+    heard: list[str] = []
+    reg.subscribe(heard.append)
+    reg.swap("english", tiny_model)
+    reg.swap("elf", tiny_model)
+    reg.remove("elf")
+    assert heard == ["english", "elf"]
+
+
+def test_check_folder_says_which_files_load(
+    folders: tuple[Path, Path], tiny_model: NameModel
+) -> None:
+    _, models = folders
+    checkpoint.save(tiny_model, models / "gnome.pt")
+    (models / "elf.pt").write_bytes(b"not a checkpoint")
+    (models / "elf.prev.pt").write_bytes(b"a predecessor is not a style")
+    found = check_folder(models)
+    assert set(found) == {"gnome.pt", "elf.pt"}
+    assert found["gnome.pt"] is None
+    assert found["elf.pt"] is not None and found["elf.pt"].startswith("elf.pt: ")
 
 
 def test_a_snapshot_does_not_change_with_a_swap(tiny_model: NameModel) -> None:

@@ -249,6 +249,20 @@ async def test_a_429_on_a_channel_message_loses_no_reply(
     assert fake.requests.count(("POST", f"/channels/{CHANNEL_ID}/messages")) == 2
 
 
+async def test_a_reply_discord_refuses_is_counted_as_dropped(
+    service: Service, fake: FakeDiscord
+) -> None:
+    fake.fail_next(r"/channels/[0-9]+/messages$", 403)
+    post = ("POST", f"/channels/{CHANNEL_ID}/messages")
+    async with running(service, fake):
+        fake.say("!help", user_id=5)
+        await fake.wait_until(lambda: post in fake.requests)
+    # the stop waited for the reply in progress to finish
+    dropped = {"platform": "discord"}
+    assert service.metrics.registry.get_sample_value("namesmith_sends_dropped_total", dropped) == 1
+    assert fake.requests.count(post) == 1
+
+
 # --- text commands ---------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from bot.adapters.discord import run as discord_run
 from bot.errors import FatalError
 from bot.service import Service
 from tests.bot.adapters.discord.conftest import answer, config_for, running
+from tests.bot.conftest import Reports
 from tests.fakes.discord import GUILD_ID, TOKEN, FakeDiscord
 
 NAMESMITH = Path(sys.executable).parent / "namesmith"
@@ -57,6 +58,19 @@ async def test_an_unreachable_gateway_is_fatal_after_retries(
     with pytest.raises(FatalError, match="cannot reach the Discord gateway after 1 tries"):
         async with running(service, fake):
             pass
+
+
+async def test_connected_once_ready_while_the_gateway_holds_and_not_after_stop(
+    service: Service, fake: FakeDiscord, reports: Reports
+) -> None:
+    service.metrics.expect("discord")  # as `namesmith run` does first
+    async with running(service, fake):
+        assert service.metrics.platforms() == {"discord": True}
+        reports.seen.clear()
+        await fake.disconnect(4000)  # a close discord.py resumes from: down, then up again
+        await reports.until(reports.down_then_up)
+        assert service.metrics.platforms() == {"discord": True}
+    assert service.metrics.platforms() == {"discord": False}
 
 
 def _env(fake: FakeDiscord, tmp_path: Path) -> dict[str, str]:

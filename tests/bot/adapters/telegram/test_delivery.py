@@ -17,6 +17,10 @@ from tests.bot.conftest import running
 from tests.fakes.telegram import FakeTelegram
 
 
+def _count(service: Service, metric: str) -> float:
+    return service.metrics.registry.get_sample_value(metric, {"platform": "telegram"}) or 0.0
+
+
 @pytest.fixture
 def quick_retries(monkeypatch: pytest.MonkeyPatch) -> None:
     """Retry every 0.2 s instead of backing off to 5 s, so an outage test takes its length."""
@@ -40,6 +44,8 @@ async def test_a_burst_of_server_errors_loses_no_reply(
         fake.command("/start")
         (reply,) = await fake.wait_sent(1)
     assert reply.params["text"].startswith("Hi!")
+    assert _count(service, "namesmith_sends_retried_total") == 8  # each one tried again
+    assert _count(service, "namesmith_sends_dropped_total") == 0
 
 
 async def test_a_ten_second_outage_loses_and_doubles_nothing(
@@ -90,6 +96,8 @@ async def test_permanent_refusals_are_not_retried(service: Service, fake: FakeTe
         (reply,) = await fake.wait_sent(1)
     assert reply.params["chat_id"] == 2
     assert fake.refused == 1
+    assert _count(service, "namesmith_sends_dropped_total") == 1
+    assert _count(service, "namesmith_sends_retried_total") == 0
 
 
 async def test_a_reply_to_a_deleted_message_is_still_sent(
@@ -107,7 +115,7 @@ async def test_a_reply_longer_than_telegram_allows_is_split(
 ) -> None:
     text = "\n".join(f"line {i} " + "x" * 90 for i in range(150))  # ~14,500 characters
     async with running(service, fake) as app:
-        await delivery.send(app.bot, 1, Reply(text))
+        await delivery.send(app.bot, 1, Reply(text), service.metrics)
         pieces = await fake.wait_sent(4)
     assert all(len(t) <= 4096 for t in sent_texts(pieces))
     assert "\n".join(sent_texts(pieces)) == text

@@ -20,7 +20,7 @@ from bot.config import Config
 from bot.errors import FatalError
 from bot.service import Service
 from tests.bot.adapters.telegram.conftest import sent_texts
-from tests.bot.conftest import config_for, running
+from tests.bot.conftest import Reports, config_for, running
 from tests.fakes.telegram import FakeTelegram, post_update
 
 SECRET = "webhook-secret-0123456789abcdef"
@@ -86,6 +86,32 @@ async def _wait_listening(port: int) -> None:
             writer.close()
             await writer.wait_closed()
             return
+
+
+# --- readiness -----------------------------------------------------------------------------
+
+
+async def test_connected_while_polling_works_and_not_after_a_stop(
+    service: Service, fake: FakeTelegram, reports: Reports
+) -> None:
+    service.metrics.expect("telegram")  # as `namesmith run` does first
+    async with serving(service, config_for(fake)):
+        await reports.until(lambda: service.metrics.platforms() == {"telegram": True})
+        reports.seen.clear()
+        fake.fail_next("getUpdates", 502)  # a failed poll: not ready until one goes through
+        await reports.until(reports.down_then_up)
+    assert service.metrics.platforms() == {"telegram": False}
+
+
+async def test_connected_once_the_webhook_server_listens(
+    service: Service, fake: FakeTelegram, reports: Reports
+) -> None:
+    service.metrics.expect("telegram")
+    port = free_port()
+    async with serving(service, webhook_config(fake, port)):
+        await reports.until(lambda: service.metrics.platforms() == {"telegram": True})
+        await _wait_listening(port)
+    assert service.metrics.platforms() == {"telegram": False}
 
 
 async def test_updates_posted_with_the_secret_are_answered(
