@@ -8,8 +8,9 @@ or a ParseError out.
 - A number with a decimal point is the temperature (0.1 to 3); a whole number is the count,
   in any order: /name elf 3 0.7 and /name elf 0.7 3 ask the same. Two of a kind are refused.
 - Named options: style= gender= (f, m, n, female, male, neutral, any) len=4-8 (or len=6) ends=
-  contains= count= temp= prefix= like= (a name to resemble, or `favs`) and the bare words `new`
-  (only names not in the training list) and `full` (given name and family name).
+  contains= count= temp= prefix= like= (a name to resemble, or `favs`) country= (a town's
+  country) and the bare words `new` (only names not in the training list), `full` (given name
+  and family name) and `table` (a numbered d20 table: 20 names unless a count is given).
 - A style may be a blend: elf+dwarf, elf:70+dwarf:30, or an alias such as half-elf.
 - Saying one thing twice in two ways (two styles, two genders, two prefixes) is refused.
 
@@ -57,7 +58,7 @@ from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATUR
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
 COMMANDS = (
-    "name", "styles", "rate", "fav", "favs", "note", "tag", "unfav", "export", "settings",
+    "name", "table", "styles", "rate", "fav", "favs", "note", "tag", "unfav", "export", "settings",
     "reset", "help", "start", "stats", "retrain", "rollback", "audit",
 )  # fmt: skip
 NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
@@ -245,6 +246,7 @@ def _help_words(words: list[str], styles: Collection[str]) -> Request:
 
 _PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
     "name": _name_words,
+    "table": lambda words, styles: _name_words([*words, "table"], styles),
     "settings": _settings_words,
     "retrain": lambda words, styles: parse_retrain(words),
     "rate": _rate_words,
@@ -486,6 +488,15 @@ def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) ->
         return replace(opts, gender=gender)
     if key == "like":
         return replace(opts, like=_like(value))
+    if key in ("country", "region"):
+        # A label that is not a gender (a town's country): the style's model checks it.
+        country = value.casefold()
+        if not re.fullmatch(r"[a-z][a-z -]{0,31}", country):
+            raise ParseError(f"{key}= takes a country's name, e.g. {key}=polish")
+        _set(opts, "gender", country, opts.gender, None)
+        return replace(opts, gender=country)
+    if key == "table":
+        return replace(opts, table=_yes_no(value, "table"))
     if key in ("len", "length"):
         lo, hi = _length(value)
         return replace(opts, min_len=lo, max_len=hi)
@@ -505,7 +516,7 @@ def _option(opts: NameOptions, key: str, value: str, styles: Collection[str]) ->
         return replace(opts, word_filter=_yes_no(value, "filter"))
     raise ParseError(
         f"unknown option {shown(key)[1:-1]}=; options are style= gender= len= ends= contains= "
-        "count= temp= prefix= like= and the words new and full"
+        "count= temp= prefix= like= country= and the words new, full and table"
     )
 
 
@@ -545,6 +556,8 @@ def parse_name_options(
             opts = replace(opts, new_only=True)
         elif folded == "full":
             opts = replace(opts, full=True)
+        elif folded == "table":  # a numbered d20 table, 20 names unless a count is given
+            opts = replace(opts, table=True)
         elif folded in GENDER_WORDS:
             _set(opts, "gender", GENDER_WORDS[folded], opts.gender, None)
             opts = replace(opts, gender=GENDER_WORDS[folded])
@@ -639,8 +652,10 @@ def name_options(fields: Mapping[str, object], styles: Collection[str]) -> NameO
             opts = replace(opts, new_only=value)
         elif key == "full" and isinstance(value, bool):
             opts = replace(opts, full=value)
+        elif key == "table" and isinstance(value, bool):
+            opts = replace(opts, table=value)
         elif key in (
-            "prefix", "style", "gender", "ends", "contains", "length", "like"
+            "prefix", "style", "gender", "ends", "contains", "length", "like", "country"
         ) and isinstance(value, str):  # fmt: skip
             opts = _option(opts, key, value.strip(), styles)
         else:

@@ -37,6 +37,7 @@ class NameOptions:
     full: bool | None = None  # given name + family name
     word_filter: bool | None = None  # a /settings value: False relaxes the filter
     like: str = ""  # a name to resemble, or "favs" for the user's favourites
+    table: bool = False  # a numbered table a GM can paste (20 names unless a count is given)
 
 
 @dataclass(frozen=True, slots=True)

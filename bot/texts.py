@@ -24,6 +24,8 @@ HELP: dict[str, tuple[str, str]] = {
         "  /name neutral → names that sound neither female nor male (gender=n)\n"
         "  /name like=Legolas → new names that sound like Legolas (like=favs: like your "
         "favourites), in the style they fit best unless you name one\n"
+        "  /name towns polish → Polish towns (country=polish)\n"
+        "  /table elf (or /name elf table) → a numbered d20 table of elf names\n"
         "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
         f"a whole number is the count (1–{MAX_COUNT}), in any order (1.0 is a temperature, 1 a "
         "count). A style's name or female/male (f/m) picks those; to start names with such "
@@ -34,6 +36,12 @@ HELP: dict[str, tuple[str, str]] = {
         "invented-world styles elf, dwarf, halfling, goblin and human from t=0.5) and the word "
         "full (given name and family name, where the style has family names). "
         "🔄 under a reply never repeats a name it already showed.",
+    ),
+    "table": (
+        "a numbered table of names to roll on",
+        "/table [style] [count] [options]: a numbered table a GM can paste into notes, 20 names "
+        "(a d20) unless a count is given, e.g. /table elf or /table dwarf female 12; every "
+        "option of /name works. /name elf table is the same.",
     ),
     "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
     "rate": (

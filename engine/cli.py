@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import math
 import sys
@@ -13,14 +14,14 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.blends import is_blend, parse_blend
-from engine.corpora import corpus
+from engine.corpora import corpus, places
 from engine.corpora.recipes import family_style
 from engine.errors import CheckpointError, CorpusError, RequestError, UnknownStyle
 from engine.limits import DEFAULT_STYLE, DEFAULT_TEMPERATURE, MAX_NAMES_PER_REQUEST
 from engine.nn.model import ModelConfig
 from engine.nn.train import TrainConfig, TrainProgress, split, train
 from engine.serving import checkpoint, sampling, scoring, shared
-from engine.serving.generator import blend_of, fitting_style
+from engine.serving.generator import NameEngine, blend_of, fitting_style
 from engine.serving.registry import PACKAGED_MODELS, load_folder
 from engine.serving.trained import NameModel
 
@@ -336,6 +337,9 @@ def cmd_sample(args: argparse.Namespace) -> None:
     if args.like and not args.style_given and not args.checkpoint:
         args.style = fitting_style(_served(args), args.like)
         print(f"(style: {args.style}, the one {', '.join(args.like)} fits best)", file=sys.stderr)
+    if args.style in places.KINDS and not args.checkpoint:
+        _emit_result(args, _place_names(args))
+        return
     model = _model(args)
     request = sampling.GenerationRequest(
         style=args.style,
@@ -355,6 +359,29 @@ def cmd_sample(args: argparse.Namespace) -> None:
     )
     family = _family(args) if args.full else None
     (res,) = sampling.generate_many(model, [request], seed=args.seed, family=family)
+    _emit_result(args, res)
+
+
+def _place_names(args: argparse.Namespace) -> sampling.GenerationResult:
+    """Tavern, inn, ship or shop names, as the bot makes them (engine.corpora.places)."""
+    request = sampling.GenerationRequest(
+        style=args.style, temperature=args.temperature, count=args.count, seed=args.seed,
+        prefix=args.prefix, label=args.label, ends_with=args.ends, contains=args.contains,
+        min_len=args.min_len, max_len=args.max_len, full=args.full, like=tuple(args.like),
+        filter=args.filter,
+    )  # fmt: skip
+
+    async def run() -> sampling.GenerationResult:
+        engine = NameEngine(_served(args), workers=1)
+        try:
+            return await engine.generate(request)
+        finally:
+            await engine.aclose()
+
+    return asyncio.run(run())
+
+
+def _emit_result(args: argparse.Namespace, res: sampling.GenerationResult) -> None:
     data = {"names": list(res.names), "note": res.note, "filtered": res.filtered}
     _emit(args, data, "\n".join(res.names))
     if res.note and not args.json:

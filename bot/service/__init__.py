@@ -19,7 +19,7 @@ from typing import Any
 from bot import actions, grammar, texts
 from bot.actions import Act, Press
 from bot.errors import UserError
-from bot.grammar import ANY_GENDER, COMMANDS, NEUTRAL, ParseError
+from bot.grammar import ANY_GENDER, COMMANDS, GENDER_WORDS, NEUTRAL, ParseError
 from bot.metrics import Check, Metrics
 from bot.ratelimit import Limiter, Verdict
 from bot.reply import Context, Reply
@@ -63,6 +63,7 @@ from storage import (
 __all__ = ["DEFAULTS", "Service", "StyleInfo", "UserError"]
 
 log = logging.getLogger(__name__)
+GENDERS = frozenset(GENDER_WORDS.values())
 
 PING_TIMEOUT = 2.0  # seconds the database has to answer a readiness check
 
@@ -137,11 +138,19 @@ class Service:
 
     def genders(self, style: str | None = None) -> list[str]:
         """The genders a style has (every style's, when none or an unknown one is named), then
-        "any": what a gender option may offer."""
+        neutral where it writes neutral names, then "any": what a gender option may offer
+        (a town's country is a `countries` label, not a gender)."""
         styles = self.styles()
         chosen = [styles[style]] if style in styles else list(styles.values())
         neutral = [NEUTRAL] if any(s.neutral for s in chosen) else []
-        return [*sorted({label for s in chosen for label in s.labels}), *neutral, ANY_GENDER]
+        found = {label for s in chosen for label in s.labels if label in GENDERS}
+        return [*sorted(found), *neutral, ANY_GENDER]
+
+    def countries(self, style: str | None = None) -> list[str]:
+        """The labels that are not genders (a town's country) of a style, or of every style."""
+        styles = self.styles()
+        chosen = [styles[style]] if style in styles else list(styles.values())
+        return sorted({label for s in chosen for label in s.labels if label not in GENDERS})
 
     def blend_aliases(self) -> dict[str, str]:
         """The blends known by a name ("half-elf") whose styles are all served, with their mix."""
@@ -193,7 +202,7 @@ class Service:
         bot: one without a slash is read as the command it most likely is, or gets a hint."""
         split = grammar.split_command(text, bot_username)
         if split is None and ctx.chat is None and text.strip() and not text.startswith("/"):
-            plain = grammar.plain_command(text, self.engine.styles.keys())
+            plain = grammar.plain_command(text, self.styles().keys())
             if plain is None:
                 hint = Reply(texts.PLAIN_HINT, private=True)
                 return await self._guarded(ctx, "plain", lambda: _answer(hint))
@@ -205,7 +214,7 @@ class Service:
             return None
         name, words = split
         command = name if name in COMMANDS else "unknown"  # never log what users type
-        styles = self.engine.styles.keys()
+        styles = self.styles().keys()
 
         async def answer() -> Reply:
             try:

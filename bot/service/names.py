@@ -16,6 +16,10 @@ from bot.service.settings import Effective, Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.blends import ALIASES as BLEND_ALIASES
 from engine.blends import is_blend, parse_blend
+from engine.corpora.corpus import FANTASY_ANCESTRIES
+from engine.corpora.places import KINDS as PLACES
+from engine.corpora.recipes import FAMILY
+from engine.corpora.recipes import PLACES as PLACE_STYLES
 from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
 from engine.serving.generator import NameEngine
@@ -33,6 +37,8 @@ MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never rep
 # are too rare to find quickly). A user's saved `new` setting wins.
 NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
 NEW_BY_DEFAULT_FROM = 0.5
+STYLE_GROUPS = ("fantasy", "cultures", "family names", "places")
+TABLE_SIZE = 20  # /table and the word `table`: a d20 table unless a count is given
 MAX_LIKE_FAVOURITES = 50  # like=favs resembles at most this many of your favourites
 NO_STYLE = "-"  # a typed favourite that fits no style well
 FITS_NOWHERE_BELOW = 10.0  # a percentile: a typed name scoring lower fits no style
@@ -58,10 +64,11 @@ class Names:
         self.state = state
 
     def styles(self) -> dict[str, StyleInfo]:
-        return {
+        found = {
             s: StyleInfo(s, m.description, m.labels, m.neutral is not None)
             for s, m in self.engine.styles.items()
         }
+        return found | {k.name: StyleInfo(k.name, k.description, ()) for k in PLACES.values()}
 
     def blend_aliases(self) -> dict[str, str]:
         styles = self.engine.styles
@@ -86,6 +93,24 @@ class Names:
         if style is None and like:  # names like these, in the style they fit best
             style = await asyncio.to_thread(self.engine.fitting_style, like)
         style = style or DEFAULT_STYLE
+        if style in PLACES:  # a tavern, a ship: templates, with names invented by styles
+            return GenerationRequest(
+                style=style,
+                prefix=opts.prefix,
+                temperature=opts.temperature or prefs.temperature or DEFAULT_TEMPERATURE,
+                count=opts.count
+                or (TABLE_SIZE if opts.table else None)
+                or prefs.count
+                or DEFAULT_COUNT,
+                label=opts.gender if opts.gender not in (None, ANY_GENDER) else None,
+                ends_with=opts.ends_with,
+                contains=opts.contains,
+                min_len=opts.min_len,
+                max_len=opts.max_len,
+                full=bool(opts.full),
+                filter=found.word_filter,
+                like=like,
+            )
         if not self._served(style):  # a saved default whose model (or blend's part) is gone
             style = DEFAULT_STYLE if DEFAULT_STYLE in styles else min(styles)
         model = self.engine.resolve(style)
@@ -96,7 +121,9 @@ class Names:
                     f"none of your favourites can be written in the {style} style; "
                     "try like=favs without a style"
                 )
-        gender = opts.gender
+        gender, prefix = opts.gender, opts.prefix
+        if gender is None and prefix.casefold() in {lab.casefold() for lab in model.labels}:
+            gender, prefix = prefix.casefold(), ""  # "/name towns polish": a country, not a prefix
         if gender is None and model.labels:
             gender = prefs.gender  # a default gender only applies where the style has genders
             if gender == NEUTRAL and model.neutral is None:
@@ -107,11 +134,12 @@ class Names:
             new_only = prefs.new_only
         if new_only is None:  # invented worlds: copies of the list are no use (benchmarks/names)
             new_only = style in NEW_BY_DEFAULT and temperature >= NEW_BY_DEFAULT_FROM
+        count = opts.count or (TABLE_SIZE if opts.table else None)
         return GenerationRequest(
             style=style,
-            prefix=opts.prefix,
+            prefix=prefix,
             temperature=temperature,
-            count=opts.count or prefs.count or DEFAULT_COUNT,
+            count=count or prefs.count or DEFAULT_COUNT,
             label=None if gender == ANY_GENDER else gender,
             min_len=opts.min_len,
             max_len=opts.max_len,
@@ -143,7 +171,8 @@ class Names:
         return tuple(f.name for f in favourites[:MAX_LIKE_FAVOURITES])
 
     async def name(self, ctx: Context, request: NameRequest) -> Reply:
-        reply = await self.generate(ctx, await self.request(ctx, request.options), loosen=True)
+        asked = await self.request(ctx, request.options)
+        reply = await self.generate(ctx, asked, loosen=True, table=request.options.table)
         return replace(reply, notes=(*reply.notes, *request.hints))
 
     async def generate(
@@ -153,6 +182,7 @@ class Names:
         shown_before: tuple[str, ...] = (),
         *,
         loosen: bool = False,
+        table: bool = False,
     ) -> Reply:
         """Names for a request, never one of `shown_before`, with buttons to act on them; with
         `loosen` (a typed /name, not a button), a short answer says which option to drop."""
@@ -161,13 +191,19 @@ class Names:
             await self.store.stats.served(ctx.user, len(result.names))
         except StorageError as exc:
             log.warning("names served not counted (%s)", exc)
-        model = self.engine.resolve(request.style)
-        prefix = model.as_written(request.prefix)  # "eld" → "Eld"
+        place = request.style in PLACES
+        model = None if place else self.engine.resolve(request.style)
+        prefix = model.as_written(request.prefix) if model else request.prefix  # "eld" → "Eld"
         settings = settings_line(replace(request, prefix=prefix))
         # A blend's reply says what was blended: "half-elf (elf 50% + human 50%)".
-        title = model.description if is_blend(request.style) else request.style
+        title = model.description if model and is_blend(request.style) else request.style
         names = NameList(request.style, settings, result.names, result.real, title)
         lines = [f"{title} · {settings}", *(names.marked(n) for n in result.names)]
+        if table:  # numbered, to roll for: "d20 · elf · t=1", then " 1. Elarion" …
+            die = f"d{len(result.names)} · " if result.names else ""
+            lines = [f"{die}{lines[0]}"] + [
+                f"{i:>2}. {line}" for i, line in enumerate(lines[1:], start=1)
+            ]
         if not result.names:
             lines.append("(no names found)")
         notes = [result.note] if result.note else []
@@ -225,15 +261,33 @@ class Names:
         return await self.generate(ctx, replace(request, style=style, label=label))
 
     async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
+        """Every style in groups (fantasy, cultures, family names, places), each with its
+        flavour and three sample names; then how to blend them."""
+        models = self.engine.styles
+        groups: dict[str, list[str]] = {g: [] for g in STYLE_GROUPS}
+        for style in sorted([*models, *PLACES]):
+            groups[_group(style)].append(style)
         lines = []
-        for style, model in sorted(self.engine.styles.items()):
-            sample = await self.engine.generate(GenerationRequest(style=style, count=3, seed=7))
-            genders = f" ({'/'.join(model.labels)})" if model.labels else ""
-            lines.append(
-                f"{style}{genders} — {model.description}\n   e.g. {', '.join(sample.names)}"
-            )
-        text = "\n".join(lines) + "\nUse one: /name style=elf, or just /name elf"
-        return Reply(text, private=True)  # long, and only the asker needs it
+        for group, styles in groups.items():
+            if not styles:
+                continue
+            lines.append(f"— {group} —")
+            for style in styles:
+                sample = await self.engine.generate(GenerationRequest(style=style, count=3, seed=7))
+                if style in PLACES:
+                    lines.append(f"{style} — {PLACES[style].description}")
+                    continue
+                model = models[style]
+                genders = f" ({'/'.join(model.labels)})" if model.labels else ""
+                lines.append(
+                    f"{style}{genders} — {model.description}\n   e.g. {', '.join(sample.names)}"
+                )
+        aliases = ", ".join(f"{a} = {mix}" for a, mix in self.blend_aliases().items())
+        lines.append(
+            "Use one: /name elf. Blend them: /name elf+dwarf or /name elf:70+dwarf:30"
+            + (f" ({aliases})" if aliases else "")
+        )
+        return Reply("\n".join(lines), private=True)  # long, and only the asker needs it
 
     async def rate(self, ctx: Context, request: RateRequest) -> Reply:
         """/rate <name> [style] [gender]: a full name is rated word by word."""
@@ -338,3 +392,14 @@ def settings_line(r: GenerationRequest) -> str:
     if not r.filter:
         parts.append("unfiltered")
     return " · ".join(parts)
+
+
+def _group(style: str) -> str:
+    """Which /styles group a style is listed in."""
+    if style in FANTASY_ANCESTRIES:
+        return "fantasy"
+    if style in FAMILY.values():
+        return "family names"
+    if style in PLACES or style in PLACE_STYLES:
+        return "places"
+    return "cultures"

@@ -18,6 +18,7 @@ import asyncio
 import functools
 import logging
 import math
+import random
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -26,8 +27,10 @@ from pathlib import Path
 import torch
 
 from engine.blends import Blend, is_blend, parse_blend
+from engine.corpora import places
 from engine.corpora.recipes import FAMILY, PLACES, family_style
 from engine.errors import EngineError, RequestError, UnknownStyle
+from engine.limits import MAX_NAMES_PER_REQUEST
 from engine.serving import sampling, scoring
 from engine.serving.registry import ModelRegistry
 from engine.serving.sampling import GenerationRequest, GenerationResult
@@ -109,6 +112,8 @@ class NameEngine:
         self.registry.swap(style, model)
 
     async def generate(self, request: GenerationRequest) -> GenerationResult:
+        if request.style in places.KINDS:
+            return await self._place(request)
         model, family = self._models(request.style)
         # Bad requests fail here, alone, before any batching. The batch checks again against
         # the models it actually samples with, which a swap may have changed meanwhile.
@@ -170,6 +175,37 @@ class NameEngine:
                         f.set_result(res)
         finally:
             queue.running = False
+
+    async def _place(self, r: GenerationRequest) -> GenerationResult:
+        """Names of a kind of place: templates over our word lists, with proper names invented
+        by the styles the kind names (those that are served)."""
+        kind = places.KINDS[r.style]
+        unsupported = [
+            what for what, given in (
+                ("a prefix", r.prefix), ("an ending", r.ends_with), ("'contains'", r.contains),
+                ("a length", r.min_len is not None or r.max_len is not None),
+                ("a gender", r.label), ("full", r.full), ("like", r.like),
+            ) if given
+        ]  # fmt: skip
+        if unsupported:
+            raise RequestError(
+                f"{kind.name} names take a count and a temperature, not {unsupported[0]}"
+            )
+        if not 1 <= r.count <= MAX_NAMES_PER_REQUEST:
+            raise RequestError(f"count must be between 1 and {MAX_NAMES_PER_REQUEST}")
+        rng = random.Random(r.seed)
+        proper: list[str] = []
+        for style in kind.proper_styles:
+            if style in self.registry:
+                ask = GenerationRequest(
+                    style=style, temperature=r.temperature, count=r.count, new_only=True,
+                    filter=r.filter, seed=None if r.seed is None else r.seed + len(proper),
+                )  # fmt: skip
+                proper += (await self.generate(ask)).names
+        made = places.make(kind.name, r.count + len(r.exclude), proper, rng)
+        names = tuple(n for n in made if n not in r.exclude)[: r.count]
+        note = None if len(names) == r.count else f"found {len(names)} of {r.count} names"
+        return GenerationResult(r, names, note, candidates=len(made))
 
     async def score(self, style: str, name: str, label: str | None = None) -> Score:
         model = self.model(style)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -73,8 +74,11 @@ class NameModel:
             i for i, lab in enumerate(self.labels) if lab.casefold().startswith(want)
         ]
         if len(matches) != 1:
+            kind = "gender" if set(self.labels) <= {"female", "male"} else "label"
+            close = difflib.get_close_matches(want, self.labels, n=1, cutoff=0.7)
+            hint = f" (did you mean {close[0]}?)" if close else ""
             raise RequestError(
-                f"unknown gender {label!r} for the {self.corpus_name} style; "
+                f"unknown {kind} {label[:32]!r}{hint} for the {self.corpus_name} style; "
                 f"choose one of: {', '.join(self.labels)}"
                 + (f" or {NEUTRAL}" if self.neutral is not None else "")
             )

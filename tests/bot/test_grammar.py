@@ -104,6 +104,9 @@ def _settings(text: str) -> SettingsRequest:
         ("/name like=Legolas", NameOptions(like="Legolas")),
         ("/name elf like=favs", NameOptions(style="elf", like="favs")),
         ("/name like=FAVS", NameOptions(like="favs")),
+        ("/name country=Polish", NameOptions(gender="polish")),
+        ("/name elf table", NameOptions(style="elf", table=True)),
+        ("/table dwarf 12", NameOptions(style="dwarf", count=12, table=True)),
     ],
 )
 def test_name_grammar(text: str, expected: NameOptions) -> None:
@@ -155,6 +158,8 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
         ("/name like=" + "x" * 33, "like= takes one name of 1 to 32 letters"),
         ("/name like=", "like= needs a value, e.g. like=Legolas"),
         ("/name gender=nope", "gender must be female, male, neutral or any"),
+        ("/name country=p0land", "country= takes a country's name, e.g. country=polish"),
+        ("/name towns country=polish country=czech", "two genders"),
     ],
 )
 def test_bad_name_input_says_what_is_allowed(text: str, message: str) -> None:

@@ -80,6 +80,8 @@ def test_sample_blends_neutral_and_like_from_the_shipped_model(
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["sample", "--style", "half-elf", "--gender", "neutral", "-n", "3"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+    assert main(["sample", "--style", "tavern", "-n", "3", "--seed", "1"]) == 0
+    assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["sample", "--like", "Legolas", "-n", "4", "--seed", "1"]) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 4 and "Legolas" not in out.splitlines()

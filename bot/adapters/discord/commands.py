@@ -92,6 +92,15 @@ async def _gender_choices(
     return [app_commands.Choice(name=g, value=g) for g in labels if g.startswith(word)][:25]
 
 
+async def _country_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    chosen = str(getattr(interaction.namespace, "style", "") or "towns").casefold()
+    countries = _bot(interaction).service.countries(chosen)
+    word = current.casefold().strip()
+    return [app_commands.Choice(name=c, value=c) for c in countries if c.startswith(word)][:25]
+
+
 def _fields(**values: object) -> dict[str, object]:
     return values
 
@@ -104,13 +113,15 @@ def _fields(**values: object) -> dict[str, object]:
     style="the kind of names: elf, dwarf, english…, or a blend: elf+dwarf, half-elf",
     gender="female, male, neutral or any (for styles that have genders)",
     like="names like this one, e.g. Legolas; favs: like your favourites",
+    country="for towns: the country, e.g. polish",
+    table="a numbered table to roll on (20 names unless a count is given)",
     ends="names end with this, e.g. iel",
     contains="names contain this, e.g. ar",
     length="a length or a range, e.g. 6 or 4-8",
     new="only names that are not in the training list",
     full="a given name and a family name (styles with family names)",
 )
-@app_commands.autocomplete(style=_style_choices, gender=_gender_choices)
+@app_commands.autocomplete(style=_style_choices, gender=_gender_choices, country=_country_choices)
 async def name_command(
     interaction: discord.Interaction,
     prefix: app_commands.Range[str, 1, MAX_AFFIX_LEN] | None = None,
@@ -124,10 +135,13 @@ async def name_command(
     new: bool | None = None,
     full: bool | None = None,
     like: app_commands.Range[str, 1, MAX_AFFIX_LEN] | None = None,
+    country: app_commands.Range[str, 1, 32] | None = None,
+    table: bool | None = None,
 ) -> None:
     fields = _fields(
         prefix=prefix, temperature=temperature, count=count, style=style, gender=gender,
         ends=ends, contains=contains, length=length, new=new, full=full, like=like,
+        country=country, table=table,
     )  # fmt: skip
     await _bot(interaction).answer_command(
         interaction, lambda styles: grammar.name_request(fields, styles)

@@ -6,7 +6,7 @@ import contextlib
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -313,3 +313,59 @@ async def test_more_like_this_keeps_a_blend_and_the_name_to_resemble(
     header = again.text.splitlines()[0]
     assert header.startswith("a blend of elf 50% + english 50% · ") and "like Arwen" in header
     assert not set(again.names.names) & set(reply.names.names if reply.names else ())
+
+
+# --- towns by country and a d20 table (the shipped model: towns have countries) ------------
+
+
+@pytest.fixture
+async def shipped_service(service_factory: Callable[..., Awaitable[Service]]) -> Service:
+    from engine.serving.registry import PACKAGED_MODELS, load_folder
+
+    return await service_factory(models=load_folder(PACKAGED_MODELS))
+
+
+async def test_towns_of_one_country_by_word_or_option(shipped_service: Service) -> None:
+    for text in ("/name towns polish 4", "/name towns country=polish 4"):
+        reply = await _names(shipped_service, text)
+        assert reply.text.splitlines()[0].startswith("towns · polish · ")
+        assert reply.names is not None and len(reply.names.names) == 4
+    refused = await shipped_service.on_text(ctx(), "/name towns country=polsh")
+    assert refused is not None
+    assert "unknown label 'polsh' (did you mean polish?) for the towns style" in refused.text
+    assert shipped_service.countries("towns")[:3] == ["czech", "danish", "dutch"]
+    assert shipped_service.genders("towns") == ["any"]  # countries are not genders
+
+
+async def test_a_table_numbers_twenty_names_to_roll_on(shipped_service: Service) -> None:
+    reply = await _names(shipped_service, "/table elf")
+    header, *rows = reply.text.splitlines()
+    assert header.startswith("d20 · elf · ")
+    assert len(rows) == 20 and rows[0].startswith(" 1. ") and rows[19].startswith("20. ")
+    small = await _names(shipped_service, "/name dwarf table 6")
+    assert small.text.splitlines()[0].startswith("d6 · dwarf · ")
+
+
+async def test_taverns_ships_and_shops_with_invented_proper_names(
+    shipped_service: Service,
+) -> None:
+    reply = await _names(shipped_service, "/name tavern 8")
+    assert reply.text.splitlines()[0].startswith("tavern · t=1")
+    assert reply.names is not None and len(reply.names.names) == 8
+    assert all(n.startswith("The ") or "'s " in n for n in reply.names.names)
+    ship = await _names(shipped_service, "/name ship 0.8 5")
+    assert ship.names is not None and len(ship.names.names) == 5
+    refused = await shipped_service.on_text(ctx(), "/name tavern Eld")
+    assert refused is not None
+    assert "tavern names take a count and a temperature, not a prefix" in refused.text
+
+
+async def test_styles_are_listed_in_groups_with_places_and_blends(
+    shipped_service: Service,
+) -> None:
+    reply = await shipped_service.on_text(ctx(), "/styles")
+    assert reply is not None
+    text = reply.text
+    heads = [line for line in text.splitlines() if line.startswith("— ")]
+    assert heads == ["— fantasy —", "— cultures —", "— family names —", "— places —"]
+    assert "tavern — tavern names" in text and "half-elf = elf + human" in text

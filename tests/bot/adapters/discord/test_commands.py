@@ -219,7 +219,7 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
     name = next(c for c in commands if c["name"] == "name")
     assert [o["name"] for o in name["options"]] == [
         "prefix", "temperature", "count", "style", "gender", "ends", "contains", "length", "new",
-        "full", "like",
+        "full", "like", "country", "table",
     ]  # fmt: skip
     kinds = {o["name"]: o["type"] for o in name["options"]}
     assert (kinds["prefix"], kinds["temperature"], kinds["count"], kinds["new"]) == (3, 10, 4, 5)
