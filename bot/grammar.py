@@ -29,8 +29,10 @@ from dataclasses import replace
 
 from bot import texts
 from bot.requests import (
+    ANY_RACE,
     EXPORT_FORMATS,
     MAX_COUNT,
+    MAX_PARTY,
     AuditRequest,
     ExportRequest,
     FavRequest,
@@ -39,6 +41,8 @@ from bot.requests import (
     NameOptions,
     NameRequest,
     NoteRequest,
+    NpcRequest,
+    PartyRequest,
     RateRequest,
     Request,
     ResetRequest,
@@ -58,8 +62,8 @@ from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATUR
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
 COMMANDS = (
-    "name", "table", "styles", "rate", "fav", "favs", "note", "tag", "unfav", "export", "settings",
-    "reset", "help", "start", "stats", "retrain", "rollback", "audit",
+    "name", "table", "npc", "party", "styles", "rate", "fav", "favs", "note", "tag", "unfav",
+    "export", "settings", "reset", "help", "start", "stats", "retrain", "rollback", "audit",
 )  # fmt: skip
 NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
 RETRAIN_ACTIONS = ("status", "cancel")
@@ -155,6 +159,40 @@ def request_of(name: str, words: list[str], styles: Collection[str]) -> Request:
     return _PARSERS[name](words, styles)
 
 
+def _npc_words(words: list[str], styles: Collection[str]) -> Request:
+    """/npc [race] [gender]."""
+    race, gender = ANY_RACE, None
+    for word in words:
+        folded = word.casefold()
+        if folded in GENDER_WORDS and gender is None:
+            gender = GENDER_WORDS[folded]
+        elif not race and (folded in styles or is_blend(folded) or word.isalpha()):
+            race = _style(folded, styles)
+        else:
+            raise ParseError(
+                f"/npc takes a race and a gender, e.g. /npc dwarf female; not {shown(word)}"
+            )
+    return NpcRequest(race, gender)
+
+
+def party_request(words: list[str], styles: Collection[str]) -> PartyRequest:
+    """/party elf dwarf halfling human, or /party 4 for a random mix (words or a typed
+    option's words: the same checks)."""
+    if len(words) == 1 and _WHOLE.fullmatch(words[0]):
+        size = int(words[0])
+        if not 1 <= size <= MAX_PARTY:
+            raise ParseError(f"a party has 1 to {MAX_PARTY} members, e.g. /party 4")
+        return PartyRequest((ANY_RACE,) * size)
+    if not words:
+        raise ParseError(
+            f"name the party's members (up to {MAX_PARTY}), e.g. /party elf dwarf halfling "
+            "human, or give a number for a random mix: /party 4"
+        )
+    if len(words) > MAX_PARTY:
+        raise ParseError(f"a party has at most {MAX_PARTY} members; {len(words)} were given")
+    return PartyRequest(tuple(_style(w, styles) for w in words))
+
+
 def _name_words(words: list[str], styles: Collection[str]) -> Request:
     opts, hints = parse_name_options(words, styles)
     return NameRequest(opts, hints)
@@ -247,6 +285,8 @@ def _help_words(words: list[str], styles: Collection[str]) -> Request:
 _PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
     "name": _name_words,
     "table": lambda words, styles: _name_words([*words, "table"], styles),
+    "npc": lambda words, styles: _npc_words(words, styles),
+    "party": lambda words, styles: party_request(words, styles),
     "settings": _settings_words,
     "retrain": lambda words, styles: parse_retrain(words),
     "rate": _rate_words,

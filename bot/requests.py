@@ -49,6 +49,28 @@ class NameRequest:
     hints: tuple[str, ...] = ()  # gentle notes worth showing with the answer
 
 
+MAX_PARTY = 8
+ANY_RACE = ""  # a party member whose race is drawn at random
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRequest:
+    """/party: one full name per member, each line naming its race (and gender)."""
+
+    command: ClassVar[str] = "party"
+    members: tuple[str, ...]  # styles or blends; ANY_RACE for a random one
+    gender: str | None = None  # for every member; None draws each one's
+
+
+@dataclass(frozen=True, slots=True)
+class NpcRequest:
+    """/npc: one full name with its race and gender."""
+
+    command: ClassVar[str] = "npc"
+    race: str = ANY_RACE
+    gender: str | None = None
+
+
 @dataclass(frozen=True, slots=True)
 class StylesRequest:
     """/styles: the styles, with sample names."""
@@ -196,8 +218,8 @@ class AuditRequest:
 
 
 Request = (
-    NameRequest | StylesRequest | RateRequest | FavRequest | FavsRequest | NoteRequest
-    | TagRequest | UnfavRequest | ExportRequest | SettingsRequest | ResetRequest
-    | HelpRequest | StartRequest | StatsRequest | RetrainRequest | RollbackRequest
+    NameRequest | PartyRequest | NpcRequest | StylesRequest | RateRequest | FavRequest
+    | FavsRequest | NoteRequest | TagRequest | UnfavRequest | ExportRequest | SettingsRequest
+    | ResetRequest | HelpRequest | StartRequest | StatsRequest | RetrainRequest | RollbackRequest
     | AuditRequest
 )  # fmt: skip

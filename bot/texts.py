@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.requests import MAX_COUNT
+from bot.requests import MAX_COUNT, MAX_PARTY
 
 EXAMPLE = "/name elf Eld 0.7"  # five elf names that start with Eld, a little tamer than usual
 WELCOME = (
@@ -42,6 +42,18 @@ HELP: dict[str, tuple[str, str]] = {
         "/table [style] [count] [options]: a numbered table a GM can paste into notes, 20 names "
         "(a d20) unless a count is given, e.g. /table elf or /table dwarf female 12; every "
         "option of /name works. /name elf table is the same.",
+    ),
+    "npc": (
+        "one character's full name, race and gender",
+        "/npc [race] [gender]: one full name with its race and gender, e.g. /npc dwarf female "
+        "or /npc half-elf; without a race, one is drawn. Fantasy races get clan and family "
+        "names (a dwarf's Ironfist, an elf's house), cultures their countries' family names.",
+    ),
+    "party": (
+        "a party of characters, one full name each",
+        f"/party elf dwarf halfling human (up to {MAX_PARTY} members, blends too: half-elf), "
+        "or /party 4 for a random mix: one full name per member, each line naming its race "
+        "and gender, with ⭐ to save each and 🔄 for a new party.",
     ),
     "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
     "rate": (

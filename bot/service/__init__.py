@@ -31,6 +31,8 @@ from bot.requests import (
     HelpRequest,
     NameRequest,
     NoteRequest,
+    NpcRequest,
+    PartyRequest,
     RateRequest,
     Request,
     ResetRequest,
@@ -104,6 +106,8 @@ class Service:
         self._handlers: dict[type[Any], Handler] = {
             NameRequest: self.names.name,
             StylesRequest: self.names.list_styles,
+            PartyRequest: self._party,
+            NpcRequest: self._npc,
             RateRequest: self.names.rate,
             FavRequest: self.favourites.fav,
             FavsRequest: self.favourites.favs,
@@ -340,14 +344,21 @@ class Service:
             if press.index >= len(saved.names):
                 return Reply(texts.EXPIRED, private=True)
             name = saved.names[press.index]
-            return await self.favourites.save(
-                ctx, name, request.style, request.label, request.temperature
-            )
+            style = saved.styles[press.index] if saved.styles else request.style
+            return await self.favourites.save(ctx, name, style, request.label, request.temperature)
+        if press.act is Act.MORE and saved.party:
+            return await self.names.party(ctx, saved.party, request.label)
         if press.act is Act.MORE:
             return await self.names.more(ctx, saved, request)
         if press.act is Act.STYLE:
             return await self.names.in_style(ctx, request, press.style)
         return Reply(texts.EXPIRED, private=True)
+
+    async def _party(self, ctx: Context, request: PartyRequest) -> Reply:
+        return await self.names.party(ctx, request.members, request.gender)
+
+    async def _npc(self, ctx: Context, request: NpcRequest) -> Reply:
+        return await self.names.party(ctx, (request.race,), request.gender, npc=True)
 
     async def _help(self, ctx: Context, request: HelpRequest) -> Reply:
         # Only the asker needs it: where a platform can, it is not posted to everyone.

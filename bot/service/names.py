@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -17,8 +18,9 @@ from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.blends import ALIASES as BLEND_ALIASES
 from engine.blends import is_blend, parse_blend
 from engine.corpora.corpus import FANTASY_ANCESTRIES
+from engine.corpora.families import MADE as MADE_FAMILIES
 from engine.corpora.places import KINDS as PLACES
-from engine.corpora.recipes import FAMILY
+from engine.corpora.recipes import FAMILY, family_style
 from engine.corpora.recipes import PLACES as PLACE_STYLES
 from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
@@ -37,6 +39,8 @@ MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never rep
 # are too rare to find quickly). A user's saved `new` setting wins.
 NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
 NEW_BY_DEFAULT_FROM = 0.5
+# The races a random party member is drawn from (those served).
+PARTY_RACES = ("elf", "dwarf", "halfling", "human", "goblin", "half-elf")
 STYLE_GROUPS = ("fantasy", "cultures", "family names", "places")
 TABLE_SIZE = 20  # /table and the word `table`: a d20 table unless a count is given
 MAX_LIKE_FAVOURITES = 50  # like=favs resembles at most this many of your favourites
@@ -260,6 +264,75 @@ class Names:
             label = None
         return await self.generate(ctx, replace(request, style=style, label=label))
 
+    async def party(
+        self, ctx: Context, members: tuple[str, ...], gender: str | None, *, npc: bool = False
+    ) -> Reply:
+        """One full name per member (a race, a blend, or ANY_RACE for a random one), each line
+        naming its race and gender; ⭐ saves each with its race, 🔄 asks for a new party."""
+        try:
+            found = await self.settings.effective(ctx)
+        except StorageError as exc:
+            log.warning("settings not read (%s); a party with the defaults", exc)
+            found = Effective(self.settings.defaults, word_filter=True)
+        temperature = found.preferences.temperature or DEFAULT_TEMPERATURE
+        rng = random.Random()
+        races = [r for r in PARTY_RACES if self._served(r)] or sorted(self.engine.styles)
+        lines, names, styles = [], [], []
+        for race in (m or rng.choice(races) for m in members):
+            model = self.engine.resolve(race)
+            g = gender
+            if g is None and {"female", "male"} <= set(model.labels):
+                g = rng.choice(("female", "male"))
+            if g is not None and g not in model.labels and g != NEUTRAL:
+                g = None  # a gender this race does not have: drawn as it comes
+            name = await self._character(race, g, temperature, found.word_filter)
+            if name is None:
+                continue
+            names.append(name)
+            styles.append(race)
+            title = model.description if is_blend(race) else race
+            lines.append(f"{name} — {title}" + (f", {g}" if g else ""))
+        if not names:
+            return Reply("No names came this time; try again.", private=True)
+        if not npc:
+            lines = [f"party of {len(names)}"] + [f"{i}. {x}" for i, x in enumerate(lines, 1)]
+        request = GenerationRequest(style=styles[0], temperature=temperature, label=gender)
+        token = await self.state.stash(
+            SavedReply(ctx.user, ctx.chat, NAMES, request, names=tuple(names),
+                       styles=tuple(styles), party=members)
+        )  # fmt: skip
+        listed = NameList(styles[0], "", tuple(names))
+        if token is None:
+            return Reply("\n".join(lines), names=listed, buttons_off=True)
+        buttons = [Action(Act.SAVE, n, actions.save(token, i)) for i, n in enumerate(names)]
+        again = "another character" if npc else "a new party"
+        buttons.append(Action(Act.MORE, again, actions.more(token)))
+        return Reply("\n".join(lines), tuple(buttons), names=listed)
+
+    async def _character(
+        self, race: str, gender: str | None, temperature: float, word_filter: bool
+    ) -> str | None:
+        """One full name of a race: a given name and a family name where the race has family
+        names; a blend's family name from the first of its styles that has them."""
+        given = GenerationRequest(
+            style=race, count=1, label=gender, temperature=temperature, filter=word_filter,
+            new_only=race in NEW_BY_DEFAULT or is_blend(race), full=_has_family(race),
+        )  # fmt: skip
+        found = (await self.engine.generate(given)).names
+        if not found:
+            return None
+        if not is_blend(race) or given.full:
+            return found[0]
+        for parent in parse_blend(race).styles:
+            if _has_family(parent) and self._served(parent):
+                label = gender if gender in self.engine.resolve(parent).labels else None
+                ask = replace(given, style=parent, full=True, label=label, new_only=False)
+                full = (await self.engine.generate(ask)).names
+                if full:
+                    family = full[0].split(" ", 1)[1]  # "Idris of House Caelith" → "of House …"
+                    return f"{found[0]} {family}"
+        return found[0]
+
     async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
         """Every style in groups (fantasy, cultures, family names, places), each with its
         flavour and three sample names; then how to blend them."""
@@ -392,6 +465,10 @@ def settings_line(r: GenerationRequest) -> str:
     if not r.filter:
         parts.append("unfiltered")
     return " · ".join(parts)
+
+
+def _has_family(style: str) -> bool:
+    return family_style(style) is not None or style in MADE_FAMILIES
 
 
 def _group(style: str) -> str:

@@ -39,6 +39,8 @@ class SavedReply:
     retrain: RetrainRequest | None = None  # NEW_STYLE: the retrain to start once confirmed
     names: tuple[str, ...] = ()
     shown: tuple[str, ...] = ()  # every name this "more like this" thread has shown
+    styles: tuple[str, ...] = ()  # a party's: the style of each name (⭐ saves it with it)
+    party: tuple[str, ...] = ()  # a party's members as asked ("" = a random race), for 🔄
 
     def dump(self) -> str:
         body: dict[str, Any] = {
@@ -48,6 +50,8 @@ class SavedReply:
             "kind": self.kind,
             "names": list(self.names),
             "shown": list(self.shown),
+            "styles": list(self.styles),
+            "party": list(self.party),
         }
         if self.request is not None:
             request = asdict(self.request)
@@ -100,6 +104,8 @@ class SavedReply:
                 request=request,
                 retrain=retrain,
                 names=tuple(str(n) for n in body.get("names", ())),
+                styles=tuple(str(n) for n in body.get("styles", ())),
+                party=tuple(str(n) for n in body.get("party", ())),
                 shown=tuple(str(n) for n in body.get("shown", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError):

@@ -81,6 +81,7 @@ assert set(BUDGET) == set(STYLES)
 # same gender where the family names have genders (Иван Павлов, Анна Павлова; Jónsson, Jónsdóttir).
 FAMILY: dict[str, str] = {
     "english": "surnames",
+    "human": "surnames",  # fantasy humans take English surnames (engine.corpora.families: the rest)
     "russian": "russian-surnames",
     "german": "german-surnames",
     "french": "french-surnames",
@@ -101,7 +102,9 @@ def family_style(style: str) -> str | None:
 
 
 def no_family_message(style: str) -> str:
+    from engine.corpora.families import MADE
+
     return (
         f"the {style} style has no family names, so no full names; "
-        f"full names work for {', '.join(sorted(FAMILY))}"
+        f"full names work for {', '.join(sorted({*FAMILY, *MADE}))}"
     )

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from engine.corpora import families
 from engine.corpora.corpus import MAX_NAME_LEN
 from engine.corpora.recipes import family_style, no_family_message
 from engine.corpora.wordfilter import WordFilter
@@ -173,7 +174,7 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
     for text, what in ((r.ends_with, "'ends'"), (r.contains, "'contains'")):
         model.check_spelling(text, what, any_case=True)
     label = model.resolve_label(r.label)
-    if r.full:
+    if r.full and r.style not in families.MADE:
         family_of = family_style(r.style)
         if family_of is None:
             raise RequestError(no_family_message(r.style))
@@ -534,7 +535,11 @@ def generate_many(
 
     real: list[frozenset[str]] = []
     for i, p in enumerate(plans):
-        if p.request.full and found[i]:
+        if p.request.full and found[i] and p.request.style in families.MADE:
+            seed_i = int(torch.randint(2**62, (1,), generator=gen))
+            found[i] = _with_made_family(model, p.request, found[i], words, seed_i)
+            real.append(frozenset())
+        elif p.request.full and found[i]:
             assert family is not None  # plan() refuses full names without it
             seed_i = int(torch.randint(2**62, (1,), generator=gen))
             found[i], blocked, real_full = _with_family(
@@ -611,6 +616,25 @@ def _likest(names: list[str], labels: list[int], p: _Plan) -> tuple[list[str], l
         key=lambda x: -max(similarity(x[0], like) for like in p.like),
     )[: p.request.count]
     return [n for n, _ in scored], [lab for _, lab in scored]
+
+
+def _with_made_family(
+    model: NameModel, r: GenerationRequest, given: list[str], words: WordFilter, seed: int
+) -> list[str]:
+    """Full names for a fantasy style without a list of family names (engine.corpora.families):
+    a clan name joined from two words, or a house named by another name of the style."""
+    rng = random.Random(seed)
+    if r.style in families.HOUSE_STYLES:
+        ask = GenerationRequest(
+            style=r.style, temperature=r.temperature, count=len(given), new_only=True,
+            filter=r.filter, exclude=frozenset(given),
+        )  # fmt: skip
+        (houses,) = generate_many(model, [ask], seed, words)
+        pairs = zip(given, houses.names, strict=False)
+        full = [f"{name} of House {house}" for name, house in pairs]
+    else:
+        full = [f"{name} {families.compound(r.style, rng)}" for name in given]
+    return [name for name in full if not (r.filter and words.blocks(name))]
 
 
 def _with_family(

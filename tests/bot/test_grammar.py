@@ -160,6 +160,8 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
         ("/name gender=nope", "gender must be female, male, neutral or any"),
         ("/name country=p0land", "country= takes a country's name, e.g. country=polish"),
         ("/name towns country=polish country=czech", "two genders"),
+        ("/party 0", "a party has 1 to 8 members"),
+        ("/npc elf male female", "/npc takes a race and a gender"),
     ],
 )
 def test_bad_name_input_says_what_is_allowed(text: str, message: str) -> None:

@@ -26,6 +26,7 @@ from bot.requests import (
     EXPORT_FORMATS,
     MAX_AFFIX_LEN,
     MAX_COUNT,
+    MAX_PARTY,
     TEMPERATURE_MAX,
     TEMPERATURE_MIN,
     AuditRequest,
@@ -145,6 +146,32 @@ async def name_command(
     )  # fmt: skip
     await _bot(interaction).answer_command(
         interaction, lambda styles: grammar.name_request(fields, styles)
+    )
+
+
+@app_commands.command(name="npc", description="One character: a full name, race and gender")
+@app_commands.describe(race="elf, dwarf, half-elf…; none: drawn at random", gender="female…")
+@app_commands.autocomplete(race=_style_choices, gender=_gender_choices)
+async def npc_command(
+    interaction: discord.Interaction,
+    race: app_commands.Range[str, 1, 100] | None = None,
+    gender: str | None = None,
+) -> None:
+    words = [w for w in (race, gender) if w]
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: grammar.request_of("npc", words, styles)
+    )
+
+
+@app_commands.command(name="party", description="A party: one full name per member")
+@app_commands.describe(
+    members=f"races, e.g. elf dwarf halfling human (up to {MAX_PARTY}), or a number: 4"
+)
+async def party_command(
+    interaction: discord.Interaction, members: app_commands.Range[str, 1, 200]
+) -> None:
+    await _bot(interaction).answer_command(
+        interaction, lambda styles: grammar.party_request(members.replace(",", " ").split(), styles)
     )
 
 
@@ -363,8 +390,8 @@ async def audit_command(interaction: discord.Interaction) -> None:
 
 
 SLASH_COMMANDS: tuple[app_commands.Command[Any, Any, None], ...] = (
-    name_command, styles_command, rate_command, fav_command, favs_command, note_command,
-    tag_command, unfav_command,
+    name_command, npc_command, party_command, styles_command, rate_command, fav_command,
+    favs_command, note_command, tag_command, unfav_command,
     export_command, settings_command, reset_command, help_command, stats_command,
     retrain_command, rollback_command, audit_command,
 )  # fmt: skip

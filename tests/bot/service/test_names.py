@@ -369,3 +369,42 @@ async def test_styles_are_listed_in_groups_with_places_and_blends(
     heads = [line for line in text.splitlines() if line.startswith("— ")]
     assert heads == ["— fantasy —", "— cultures —", "— family names —", "— places —"]
     assert "tavern — tavern names" in text and "half-elf = elf + human" in text
+
+
+async def test_a_party_names_each_member_with_race_gender_and_family(
+    shipped_service: Service,
+) -> None:
+    reply = await shipped_service.on_text(ctx(), "/party elf dwarf halfling human half-elf")
+    assert reply is not None
+    header, *rows = reply.text.splitlines()
+    assert header == "party of 5" and len(rows) == 5
+    races = ["elf", "dwarf", "halfling", "human", "half-elf (elf 50% + human 50%)"]
+    for i, (row, race) in enumerate(zip(rows, races, strict=True), 1):
+        name, _, what = row.removeprefix(f"{i}. ").partition(" — ")
+        assert what.startswith(race) and what.rsplit(", ", 1)[1] in ("female", "male")
+        assert len(name.split()) >= 2  # a given name and a family name
+    assert " of House " in rows[0] and " of House " in rows[4]
+    # ⭐ saves a member with its own race; 🔄 rolls a new party of the same members.
+    saves = reply.of(Act.SAVE)
+    assert len(saves) == 5
+    await shipped_service.on_button(ctx(), saves[1].data)
+    (favourite,) = await shipped_service.store.favourites.all(ctx().user)
+    assert favourite.style == "dwarf"
+    (again,) = reply.of(Act.MORE)
+    rolled = await shipped_service.on_button(ctx(), again.data)
+    assert rolled is not None and rolled.text.splitlines()[0] == "party of 5"
+
+
+async def test_an_npc_and_bad_parties_say_what_is_allowed(shipped_service: Service) -> None:
+    npc = await shipped_service.on_text(ctx(), "/npc dwarf female")
+    assert npc is not None and npc.text.endswith(" — dwarf, female")
+    for text, said in (
+        ("/party 9", "a party has 1 to 8 members"),
+        ("/party", "name the party's members (up to 8)"),
+        ("/party elf dwraf", "unknown style 'dwraf'; did you mean dwarf?"),
+        ("/party " + "elf " * 9, "a party has at most 8 members; 9 were given"),
+        ("/npc dwarf nonsense", "/npc takes a race and a gender"),
+    ):
+        reply = await shipped_service.on_text(ctx(), text)
+        assert reply is not None, text
+        assert said in reply.text, (text, reply.text)

@@ -209,12 +209,13 @@ async def test_sync_is_for_the_owner_only(service: Service, fake: FakeDiscord) -
         fake.say("!sync here", user_id=OWNER_ID)
         here = (await fake.wait_sent(3, "message"))[2]
     assert refused.content == "Only the bot's owner can sync its commands."
-    assert synced.content.startswith("Synced 16 slash commands everywhere")
-    assert here.content == "Synced 16 slash commands to this server."
+    assert synced.content.startswith("Synced 18 slash commands everywhere")
+    assert here.content == "Synced 18 slash commands to this server."
     (everywhere, commands), (guild, _) = fake.synced
     assert everywhere is None and guild == GUILD_ID
-    expected = {"name", "styles", "rate", "fav", "favs", "note", "tag", "unfav", "export",
-                "settings", "reset", "help", "stats", "retrain", "rollback", "audit"}  # fmt: skip
+    expected = {"name", "npc", "party", "styles", "rate", "fav", "favs", "note", "tag", "unfav",
+                "export", "settings", "reset", "help", "stats", "retrain", "rollback",
+                "audit"}  # fmt: skip
     assert {c["name"] for c in commands} == expected
     name = next(c for c in commands if c["name"] == "name")
     assert [o["name"] for o in name["options"]] == [

@@ -134,7 +134,7 @@ async def test_run_serves_discord_alone_and_stops_cleanly_on_sigterm(
 
 async def test_sync_from_the_command_line(fake: FakeDiscord) -> None:
     n = await discord_run.sync_commands(config_for(fake), guild=GUILD_ID)
-    assert n == 16
+    assert n == 18
     assert [g for g, _ in fake.synced] == [GUILD_ID]
     assert fake.identified == []  # REST only: no gateway connection
 
@@ -144,7 +144,7 @@ async def test_discord_sync_command_line(fake: FakeDiscord, tmp_path: Path) -> N
         _env(fake, tmp_path), tmp_path, "discord-sync", "--guild", str(GUILD_ID)
     )
     assert code == 0, err
-    assert out == f"synced 16 slash commands to server {GUILD_ID}\n"
+    assert out == f"synced 18 slash commands to server {GUILD_ID}\n"
     assert [g for g, _ in fake.synced] == [GUILD_ID]
 
 

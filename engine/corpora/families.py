@@ -1,0 +1,54 @@
+"""Family names for the fantasy styles that have no list of them: clan and family names made
+by joining two words of our own lists (a dwarf's Ironfist, a halfling's Underbank, a goblin's
+Mudtooth), and an elf's house, named by another invented elf name ("of House Caelith").
+
+Pure: no model here. The human style takes its family names from the English surnames
+(engine.corpora.recipes.FAMILY); the cultures take theirs from their countries' lists.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+COMPOUNDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "dwarf": (
+        ("Iron", "Stone", "Fire", "Deep", "Gold", "Hammer", "Anvil", "Granite", "Copper",
+         "Coal", "Flint", "Rock", "Battle", "Frost", "Grim", "Oak", "Steel", "Bronze", "Bright",
+         "Black", "Red", "Broad", "Axe", "Forge", "Thunder", "Mountain"),
+        ("fist", "beard", "helm", "forge", "delve", "shield", "axe", "brow", "hammer", "hand",
+         "mantle", "hewer", "breaker", "born", "guard", "heart", "mane", "vein", "hold",
+         "arm", "song"),
+    ),
+    "halfling": (
+        ("Green", "Under", "Hill", "Brandy", "Good", "Tea", "Bramble", "Honey", "Apple", "Oak",
+         "Thistle", "Meadow", "Butter", "Barley", "Hazel", "Moss", "Tall", "Little", "Warm",
+         "Merry", "Clover", "Fern", "Pepper", "Quick"),
+        ("foot", "bottle", "hill", "barrel", "leaf", "bank", "burrow", "brook", "field",
+         "hearth", "kettle", "wick", "bough", "ridge", "whistle", "toes", "bloom", "dale"),
+    ),
+    "goblin": (
+        ("Rot", "Skull", "Mud", "Grim", "Snag", "Bone", "Gut", "Stink", "Rust", "Black",
+         "Bog", "Grub", "Sour", "Ash", "Crook", "Blight", "Muck", "Nail"),
+        ("tooth", "gut", "nose", "ear", "claw", "eye", "fang", "knuckle", "belly", "grin",
+         "spit", "hide", "bite", "gnaw", "scab"),
+    ),
+}  # fmt: skip
+HOUSE_STYLES = frozenset({"elf"})  # "<name> of House <another name of the style>"
+MADE = frozenset(COMPOUNDS) | HOUSE_STYLES
+
+
+def compound(style: str, rng: random.Random) -> str:
+    """A clan or family name for `style` (one of COMPOUNDS) from two of its words."""
+    first, second = COMPOUNDS[style]
+    while True:
+        name = first[rng.randrange(len(first))] + second[rng.randrange(len(second))]
+        if not re.search(r"(.)\1\1", name.casefold()):  # no "Tallleaf"
+            return name
+
+
+def describe(style: str) -> str:
+    """How a style's family names are made, for README-like answers and /styles."""
+    if style in HOUSE_STYLES:
+        return f"houses named by another invented {style} name"
+    return f"{style} clan names joined from two words of our lists"
