@@ -16,8 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-import torch
-
 from engine.corpora.corpus import BUILTIN, Corpus, load
 from engine.corpora.recipes import BUDGET, STYLES
 from engine.nn.joint import NONE
@@ -47,10 +45,6 @@ def make(out: Path, config: JointTrainConfig, styles: list[str], log: bool = Tru
             print(f"step {p.step}/{p.steps} {p.elapsed:.0f}s{macro} {p.note}", flush=True)  # noqa: T201
 
     result = train_joint(sets, config, on_progress=report)
-    torch.save(  # the raw result beside the output, should writing the shared file fail
-        {"state_dict": result.net.state_dict(), "heads": result.heads, "val": result.val},
-        out.with_name(f".{out.name}.raw"),
-    )
     descriptions = {s: BUILTIN[STYLES[s].corpus][0] for s in styles}
     meta = {
         "config": {k: getattr(config, k) for k in config.__dataclass_fields__},

@@ -1,9 +1,10 @@
-"""The recipes of the styles shipped inside the package: the exact commands that trained them,
-and which style gives each style its family names (FAMILY).
+"""The styles shipped inside the package: each one's corpus and train/validation split, its
+share of the shared model's training (BUDGET), and which style gives it family names (FAMILY).
 
-`make models` (python -m engine.make_models) reruns these commands. Runs are bounded by steps,
-not seconds, so the same torch build and seed give the same weights. Small corpora get small
-models: a few hundred names do not need (and cannot fill) 320 units.
+`make models` (python -m engine.make_models) trains the shared model on these splits. Each
+spec also keeps the style's own single-network recipe (`command`: the `namesmith train
+--from-scratch` run that made the per-style models before the shared one; small corpora got
+small networks), so the two can be compared on the same held-out names (benchmarks/styles.py).
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ class StyleSpec:
             "--eval-every", str(self.eval_every),
             "--val-fraction", str(self.val_fraction),
             "--threads", str(self.threads),
-            "--quiet",
+            "--quiet", "--from-scratch",
         ]  # fmt: skip
 
 

@@ -19,7 +19,7 @@ import copy
 import math
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import torch
@@ -164,14 +164,11 @@ def train_joint(
     vocab = Vocabulary.from_names(n for s in sets for n in s.names)
     labels = [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
     lab_ix = {lab: i for i, lab in enumerate(labels)}
-    mc = model_config or JointConfig(vocab_size=0, n_styles=0, n_labels=0)
-    mc = JointConfig(
-        **{
-            **{f: getattr(mc, f) for f in mc.__dataclass_fields__},
-            "vocab_size": len(vocab),
-            "n_styles": len(styles),
-            "n_labels": len(labels),
-        }
+    mc = replace(
+        model_config or JointConfig(vocab_size=0, n_styles=0, n_labels=0),
+        vocab_size=len(vocab),
+        n_styles=len(styles),
+        n_labels=len(labels),
     )
     net = JointCharRNN(mc)
     with torch.no_grad():

@@ -21,7 +21,14 @@ def test_no_family_message_names_the_styles_that_have_family_names() -> None:
     assert all(style in message for style in FAMILY)
 
 
-def test_a_recipe_is_the_command_that_trains_the_shipped_model() -> None:
+def test_a_recipe_keeps_the_style_s_own_network_command_from_scratch() -> None:
     command = STYLES["elf"].command("out/elf.pt")
     assert command[:5] == ["namesmith", "train", "--corpus", "elf", "--out"]
     assert command[command.index("--max-steps") + 1] == "4000"
+    assert command[-1] == "--from-scratch"
+
+
+def test_every_shipped_style_has_a_share_of_the_shared_training() -> None:
+    from engine.corpora.recipes import BUDGET
+
+    assert set(BUDGET) == set(STYLES) and min(BUDGET.values()) > 0
