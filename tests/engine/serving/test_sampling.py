@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -225,8 +226,19 @@ def test_the_family_name_takes_the_given_name_s_gender(
 
 
 def test_a_style_without_family_names_refuses_full_names(tiny_model: NameModel) -> None:
-    with pytest.raises(RequestError, match="the elf style has no family names"):
-        generate(tiny_model, GenerationRequest(style="elf", full=True))
+    with pytest.raises(RequestError, match="the towns style has no family names"):
+        generate(tiny_model, GenerationRequest(style="towns", full=True))
+
+
+@pytest.mark.parametrize(("style", "pattern"), [
+    ("dwarf", r"^\S+ [A-Z][a-z]+[a-z]+$"), ("elf", r"^\S+ of House \S+$"),
+])  # fmt: skip
+def test_fantasy_styles_make_their_family_names(
+    tiny_model: NameModel, style: str, pattern: str
+) -> None:
+    """Clans joined from two words of our lists; an elf's house named by another of its names."""
+    names = generate(tiny_model, GenerationRequest(style=style, full=True, count=5, seed=1)).names
+    assert len(names) == 5 and all(re.fullmatch(pattern, n) for n in names), names
 
 
 def test_full_names_without_the_family_model_are_refused_not_loaded_from_disk(

@@ -488,7 +488,8 @@ async def test_the_command_menu_is_set_at_start(service: Service, fake: FakeTele
     listed = [
         c["command"] for c in (json.loads(commands) if isinstance(commands, str) else commands)
     ]
-    assert listed[:3] == ["name", "styles", "rate"] and "retrain" not in listed
+    assert listed[:5] == ["name", "table", "npc", "party", "styles"]
+    assert "retrain" not in listed
     assert "default" in str(everyone.params.get("scope"))
     assert "retrain" in str(admins.params["commands"]) and "999" in str(admins.params["scope"])
 
