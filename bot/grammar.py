@@ -56,6 +56,7 @@ from bot.requests import (
     UnfavRequest,
 )
 from engine.blends import is_blend, parse_blend
+from engine.corpora.places import KINDS as PLACE_KINDS
 from engine.errors import RequestError
 from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATURE_MIN
 
@@ -164,15 +165,15 @@ def _npc_words(words: list[str], styles: Collection[str]) -> Request:
     race, gender = ANY_RACE, None
     for word in words:
         folded = word.casefold()
-        if folded in GENDER_WORDS and gender is None:
-            gender = GENDER_WORDS[folded]
+        if folded in (*GENDER_WORDS, ANY_GENDER, "n") and gender is None:
+            gender = None if folded == ANY_GENDER else _gender(folded)
         elif not race and (folded in styles or is_blend(folded) or word.isalpha()):
             race = _style(folded, styles)
         else:
             raise ParseError(
                 f"/npc takes a race and a gender, e.g. /npc dwarf female; not {shown(word)}"
             )
-    return NpcRequest(race, gender)
+    return NpcRequest(_race(race), gender)
 
 
 def party_request(words: list[str], styles: Collection[str]) -> PartyRequest:
@@ -190,7 +191,13 @@ def party_request(words: list[str], styles: Collection[str]) -> PartyRequest:
         )
     if len(words) > MAX_PARTY:
         raise ParseError(f"a party has at most {MAX_PARTY} members; {len(words)} were given")
-    return PartyRequest(tuple(_style(w, styles) for w in words))
+    return PartyRequest(tuple(_race(_style(w, styles)) for w in words))
+
+
+def _race(style: str) -> str:
+    if style in PLACE_KINDS:
+        raise ParseError(f"{style} is a kind of place, not a race; try /name {style}")
+    return style
 
 
 def _name_words(words: list[str], styles: Collection[str]) -> Request:

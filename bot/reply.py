@@ -48,6 +48,9 @@ class NameList:
     names: tuple[str, ...]
     real: frozenset[str] = frozenset()  # those in the style's list of real names
     title: str = ""  # what the style is when its name does not say: "a blend of elf 70% + …"
+    # How each name is shown when more than the name is said (a party's "Thorin — dwarf, male",
+    # a table's " 1. Elarion"); empty: the names, marked.
+    lines: tuple[str, ...] = ()
 
     def marked(self, name: str) -> str:
         """A name as a list shows it: a real one carries the mark the legend explains."""

@@ -25,7 +25,7 @@ HELP: dict[str, tuple[str, str]] = {
         "  /name like=Legolas → new names that sound like Legolas (like=favs: like your "
         "favourites), in the style they fit best unless you name one\n"
         "  /name towns polish → Polish towns (country=polish)\n"
-        "  /table elf (or /name elf table) → a numbered d20 table of elf names\n"
+        "  /table elf (or /name elf table; on Discord /name table:True) → a numbered d20 table\n"
         "A number with a decimal point is the temperature (0.1–3: low is safe, high is wild); "
         f"a whole number is the count (1–{MAX_COUNT}), in any order (1.0 is a temperature, 1 a "
         "count). A style's name or female/male (f/m) picks those; to start names with such "

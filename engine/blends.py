@@ -77,4 +77,8 @@ def parse_blend(text: str) -> Blend:
     total = sum(w for _, w in parts)
     if total <= 0:
         raise RequestError("the weights of a blend must not all be 0, e.g. elf:70+dwarf:30")
+    if sum(w > 0 for _, w in parts) < 2:
+        raise RequestError(
+            "a blend needs two styles with a weight above 0; for one style, name it alone"
+        )
     return Blend(tuple((s, w / total) for s, w in parts if w > 0), alias)

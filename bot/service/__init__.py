@@ -345,9 +345,10 @@ class Service:
                 return Reply(texts.EXPIRED, private=True)
             name = saved.names[press.index]
             style = saved.styles[press.index] if saved.styles else request.style
-            return await self.favourites.save(ctx, name, style, request.label, request.temperature)
+            label = (saved.genders[press.index] or None) if saved.genders else request.label
+            return await self.favourites.save(ctx, name, style, label, request.temperature)
         if press.act is Act.MORE and saved.party:
-            return await self.names.party(ctx, saved.party, request.label)
+            return await self.names.party(ctx, saved.party, request.label, npc=saved.npc)
         if press.act is Act.MORE:
             return await self.names.more(ctx, saved, request)
         if press.act is Act.STYLE:

@@ -10,15 +10,18 @@ from dataclasses import dataclass, replace
 
 from bot import actions, texts
 from bot.actions import Act
-from bot.grammar import ANY_GENDER, LIKE_FAVOURITES, NEUTRAL
+from bot.grammar import ANY_GENDER, GENDER_WORDS, LIKE_FAVOURITES, NEUTRAL
 from bot.reply import Action, Context, NameList, Reply
 from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
 from bot.service.settings import Effective, Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.blends import ALIASES as BLEND_ALIASES
 from engine.blends import is_blend, parse_blend
-from engine.corpora.corpus import FANTASY_ANCESTRIES
+from engine.corpora.corpus import FANTASY_ANCESTRIES, MAX_NAME_LEN
+from engine.corpora.families import COMPOUNDS as CLAN_STYLES
+from engine.corpora.families import HOUSE_STYLES
 from engine.corpora.families import MADE as MADE_FAMILIES
+from engine.corpora.families import compound as compound_family
 from engine.corpora.places import KINDS as PLACES
 from engine.corpora.recipes import FAMILY, family_style
 from engine.corpora.recipes import PLACES as PLACE_STYLES
@@ -26,9 +29,11 @@ from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
+from engine.serving.trained import NameModel
 from storage import Storage, StorageError
 
 log = logging.getLogger(__name__)
+GENDERS = frozenset(GENDER_WORDS.values())
 
 # The order styles are offered in under a reply (the rest follow alphabetically); each adapter
 # shows as many as its platform fits (Telegram and the console the first few, Discord a menu).
@@ -115,7 +120,7 @@ class Names:
                 filter=found.word_filter,
                 like=like,
             )
-        if not self._served(style):  # a saved default whose model (or blend's part) is gone
+        if opts.style is None and not self._served(style):  # a saved default that is gone
             style = DEFAULT_STYLE if DEFAULT_STYLE in styles else min(styles)
         model = self.engine.resolve(style)
         if opts.like == LIKE_FAVOURITES:  # those of your favourites this style can write
@@ -126,12 +131,11 @@ class Names:
                     "try like=favs without a style"
                 )
         gender, prefix = opts.gender, opts.prefix
-        if gender is None and prefix.casefold() in {lab.casefold() for lab in model.labels}:
+        countries = {lab.casefold() for lab in model.labels if lab not in GENDERS}
+        if gender is None and prefix.casefold() in countries:
             gender, prefix = prefix.casefold(), ""  # "/name towns polish": a country, not a prefix
-        if gender is None and model.labels:
-            gender = prefs.gender  # a default gender only applies where the style has genders
-            if gender == NEUTRAL and model.neutral is None:
-                gender = None
+        if gender is None:  # a default gender only applies where the style takes it
+            gender = prefs.gender if takes_label(model, prefs.gender) else None
         temperature = opts.temperature or prefs.temperature or DEFAULT_TEMPERATURE
         new_only = opts.new_only
         if new_only is None:
@@ -172,7 +176,9 @@ class Names:
                 "like=favs makes names like your favourites, and you have none yet: "
                 "save some with ⭐ under names, or /fav <name>"
             )
-        return tuple(f.name for f in favourites[:MAX_LIKE_FAVOURITES])
+        # A full name resembles by its given name; a name too long to resemble is left out.
+        given = (f.name.split()[0] for f in favourites[:MAX_LIKE_FAVOURITES])
+        return tuple(dict.fromkeys(n for n in given if len(n) <= MAX_NAME_LEN))
 
     async def name(self, ctx: Context, request: NameRequest) -> Reply:
         asked = await self.request(ctx, request.options)
@@ -208,6 +214,7 @@ class Names:
             lines = [f"{die}{lines[0]}"] + [
                 f"{i:>2}. {line}" for i, line in enumerate(lines[1:], start=1)
             ]
+            names = replace(names, title=f"{die}{title}", lines=tuple(lines[1:]))
         if not result.names:
             lines.append("(no names found)")
         notes = [result.note] if result.note else []
@@ -221,7 +228,9 @@ class Names:
             notes.append(f"without {loosened[0]} there are more: {command_line(loosened[1])}")
         thread = (*shown_before, *result.names)[-MAX_SHOWN:]
         token = await self.state.stash(
-            SavedReply(ctx.user, ctx.chat, NAMES, request, names=result.names, shown=thread)
+            SavedReply(
+                ctx.user, ctx.chat, NAMES, request, names=result.names, shown=thread, table=table
+            )
         )
         if token is None:
             return Reply("\n".join(lines), names=names, notes=tuple(notes), buttons_off=True)
@@ -252,16 +261,14 @@ class Names:
         return None if best is None else (best[1], best[2])
 
     async def more(self, ctx: Context, saved: SavedReply, request: GenerationRequest) -> Reply:
-        return await self.generate(ctx, request, saved.shown)
+        return await self.generate(ctx, request, saved.shown, table=saved.table)
 
     async def in_style(self, ctx: Context, request: GenerationRequest, style: str) -> Reply:
         """The same request in another style (a gender only where that style has genders)."""
         if style not in self.engine.styles:
             return Reply(texts.EXPIRED, private=True)
         model = self.engine.model(style)
-        label = request.label if model.labels else None
-        if label == NEUTRAL and model.neutral is None:
-            label = None
+        label = request.label if takes_label(model, request.label) else None
         return await self.generate(ctx, replace(request, style=style, label=label))
 
     async def party(
@@ -277,31 +284,34 @@ class Names:
         temperature = found.preferences.temperature or DEFAULT_TEMPERATURE
         rng = random.Random()
         races = [r for r in PARTY_RACES if self._served(r)] or sorted(self.engine.styles)
-        lines, names, styles = [], [], []
+        lines, names, styles, genders = [], [], [], []
         for race in (m or rng.choice(races) for m in members):
             model = self.engine.resolve(race)
-            g = gender
+            g = gender if takes_label(model, gender) else None  # else drawn as it comes
             if g is None and {"female", "male"} <= set(model.labels):
                 g = rng.choice(("female", "male"))
-            if g is not None and g not in model.labels and g != NEUTRAL:
-                g = None  # a gender this race does not have: drawn as it comes
             name = await self._character(race, g, temperature, found.word_filter)
             if name is None:
                 continue
             names.append(name)
             styles.append(race)
+            genders.append(g or "")
             title = model.description if is_blend(race) else race
             lines.append(f"{name} — {title}" + (f", {g}" if g else ""))
         if not names:
             return Reply("No names came this time; try again.", private=True)
+        header = "a character" if npc else f"party of {len(names)}"
         if not npc:
-            lines = [f"party of {len(names)}"] + [f"{i}. {x}" for i, x in enumerate(lines, 1)]
+            lines = [f"{i}. {x}" for i, x in enumerate(lines, 1)]
+        shown = tuple(lines)
+        if not npc:
+            lines = [header, *lines]
         request = GenerationRequest(style=styles[0], temperature=temperature, label=gender)
         token = await self.state.stash(
             SavedReply(ctx.user, ctx.chat, NAMES, request, names=tuple(names),
-                       styles=tuple(styles), party=members)
+                       styles=tuple(styles), party=members, genders=tuple(genders), npc=npc)
         )  # fmt: skip
-        listed = NameList(styles[0], "", tuple(names))
+        listed = NameList(styles[0], "", tuple(names), title=header, lines=shown)
         if token is None:
             return Reply("\n".join(lines), names=listed, buttons_off=True)
         buttons = [Action(Act.SAVE, n, actions.save(token, i)) for i, n in enumerate(names)]
@@ -325,13 +335,26 @@ class Names:
             return found[0]
         for parent in parse_blend(race).styles:
             if _has_family(parent) and self._served(parent):
-                label = gender if gender in self.engine.resolve(parent).labels else None
-                ask = replace(given, style=parent, full=True, label=label, new_only=False)
-                full = (await self.engine.generate(ask)).names
-                if full:
-                    family = full[0].split(" ", 1)[1]  # "Idris of House Caelith" → "of House …"
+                family = await self._family_name(parent, gender, given)
+                if family:
                     return f"{found[0]} {family}"
         return found[0]
+
+    async def _family_name(
+        self, style: str, gender: str | None, like: GenerationRequest
+    ) -> str | None:
+        """One family name as `style` gives them: from its family-name style, a clan name of
+        two words, or a house named by another name of the style."""
+        if style in CLAN_STYLES:
+            return compound_family(style, random.Random())
+        source = family_style(style) or style
+        model = self.engine.resolve(source)
+        label = gender if takes_label(model, gender) else None
+        ask = replace(like, style=source, full=False, label=label, new_only=False)
+        found = (await self.engine.generate(ask)).names
+        if not found:
+            return None
+        return f"of House {found[0]}" if style in HOUSE_STYLES else found[0]
 
     async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
         """Every style in groups (fantasy, cultures, family names, places), each with its
@@ -366,6 +389,8 @@ class Names:
         """/rate <name> [style] [gender]: a full name is rated word by word."""
         prefs = await self.settings.preferences(ctx)
         style = request.style or prefs.style or DEFAULT_STYLE
+        if request.style is None and style not in self.engine.styles:  # a blend, a place
+            style = DEFAULT_STYLE
         gender = request.gender
         label = gender if gender and self.engine.model(style).labels else None
         scores = [await self.engine.score(style, word, label) for word in request.words]
@@ -465,6 +490,13 @@ def settings_line(r: GenerationRequest) -> str:
     if not r.filter:
         parts.append("unfiltered")
     return " · ".join(parts)
+
+
+def takes_label(model: NameModel, label: str | None) -> bool:
+    """Whether a request for `model` may carry `label` (a gender, neutral, a country)."""
+    if label is None or label == ANY_GENDER:
+        return False
+    return label in model.labels or (label == NEUTRAL and model.neutral is not None)
 
 
 def _has_family(style: str) -> bool:

@@ -41,6 +41,9 @@ class SavedReply:
     shown: tuple[str, ...] = ()  # every name this "more like this" thread has shown
     styles: tuple[str, ...] = ()  # a party's: the style of each name (⭐ saves it with it)
     party: tuple[str, ...] = ()  # a party's members as asked ("" = a random race), for 🔄
+    genders: tuple[str, ...] = ()  # a party's: each name's gender ("" = none), saved with ⭐
+    npc: bool = False  # a party of one asked as /npc: 🔄 gives another character
+    table: bool = False  # the names were a numbered table: 🔄 numbers the next ones too
 
     def dump(self) -> str:
         body: dict[str, Any] = {
@@ -52,6 +55,9 @@ class SavedReply:
             "shown": list(self.shown),
             "styles": list(self.styles),
             "party": list(self.party),
+            "genders": list(self.genders),
+            "npc": self.npc,
+            "table": self.table,
         }
         if self.request is not None:
             request = asdict(self.request)
@@ -106,6 +112,9 @@ class SavedReply:
                 names=tuple(str(n) for n in body.get("names", ())),
                 styles=tuple(str(n) for n in body.get("styles", ())),
                 party=tuple(str(n) for n in body.get("party", ())),
+                genders=tuple(str(n) for n in body.get("genders", ())),
+                npc=bool(body.get("npc", False)),
+                table=bool(body.get("table", False)),
                 shown=tuple(str(n) for n in body.get("shown", ())),
             )
         except (ValueError, KeyError, TypeError, AttributeError):

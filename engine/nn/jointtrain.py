@@ -405,7 +405,9 @@ def fit_style(
     )
     head = copy.deepcopy(net.head)
     head.requires_grad_(True)
-    chars = "".join(sorted({c for i in train_idx for c in names[i]}))
+    # Every letter of the list, validation names' too: one letter only they hold would cost
+    # infinity and leave nothing to improve on.
+    chars = "".join(sorted({c for i in (*train_idx, *val_idx) for c in names[i]}))
     mask = torch.full((len(vocab),), float("-inf"))
     mask[[EOS, *vocab.encode(chars)]] = 0.0
     mask = mask + net.logit_mask

@@ -220,7 +220,7 @@ class NameEngine:
 
 def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
     """The model between the blend's styles; every style must be served by the same shared
-    model (a style retrained on its own has no place in it)."""
+    model (a retrained style, whichever way it was trained, has no place in it)."""
     missing = [s for s in blend.styles if s not in models]
     if missing:
         raise UnknownStyle(missing[0], list(models))
@@ -228,8 +228,8 @@ def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
     alone = [s for s, m in zip(blend.styles, parts, strict=True) if m.shared is None]
     if alone:
         raise RequestError(
-            f"{', '.join(alone)} cannot be blended: retrained on its own list, it is not part of "
-            "the shared model that blends are made from"
+            f"{', '.join(alone)} cannot be blended: it was retrained, and blends are made from "
+            "the shipped styles only (/rollback serves the shipped one again)"
         )
     base = parts[0].shared
     if any(m.shared is not base for m in parts):

@@ -198,7 +198,8 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
             raise RequestError(
                 f"the {what} {text!r} is longer than the longest name allowed ({hi})"
             )
-    like = tuple(model.as_written(" ".join(n.split())) for n in r.like)
+    # In the style's case: a head forced as typed ("LEgolas") would slip past the casing mask.
+    like = tuple(model.as_written(" ".join(n.split()).casefold()) for n in r.like)
     for name in like:
         if not name or len(name) > MAX_NAME_LEN:
             raise RequestError(f"a name to resemble has 1 to {MAX_NAME_LEN} letters")
@@ -651,7 +652,7 @@ def _with_family(
     whose both parts are in the training lists."""
     by_label: dict[str | None, list[int]] = {}
     for k, lab in enumerate(labels):
-        gender = model.labels[lab] if model.labels else None
+        gender = model.labels[lab] if lab < len(model.labels) else None  # neutral: none
         by_label.setdefault(gender if gender in family.labels else None, []).append(k)
     asks = [
         GenerationRequest(

@@ -77,7 +77,7 @@ def names_embed(reply: Reply) -> NamesEmbed | None:
     names = reply.names
     if names is None:
         return None
-    lines = [names.marked(n) for n in names.names] or ["(no names found)"]
+    lines = list(names.lines) or [names.marked(n) for n in names.names] or ["(no names found)"]
     body = "\n".join(lines)
     if reply.asides:  # a note, a hint, "buttons are off"
         body += "\n\n" + "\n".join(f"*{line}*" for line in reply.asides)

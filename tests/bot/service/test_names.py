@@ -17,6 +17,8 @@ from bot.reply import Reply
 from bot.service import Service
 from bot.service.names import command_line, settings_line
 from engine.serving.sampling import GenerationRequest
+from engine.serving.shared import SharedModel
+from engine.serving.trained import NameModel
 from storage import DatabaseUnavailable, StorageFull
 from tests.bot.builders import GROUP, OTHER, ctx, request
 
@@ -408,3 +410,69 @@ async def test_an_npc_and_bad_parties_say_what_is_allowed(shipped_service: Servi
         reply = await shipped_service.on_text(ctx(), text)
         assert reply is not None, text
         assert said in reply.text, (text, reply.text)
+
+
+# --- what a review pass found: each case fails without its fix ------------------------------
+
+
+async def test_neutral_full_names_and_a_default_gender_where_a_style_cannot_take_it(
+    shipped_service: Service,
+) -> None:
+    full = await _names(shipped_service, "/name english neutral full 3")
+    assert full.names is not None and all(" " in n for n in full.names.names)
+    await shipped_service.on_text(ctx(), "/settings gender=f")
+    towns = await _names(shipped_service, "/name towns 3")  # a default gender, not a country
+    assert towns.names is not None and len(towns.names.names) == 3
+    elf = await _names(shipped_service, "/name elf f 2")
+    (to_towns,) = [a for a in elf.of(Act.STYLE) if a.label == "towns"]
+    moved = await shipped_service.on_button(ctx(), to_towns.data)
+    assert moved is not None and moved.names is not None and len(moved.names.names) == 2
+
+
+async def test_a_typed_blend_that_cannot_be_made_is_refused_not_swapped(
+    service_factory: Callable[..., Awaitable[Service]],
+    tiny_shared: SharedModel,
+    tiny_model: NameModel,
+) -> None:
+    svc = await service_factory(models={**tiny_shared.models(), "solo": tiny_model})
+    reply = await svc.on_text(ctx(), "/name elf+solo 3")
+    assert reply is not None and "solo cannot be blended: it was retrained" in reply.text
+
+
+async def test_party_saves_each_gender_npc_and_table_buttons_keep_their_kind(
+    shipped_service: Service,
+) -> None:
+    npc = await shipped_service.on_text(ctx(), "/npc dwarf")
+    assert npc is not None and npc.names is not None
+    gender = npc.text.rsplit(", ", 1)[1]
+    await shipped_service.on_button(ctx(), npc.of(Act.SAVE)[0].data)
+    (saved,) = await shipped_service.store.favourites.all(ctx().user)
+    assert (saved.style, saved.label) == ("dwarf", gender)
+    another = await shipped_service.on_button(ctx(), npc.of(Act.MORE)[0].data)
+    assert another is not None and " — dwarf, " in another.text
+    assert not another.text.startswith("party")
+    # On Discord the lines say race and gender, not the names alone.
+    assert npc.names.lines == (npc.text,) and npc.names.title == "a character"
+    table = await _names(shipped_service, "/table elf 4")
+    rolled = await shipped_service.on_button(ctx(), table.of(Act.MORE)[0].data)
+    assert rolled is not None and rolled.text.splitlines()[1].startswith(" 1. ")
+    for text, said in (
+        ("/npc elf any", " — elf, "),
+        ("/party tavern", "tavern is a kind of place, not a race"),
+        ("/name elf:0+dwarf:100", "a blend needs two styles with a weight above 0"),
+    ):
+        reply = await shipped_service.on_text(ctx(), text)
+        assert reply is not None, text
+        assert said in reply.text, (text, reply.text)
+
+
+async def test_like_favs_takes_given_names_and_rate_ignores_a_blend_default(
+    shipped_service: Service,
+) -> None:
+    await shipped_service.on_text(ctx(), "/fav Daenerys Stormborn of House Targaryen")
+    await shipped_service.on_text(ctx(), "/fav Marianne Dashwood")
+    reply = await _names(shipped_service, "/name like=favs 3")
+    assert "like Daenerys, Marianne" in reply.text.splitlines()[0]
+    await shipped_service.on_text(ctx(), "/settings style=half-elf")
+    rated = await shipped_service.on_text(ctx(), "/rate Legolas")
+    assert rated is not None and "more name-like than" in rated.text

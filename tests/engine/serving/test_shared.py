@@ -105,7 +105,7 @@ async def test_the_engine_serves_blends_by_name_and_refuses_bad_ones(
         assert len(res.names) == 3
         with pytest.raises(UnknownStyle, match="did you mean elf"):
             await engine.generate(GenerationRequest(style="elf+elff"))
-        with pytest.raises(RequestError, match="solo cannot be blended: retrained on its own"):
+        with pytest.raises(RequestError, match="solo cannot be blended: it was retrained"):
             await engine.generate(GenerationRequest(style="elf+solo"))
         with pytest.raises(RequestError, match="at most 4 styles"):
             await engine.generate(GenerationRequest(style="a+b+c+d+e"))
@@ -117,3 +117,28 @@ async def test_the_engine_serves_blends_by_name_and_refuses_bad_ones(
 def test_like_refuses_a_name_the_style_cannot_write(tiny_shared: SharedModel) -> None:
     with pytest.raises(RequestError, match="the name to resemble"):
         generate(tiny_shared.model("english"), GenerationRequest(like=("Жанна",)))
+
+
+def test_a_letter_only_a_validation_name_holds_does_not_stall_a_new_style(
+    tiny_shared: SharedModel,
+) -> None:
+    """The new style may write every letter of its list: a letter seen only in a validation
+    name would otherwise cost infinity, and the run would keep its untrained start."""
+    from engine.corpora.corpus import clean
+
+    names = [f"{a}{b}ra" for a in "BDFGKLMNPRST" for b in "aeiou"]
+    rare = next(c for c in tiny_shared.vocab.chars if c.islower() and c not in "".join(names))
+    corpus = clean("test", [(n, "") for n in [*names, f"Zo{rare}"]])
+    val = [corpus.names.index(f"Zo{rare}"), 0, 1, 2]
+    train = [i for i in range(len(corpus)) if i not in val]
+    model, fit = tiny_shared.fit_new(corpus, train, val, seconds=60, max_steps=50)
+    assert fit.val_nll < float("inf") and fit.steps > 0
+    assert rare in model.vocab.chars
+
+
+def test_names_like_one_typed_in_capitals_keep_the_style_s_casing(
+    tiny_shared: SharedModel,
+) -> None:
+    model = tiny_shared.model("elf")
+    names = generate(model, GenerationRequest(count=8, like=("LEGOLAS",), seed=1)).names
+    assert names and not [n for n in names if model.casing.broken(n)]
