@@ -225,9 +225,9 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
 
 class _Stepper:
     """`CharRNN.step` for inference, fused for the GRU and the LSTM: the first layer's input
-    projection of every (label, character) pair is precomputed once, so a step is a row gather
-    instead of a matmul, and the cell is a few elementwise ops around one hidden matmul per
-    layer. The plain RNN cell keeps the module's own step."""
+    projection of every label and of every character is precomputed once, so a step is two row
+    gathers instead of a matmul, and the cell is a few elementwise ops around one hidden matmul
+    per layer. The plain RNN cell keeps the module's own step."""
 
     def __init__(self, net: CharRNN) -> None:
         self.net = net
@@ -236,11 +236,11 @@ class _Stepper:
         if not self.fast:
             return
         rnn = net.rnn
-        n_gates = 3 if c.cell == "gru" else 4
         w_ih0 = rnn.weight_ih_l0  # (gates * h, n_embd + n_label_embd)
-        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, gates * h)
-        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, ...)
-        self.table = (lab[:, None, :] + tok[None, :, :]).reshape(-1, n_gates * c.n_hidden)
+        # Kept apart and added per step: a (labels × vocab) table would cost megabytes per style
+        # (towns: 8 countries × 80 letters × 2,048 gates), for one add it saves.
+        self.tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, gates * h)
+        self.lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + rnn.bias_ih_l0  # (labels, …)
         # Per layer: the hidden projection, and (above the first) the input projection.
         # Transposed views: BLAS reads them as they are, no copy.
         self.hidden: list[tuple[Tensor, Tensor]] = [
@@ -276,7 +276,7 @@ class _Stepper:
         if state is None:
             zeros = torch.zeros(c.n_layers, tokens.shape[0], c.n_hidden)
             state = (zeros, zeros) if c.cell == "lstm" else zeros
-        x = self.table[labels * c.vocab_size + tokens]  # (b, gates * h): layer 0's input part
+        x = self.tok[tokens] + self.lab[labels]  # (b, gates * h): layer 0's input part
         hs, cs = [], []
         for k, (w_hh_t, b_hh) in enumerate(self.hidden):
             if k > 0:
