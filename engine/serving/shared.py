@@ -61,6 +61,31 @@ class StyleEntry:
     metrics: dict[str, Any] = field(default_factory=dict)
     description: str = ""
 
+    @classmethod
+    def of(
+        cls,
+        style: str,
+        corpus: Corpus,
+        metrics: dict[str, Any] | None = None,
+        description: str = "",
+    ) -> StyleEntry:
+        """What serving needs of a style's corpus (its scores come later: they need a model)."""
+        names = corpus.names
+        return cls(
+            style=style,
+            chars="".join(sorted(set("".join(names)))),
+            labels=tuple(corpus.labels),
+            label_prior=tuple(corpus.label_prior()),
+            corpus_name=corpus.name,
+            corpus_fingerprint=corpus.fingerprint,
+            corpus_names=frozenset(names),
+            score_quantiles=(),
+            capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
+            max_len=max(len(n) for n in names),
+            metrics=metrics or {},
+            description=description,
+        )
+
 
 @dataclass(eq=False)
 class SharedModel:
@@ -136,18 +161,7 @@ class SharedModel:
             seconds=seconds, max_steps=max_steps, init=init, seed=seed, on_progress=on_progress,
         )  # fmt: skip
         names = corpus.names
-        entry = StyleEntry(
-            style=corpus.name,
-            chars="".join(sorted(set("".join(names)))),
-            labels=tuple(corpus.labels),
-            label_prior=tuple(corpus.label_prior()),
-            corpus_name=corpus.name,
-            corpus_fingerprint=corpus.fingerprint,
-            corpus_names=frozenset(names),
-            score_quantiles=(),
-            capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
-            max_len=max(len(n) for n in names),
-        )
+        entry = StyleEntry.of(corpus.name, corpus)
         conds, neutral = self._conds(fit.style_vec, entry.labels)
         net = view(self.net, self.vocab, entry.chars, conds, fit.head)
         model = self._named(entry, net, neutral, None)
@@ -256,19 +270,9 @@ def build(
     (its letters, labels, names, and the score quantiles /rate compares against)."""
     entries = {}
     for style in result.styles:
-        corpus = corpora[style]
-        names = corpus.names
-        entries[style] = StyleEntry(
-            style=style,
-            chars="".join(sorted(set("".join(names)))),
-            labels=tuple(corpus.labels),
-            label_prior=tuple(corpus.label_prior()),
-            corpus_name=corpus.name,
-            corpus_fingerprint=corpus.fingerprint,
-            corpus_names=frozenset(names),
-            score_quantiles=(),
-            capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
-            max_len=max(len(n) for n in names),
+        entries[style] = StyleEntry.of(
+            style,
+            corpora[style],
             metrics={
                 "val_nll": round(result.val[style], 4),
                 "shared_head_val_nll": round(result.shared_val[style], 4),
