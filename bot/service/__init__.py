@@ -352,7 +352,7 @@ class Service:
         if press.act is Act.MORE:
             return await self.names.more(ctx, saved, request)
         if press.act is Act.STYLE:
-            return await self.names.in_style(ctx, request, press.style)
+            return await self.names.in_style(ctx, request, press.style, table=saved.table)
         return Reply(texts.EXPIRED, private=True)
 
     async def _party(self, ctx: Context, request: PartyRequest) -> Reply:

@@ -263,13 +263,15 @@ class Names:
     async def more(self, ctx: Context, saved: SavedReply, request: GenerationRequest) -> Reply:
         return await self.generate(ctx, request, saved.shown, table=saved.table)
 
-    async def in_style(self, ctx: Context, request: GenerationRequest, style: str) -> Reply:
+    async def in_style(
+        self, ctx: Context, request: GenerationRequest, style: str, *, table: bool = False
+    ) -> Reply:
         """The same request in another style (a gender only where that style has genders)."""
         if style not in self.engine.styles:
             return Reply(texts.EXPIRED, private=True)
         model = self.engine.model(style)
         label = request.label if takes_label(model, request.label) else None
-        return await self.generate(ctx, replace(request, style=style, label=label))
+        return await self.generate(ctx, replace(request, style=style, label=label), table=table)
 
     async def party(
         self, ctx: Context, members: tuple[str, ...], gender: str | None, *, npc: bool = False

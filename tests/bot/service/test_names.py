@@ -456,6 +456,9 @@ async def test_party_saves_each_gender_npc_and_table_buttons_keep_their_kind(
     table = await _names(shipped_service, "/table elf 4")
     rolled = await shipped_service.on_button(ctx(), table.of(Act.MORE)[0].data)
     assert rolled is not None and rolled.text.splitlines()[1].startswith(" 1. ")
+    (dwarves,) = [a for a in table.of(Act.STYLE) if a.label == "dwarf"]
+    moved = await shipped_service.on_button(ctx(), dwarves.data)
+    assert moved is not None and moved.text.startswith("d4 · dwarf · ")
     for text, said in (
         ("/npc elf any", " — elf, "),
         ("/party tavern", "tavern is a kind of place, not a race"),
