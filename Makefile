@@ -33,14 +33,17 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Retrain the shipped models exactly as they were made (see engine/corpora/recipes.py for the table).
+# Retrain the shipped model exactly as it was made (engine/make_models.py; about 45 min on one core).
 models: $(STAMP)
 	$(BIN)/python -m engine.make_models
 
 # Each prints JSON; quality needs ../shared/data/names.txt (or --names PATH).
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.sampling
+	$(BIN)/python -m benchmarks.styles
 	$(BIN)/python -m benchmarks.names
+	$(BIN)/python -m benchmarks.blends
+	$(BIN)/python -m benchmarks.retrain --short-list
 	$(BIN)/python -m benchmarks.storage
 	$(BIN)/python -m benchmarks.bot_latency
 	$(BIN)/python -m benchmarks.replicas
