@@ -58,7 +58,14 @@ from bot.requests import (
 from engine.blends import is_blend, parse_blend
 from engine.corpora.places import KINDS as PLACE_KINDS
 from engine.errors import RequestError
-from engine.limits import MAX_AFFIX_LEN, STYLE_NAME, TEMPERATURE_MAX, TEMPERATURE_MIN
+from engine.limits import (
+    MAX_AFFIX_LEN,
+    NEUTRAL,
+    NEUTRAL_WORDS,
+    STYLE_NAME,
+    TEMPERATURE_MAX,
+    TEMPERATURE_MIN,
+)
 
 MAX_ECHO = 24  # characters of a user's word quoted back in an error
 MAX_RATE_WORDS = 4  # /rate takes one name: a full name of up to four words
@@ -68,10 +75,10 @@ COMMANDS = (
 )  # fmt: skip
 NOTE_MARKS = ("—", "–", "-", ":")  # a word that says "the note starts here"
 RETRAIN_ACTIONS = ("status", "cancel")
-NEUTRAL = "neutral"  # names that sound neither female nor male (not "any", which mixes both)
+# Neutral: names that sound neither female nor male (not "any", which mixes both).
 GENDER_WORDS = {
     "female": "female", "male": "male", "f": "female", "m": "male",
-    "neutral": NEUTRAL, "nb": NEUTRAL, "unisex": NEUTRAL, "non-binary": NEUTRAL,
+    **{word: NEUTRAL for word in NEUTRAL_WORDS if word != "n"},  # a bare n is a prefix
 }  # fmt: skip
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
 LIKE_FAVOURITES = "favs"  # like=favs: names like your favourites
@@ -439,7 +446,7 @@ def _gender(value: str) -> str:
     word = value.casefold()
     if word == ANY_GENDER:
         return ANY_GENDER
-    if word == "n":
+    if word in NEUTRAL_WORDS:
         return NEUTRAL
     try:
         return GENDER_WORDS[word]

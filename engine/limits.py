@@ -12,5 +12,10 @@ DEFAULT_STYLE = "english"
 DEFAULT_TEMPERATURE = 1.0
 DEFAULT_COUNT = 5
 
+# Names that sound neither female nor male, and the words that ask for them ("n" only as a
+# named value: a bare "n" is a prefix in chat).
+NEUTRAL = "neutral"
+NEUTRAL_WORDS = frozenset({"neutral", "n", "nb", "non-binary", "nonbinary", "unisex"})
+
 # A style name is also a file name (`<style>.pt`): no dots, so `elf.prev.pt` is never a style.
 STYLE_NAME = re.compile(r"[a-z][a-z0-9_-]{0,31}", re.ASCII)

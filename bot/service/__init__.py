@@ -19,7 +19,7 @@ from typing import Any
 from bot import actions, grammar, texts
 from bot.actions import Act, Press
 from bot.errors import UserError
-from bot.grammar import ANY_GENDER, COMMANDS, GENDER_WORDS, NEUTRAL, ParseError
+from bot.grammar import ANY_GENDER, COMMANDS, GENDER_WORDS, ParseError
 from bot.metrics import Check, Metrics
 from bot.ratelimit import Limiter, Verdict
 from bot.reply import Context, Reply
@@ -52,6 +52,7 @@ from bot.service.retrain import Retraining, RetrainRefused
 from bot.service.settings import DEFAULTS, Settings
 from bot.service.state import NAMES, NEW_STYLE, UNFAV_ALL, ReplyState, SavedReply
 from engine.errors import EngineError
+from engine.limits import NEUTRAL
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
 from storage import (

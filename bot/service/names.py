@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 
 from bot import actions, texts
 from bot.actions import Act
-from bot.grammar import ANY_GENDER, GENDER_WORDS, LIKE_FAVOURITES, NEUTRAL
+from bot.grammar import ANY_GENDER, GENDER_WORDS, LIKE_FAVOURITES
 from bot.reply import Action, Context, NameList, Reply
 from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
 from bot.service.settings import Effective, Settings
@@ -20,13 +20,12 @@ from engine.blends import is_blend, parse_blend
 from engine.corpora.corpus import FANTASY_ANCESTRIES, MAX_NAME_LEN
 from engine.corpora.families import COMPOUNDS as CLAN_STYLES
 from engine.corpora.families import HOUSE_STYLES
-from engine.corpora.families import MADE as MADE_FAMILIES
 from engine.corpora.families import compound as compound_family
 from engine.corpora.places import KINDS as PLACES
-from engine.corpora.recipes import FAMILY, family_style
+from engine.corpora.recipes import FAMILY, family_style, has_family_names
 from engine.corpora.recipes import PLACES as PLACE_STYLES
 from engine.errors import EngineError, RequestError
-from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE
+from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE, NEUTRAL
 from engine.serving.generator import NameEngine
 from engine.serving.sampling import GenerationRequest
 from engine.serving.trained import NameModel
@@ -328,7 +327,7 @@ class Names:
         names; a blend's family name from the first of its styles that has them."""
         given = GenerationRequest(
             style=race, count=1, label=gender, temperature=temperature, filter=word_filter,
-            new_only=race in NEW_BY_DEFAULT or is_blend(race), full=_has_family(race),
+            new_only=race in NEW_BY_DEFAULT or is_blend(race), full=has_family_names(race),
         )  # fmt: skip
         found = (await self.engine.generate(given)).names
         if not found:
@@ -336,7 +335,7 @@ class Names:
         if not is_blend(race) or given.full:
             return found[0]
         for parent in parse_blend(race).styles:
-            if _has_family(parent) and self._served(parent):
+            if has_family_names(parent) and self._served(parent):
                 family = await self._family_name(parent, gender, given)
                 if family:
                     return f"{found[0]} {family}"
@@ -499,10 +498,6 @@ def takes_label(model: NameModel, label: str | None) -> bool:
     if label is None or label == ANY_GENDER:
         return False
     return label in model.labels or (label == NEUTRAL and model.neutral is not None)
-
-
-def _has_family(style: str) -> bool:
-    return family_style(style) is not None or style in MADE_FAMILIES
 
 
 def _group(style: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.corpora.corpus import BUILTIN
+from engine.corpora.families import MADE
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +103,13 @@ def family_style(style: str) -> str | None:
     return FAMILY.get(style)
 
 
-def no_family_message(style: str) -> str:
-    from engine.corpora.families import MADE
+def has_family_names(style: str) -> bool:
+    """Whether full names work for `style`: from its family-name style, or made
+    (engine.corpora.families)."""
+    return style in FAMILY or style in MADE
 
+
+def no_family_message(style: str) -> str:
     return (
         f"the {style} style has no family names, so no full names; "
         f"full names work for {', '.join(sorted({*FAMILY, *MADE}))}"

@@ -27,9 +27,10 @@ from torch import Tensor
 from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel
 
+from engine.nn import train
 from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask
 from engine.nn.train import _ema
-from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
+from engine.nn.vocab import EOS, PAD, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,20 +104,10 @@ class Rows:
 def encode(
     vocab: Vocabulary, names: Sequence[str], styles: Sequence[int], labels: Sequence[int]
 ) -> Rows:
-    width = max(len(n) for n in names) + 1
-    inputs = torch.full((len(names), width), PAD, dtype=torch.long)
-    targets = torch.full((len(names), width), PAD, dtype=torch.long)
-    for i, name in enumerate(names):
-        ids = vocab.encode(name)
-        inputs[i, : len(ids) + 1] = torch.tensor([BOS, *ids])
-        targets[i, : len(ids) + 1] = torch.tensor([*ids, EOS])
-    return Rows(
-        inputs,
-        targets,
-        torch.tensor(list(styles), dtype=torch.long),
-        torch.tensor(list(labels), dtype=torch.long),
-        torch.tensor([len(n) + 1 for n in names]),
-    )
+    """Names as padded id rows (engine.nn.train.encode), each with its style."""
+    e = train.encode(vocab, names, labels)
+    styles_t = torch.tensor(list(styles), dtype=torch.long)
+    return Rows(e.inputs, e.targets, styles_t, e.labels, e.lengths)
 
 
 def _concat(parts: Sequence[Rows]) -> Rows:
@@ -138,16 +129,10 @@ def _concat(parts: Sequence[Rows]) -> Rows:
 def name_nll(net: JointCharRNN, rows: Rows, batch_size: int = 2048) -> Tensor:
     """Summed NLL (nats) of each name, end token included: (n,)."""
     net.eval()
-    out = []
-    for s in range(0, len(rows.lengths), batch_size):
-        sl = slice(s, s + batch_size)
-        t = int(rows.lengths[sl].max())
-        logits = net(rows.inputs[sl, :t], rows.styles[sl], rows.labels[sl])
-        nll = F.cross_entropy(
-            logits.transpose(1, 2), rows.targets[sl, :t], ignore_index=PAD, reduction="none"
-        )
-        out.append(nll.sum(1))
-    return torch.cat(out)
+    return train.summed_nll(
+        lambda sl, t: net(rows.inputs[sl, :t], rows.styles[sl], rows.labels[sl]),
+        rows.targets, rows.lengths, batch_size,
+    )  # fmt: skip
 
 
 def train_joint(

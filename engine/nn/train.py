@@ -101,13 +101,26 @@ def encode(vocab: Vocabulary, names: Sequence[str], label_ids: Sequence[int]) ->
 def name_nll(model: CharRNN, data: Encoded, batch_size: int = 2048) -> Tensor:
     """Summed negative log-likelihood (nats) of each name, end token included: (n,)."""
     model.eval()
+    return summed_nll(
+        lambda sl, t: model(data.inputs[sl, :t], data.labels[sl]),
+        data.targets, data.lengths, batch_size,
+    )  # fmt: skip
+
+
+def summed_nll(
+    logits_of: Callable[[slice, int], Tensor],
+    targets: Tensor,
+    lengths: Tensor,
+    batch_size: int = 2048,
+) -> Tensor:
+    """Each row's summed NLL, in batches: `logits_of(rows, t)` gives the (b, t, vocab) logits
+    of those rows' first t positions (any network, any conditioning)."""
     out = []
-    for s in range(0, len(data.lengths), batch_size):
+    for s in range(0, len(lengths), batch_size):
         sl = slice(s, s + batch_size)
-        t = int(data.lengths[sl].max())
-        logits = model(data.inputs[sl, :t], data.labels[sl])  # (b, t, vocab)
+        t = int(lengths[sl].max())
         nll = torch.nn.functional.cross_entropy(
-            logits.transpose(1, 2), data.targets[sl, :t], ignore_index=PAD, reduction="none"
+            logits_of(sl, t).transpose(1, 2), targets[sl, :t], ignore_index=PAD, reduction="none"
         )  # (b, t)
         out.append(nll.sum(dim=1))
     return torch.cat(out)

@@ -240,22 +240,23 @@ def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
 
 def fitting_style(models: Mapping[str, NameModel], names: Sequence[str]) -> str:
     """The style whose names `names` resemble most: of the styles of given names (family
-    names and places only when nothing else can write them), the one that can write the most
-    of them, and of those the likeliest (lowest NLL per letter)."""
+    names and places only when none can write them), the one that can write the most of them,
+    and of those the likeliest (lowest NLL per letter)."""
     others = set(FAMILY.values()) | set(PLACES)
-    given = {s: m for s, m in models.items() if s not in others}
-    best, best_key = None, (0, -math.inf)
-    for style, model in sorted(given.items()) + sorted(
-        (s, m) for s, m in models.items() if s in others
+    for pool in (
+        {s: m for s, m in models.items() if s not in others},
+        {s: m for s, m in models.items() if s in others},
     ):
-        written = [w for w in (model.as_written(n) for n in names) if not model.vocab.unknown(w)]
-        if not written or (best is not None and style in others):
-            continue
-        key = (len(written), -scoring.mean_nll(model, written))
-        if key > best_key:
-            best, best_key = style, key
-    if best is None:
-        raise RequestError(
-            "no style writes the letters of " + ", ".join(repr(n[:32]) for n in names[:3])
-        )
-    return best
+        best, best_key = None, (0, -math.inf)
+        for style, model in sorted(pool.items()):
+            written = [w for w in map(model.as_written, names) if not model.vocab.unknown(w)]
+            if not written:
+                continue
+            key = (len(written), -scoring.mean_nll(model, written))
+            if key > best_key:
+                best, best_key = style, key
+        if best is not None:
+            return best
+    raise RequestError(
+        "no style writes the letters of " + ", ".join(repr(n[:32]) for n in names[:3])
+    )

@@ -27,7 +27,7 @@ from torch import Tensor
 
 from engine.corpora import families
 from engine.corpora.corpus import MAX_NAME_LEN
-from engine.corpora.recipes import family_style, no_family_message
+from engine.corpora.recipes import family_style, has_family_names, no_family_message
 from engine.corpora.wordfilter import WordFilter
 from engine.errors import RequestError
 from engine.limits import (
@@ -174,10 +174,10 @@ def plan(model: NameModel, r: GenerationRequest, family: NameModel | None = None
     for text, what in ((r.ends_with, "'ends'"), (r.contains, "'contains'")):
         model.check_spelling(text, what, any_case=True)
     label = model.resolve_label(r.label)
+    if r.full and not has_family_names(r.style):
+        raise RequestError(no_family_message(r.style))
     if r.full and r.style not in families.MADE:
         family_of = family_style(r.style)
-        if family_of is None:
-            raise RequestError(no_family_message(r.style))
         if family is None:
             raise RequestError(
                 f"no full names for the {r.style} style now: its family names ({family_of}) "

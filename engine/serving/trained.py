@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from engine.blends import Blend
 from engine.errors import RequestError
+from engine.limits import NEUTRAL, NEUTRAL_WORDS
 from engine.nn.casing import CaseMask, CaseRules
 from engine.nn.model import CharRNN
 from engine.nn.vocab import Vocabulary
 
-if TYPE_CHECKING:
-    from engine.serving.shared import SharedModel
 
+class Blender(Protocol):
+    """What a style needs of the shared model it is cut from (engine.serving.shared)."""
 
-NEUTRAL = "neutral"
-NEUTRAL_WORDS = frozenset({"neutral", "n", "nb", "non-binary", "nonbinary", "unisex"})
+    def blend(self, blend: Blend) -> NameModel: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,7 +41,7 @@ class NameModel:
     neutral: int | None = None
     # The shared model this style is cut from (engine.serving.shared), None for a model trained
     # alone: blends need it.
-    shared: SharedModel | None = field(default=None, repr=False, compare=False)
+    shared: Blender | None = field(default=None, repr=False, compare=False)
     # Derived from the corpus names, so checkpoints of any age get them (engine.nn.casing).
     casing: CaseRules = field(init=False, repr=False, compare=False)
     case_mask: CaseMask = field(init=False, repr=False, compare=False)
