@@ -20,7 +20,7 @@ from engine.errors import CheckpointError
 from engine.nn.model import CharRNN, ModelConfig
 from engine.nn.vocab import Vocabulary
 from engine.serving.scoring import corpus_quantiles
-from engine.serving.trained import NameModel
+from engine.serving.trained import NameModel, Voice
 
 FORMAT = "namesmith-charrnn"
 FORMAT_VERSION = 1
@@ -76,6 +76,10 @@ def save(model: NameModel, path: str | Path) -> Path:
         "description": model.description,
         "neutral": model.neutral,
         "state_dict": model.net.state_dict(),
+        # A style learned on the shipped shared model: what blending it needs.
+        "voice": None
+        if model.voice is None
+        else {"style_vec": model.voice.style_vec, "base": model.voice.base},
     }
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -139,6 +143,15 @@ def load(path: str | Path) -> NameModel:
             metrics=dict(payload["metrics"]),
             description=str(payload.get("description", "")),
             neutral=None if payload.get("neutral") is None else int(payload["neutral"]),
+            voice=_voice(payload.get("voice")),
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise CheckpointError(f"{path.name}: the checkpoint is incomplete or inconsistent") from exc
+
+
+def _voice(raw: object) -> Voice | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or not isinstance(raw.get("style_vec"), torch.Tensor):
+        raise TypeError("voice")
+    return Voice(raw["style_vec"].float(), str(raw["base"]))

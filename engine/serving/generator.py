@@ -219,23 +219,38 @@ class NameEngine:
 
 
 def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
-    """The model between the blend's styles; every style must be served by the same shared
-    model (a retrained style, whichever way it was trained, has no place in it)."""
+    """The model between the blend's styles, made by the shared model they are cut from. A
+    style retrained on that shared model (a voice of it) blends as itself; one trained from
+    scratch, or on an earlier shipped model, cannot."""
     missing = [s for s in blend.styles if s not in models]
     if missing:
         raise UnknownStyle(missing[0], list(models))
-    parts = [models[s] for s in blend.styles]
-    alone = [s for s, m in zip(blend.styles, parts, strict=True) if m.shared is None]
+    parts = {s: models[s] for s in blend.styles}
+    alone = [s for s, m in parts.items() if m.shared is None and m.voice is None]
     if alone:
         raise RequestError(
-            f"{', '.join(alone)} cannot be blended: it was retrained, and blends are made from "
-            "the shipped styles only (/rollback serves the shipped one again)"
+            f"{', '.join(alone)} cannot be blended: it was trained from scratch, and blends are "
+            "made from the shipped model's styles and styles retrained on it (/rollback serves "
+            "the shipped one again)"
         )
-    base = parts[0].shared
-    if any(m.shared is not base for m in parts):
+    voices = {s: m for s, m in parts.items() if m.shared is None}
+    bases = {id(m.shared): m.shared for m in parts.values() if m.shared is not None}
+    if len(bases) > 1:
         raise RequestError(f"{blend.key} mixes styles of different shared models")
-    assert base is not None
-    return base.blend(blend)
+    if not bases:  # every part is retrained: the shared model they were learned on
+        want = {m.voice.base for m in voices.values() if m.voice is not None}
+        bases = {
+            id(m.shared): m.shared
+            for m in models.values()
+            if m.shared is not None and m.shared.fingerprint in want
+        }
+    if not bases:
+        raise RequestError(
+            f"{', '.join(voices)} cannot be blended: the shared model it was learned on is not "
+            "served now"
+        )
+    (base,) = bases.values()
+    return base.blend(blend, voices)
 
 
 def fitting_style(models: Mapping[str, NameModel], names: Sequence[str]) -> str:

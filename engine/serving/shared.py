@@ -36,7 +36,7 @@ from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
 from engine.nn.model import CharRNN
 from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
 from engine.serving.scoring import corpus_quantiles
-from engine.serving.trained import NameModel
+from engine.serving.trained import NameModel, Voice
 
 FORMAT = "namesmith-shared"
 FORMAT_VERSION = 1
@@ -98,7 +98,7 @@ class SharedModel:
     style_index: dict[str, int]
     heads: dict[str, tuple[Tensor, Tensor]]
     fingerprint: str
-    _blends: OrderedDict[tuple[str, str | None], NameModel] = field(
+    _blends: OrderedDict[tuple[str, str | None, tuple[tuple[str, str], ...]], NameModel] = field(
         default_factory=OrderedDict, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -166,7 +166,8 @@ class SharedModel:
         net = view(self.net, self.vocab, entry.chars, conds, fit.head)
         model = self._named(entry, net, neutral, None)
         q = corpus_quantiles(model, list(names))
-        return replace(model, score_quantiles=q), fit
+        voice = Voice(fit.style_vec.detach().clone(), self.fingerprint)
+        return replace(model, score_quantiles=q, voice=voice), fit
 
     def check_learnable(self, corpus: Corpus) -> None:
         """Raise RequestError saying why `corpus` cannot be taught to this network."""
@@ -203,28 +204,36 @@ class SharedModel:
     def models(self) -> dict[str, NameModel]:
         return {style: self.model(style) for style in self.entries}
 
-    def blend(self, blend: Blend) -> NameModel:
-        """A model between styles, weighted as the blend says. Kept in a small cache, so a
-        blend asked for again is not rebuilt."""
+    def blend(self, blend: Blend, voices: Mapping[str, NameModel] | None = None) -> NameModel:
+        """A model between styles, weighted as the blend says. `voices` are styles learned on
+        this network after it shipped (a retrained style: its own vector and head), used in
+        place of the shipped style of the same name. Kept in a small cache, so a blend asked
+        for again is not rebuilt."""
         parts = blend.parts
-        key = (blend.key, blend.alias)
+        voices = {s: m for s, m in (voices or {}).items() if s in blend.styles}
+        foreign = [
+            s for s, m in voices.items() if m.voice is None or m.voice.base != self.fingerprint
+        ]
+        if foreign:
+            raise RequestError(
+                f"{', '.join(foreign)} cannot be blended: it was learned on another shipped model"
+            )
+        key = (blend.key, blend.alias, tuple(sorted(_voice_key(s, m) for s, m in voices.items())))
         with self._lock:
             cached = self._blends.get(key)
             if cached is not None:
                 self._blends.move_to_end(key)
                 return cached
-        unknown = [s for s, _ in parts if s not in self.entries]
+        unknown = [s for s, _ in parts if s not in self.entries and s not in voices]
         if unknown:
             raise RequestError(f"{', '.join(unknown)} cannot be blended: not in the shared model")
-        entries = [self.entries[s] for s, _ in parts]
+        entries = [_entry_of(s, voices[s]) if s in voices else self.entries[s] for s, _ in parts]
         weights = torch.tensor([w for _, w in parts])
-        vec = torch.stack(
-            [w * self.net.style_embed.weight[self.style_index[s]] for s, w in parts]
-        ).sum(0)
+        vec = torch.stack([w * self._vec(s, voices) for s, w in parts]).sum(0)
         # Labels every part has (genders of two gendered styles); else none.
         labels = tuple(lab for lab in entries[0].labels if all(lab in e.labels for e in entries))
         conds, neutral = self._conds(vec, labels)
-        heads = [self._head(s) for s, _ in parts]
+        heads = [self._voice_head(voices[s]) if s in voices else self._head(s) for s, _ in parts]
         weight = torch.einsum("k,kvh->vh", weights, torch.stack([h[0] for h in heads]))
         bias = torch.einsum("k,kv->v", weights, torch.stack([h[1] for h in heads]))
         chars = "".join(sorted({c for e in entries for c in e.chars}))
@@ -237,7 +246,9 @@ class SharedModel:
             labels=labels,
             label_prior=priors,
             corpus_name=name,
-            corpus_fingerprint=hashlib.sha256((self.fingerprint + name).encode()).hexdigest()[:16],
+            corpus_fingerprint=hashlib.sha256(
+                (self.fingerprint + name + repr(key[2])).encode()
+            ).hexdigest()[:16],
             corpus_names=frozenset().union(*(e.corpus_names for e in entries)),
             score_quantiles=(),
             capitalized=all(e.capitalized for e in entries),
@@ -251,6 +262,41 @@ class SharedModel:
             while len(self._blends) > 64:
                 self._blends.popitem(last=False)
         return model
+
+    def _vec(self, style: str, voices: Mapping[str, NameModel]) -> Tensor:
+        voice = voices[style].voice if style in voices else None
+        if voice is not None:
+            return voice.style_vec
+        return self.net.style_embed.weight[self.style_index[style]]
+
+    def _voice_head(self, model: NameModel) -> tuple[Tensor, Tensor]:
+        """A voice's head over the whole vocabulary: its rows, the shared head's elsewhere."""
+        return _full_head(
+            self.net, self.vocab, model.vocab.chars, model.net.head.weight, model.net.head.bias
+        )
+
+
+def _voice_key(style: str, model: NameModel) -> tuple[str, str]:
+    """Tells one learned voice of a style from another (a retrain makes a new one)."""
+    assert model.voice is not None
+    vec = model.voice.style_vec.detach().numpy().tobytes()
+    return style, hashlib.sha256(vec + model.corpus_fingerprint.encode()).hexdigest()[:16]
+
+
+def _entry_of(style: str, model: NameModel) -> StyleEntry:
+    """What a blend reads of a style, from a voice's model."""
+    return StyleEntry(
+        style=style,
+        chars=model.vocab.chars,
+        labels=model.labels,
+        label_prior=model.label_prior,
+        corpus_name=model.corpus_name,
+        corpus_fingerprint=model.corpus_fingerprint,
+        corpus_names=model.corpus_names,
+        score_quantiles=model.score_quantiles,
+        capitalized=model.capitalized,
+        max_len=model.max_len,
+    )
 
 
 def _blend_prior(labels: Sequence[str], entries: Sequence[StyleEntry]) -> tuple[float, ...]:

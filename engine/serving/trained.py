@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from torch import Tensor
 
 from engine.blends import Blend
 from engine.errors import RequestError
@@ -17,7 +20,19 @@ from engine.nn.vocab import Vocabulary
 class Blender(Protocol):
     """What a style needs of the shared model it is cut from (engine.serving.shared)."""
 
-    def blend(self, blend: Blend) -> NameModel: ...
+    fingerprint: str
+
+    def blend(self, blend: Blend, voices: Mapping[str, NameModel] | None = None) -> NameModel: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """A style learned on a frozen shared model (SharedModel.fit_new: a retrained or new style)
+    as blends need it: its conditioning vector, and the fingerprint of the shared model it was
+    learned on. Its head is the model's own (its network's head rows)."""
+
+    style_vec: Tensor
+    base: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +57,9 @@ class NameModel:
     # The shared model this style is cut from (engine.serving.shared), None for a model trained
     # alone: blends need it.
     shared: Blender | None = field(default=None, repr=False, compare=False)
+    # A style learned on a shared model after it shipped (it serves alone, `shared` None): what
+    # blending it with that model's styles needs. None for a model trained from scratch.
+    voice: Voice | None = field(default=None, repr=False, compare=False)
     # Derived from the corpus names, so checkpoints of any age get them (engine.nn.casing).
     casing: CaseRules = field(init=False, repr=False, compare=False)
     case_mask: CaseMask = field(init=False, repr=False, compare=False)

@@ -436,7 +436,7 @@ async def test_a_typed_blend_that_cannot_be_made_is_refused_not_swapped(
 ) -> None:
     svc = await service_factory(models={**tiny_shared.models(), "solo": tiny_model})
     reply = await svc.on_text(ctx(), "/name elf+solo 3")
-    assert reply is not None and "solo cannot be blended: it was retrained" in reply.text
+    assert reply is not None and "solo cannot be blended: it was trained from scratch" in reply.text
 
 
 async def test_party_saves_each_gender_npc_and_table_buttons_keep_their_kind(

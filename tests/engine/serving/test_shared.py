@@ -105,7 +105,9 @@ async def test_the_engine_serves_blends_by_name_and_refuses_bad_ones(
         assert len(res.names) == 3
         with pytest.raises(UnknownStyle, match="did you mean elf"):
             await engine.generate(GenerationRequest(style="elf+elff"))
-        with pytest.raises(RequestError, match="solo cannot be blended: it was retrained"):
+        with pytest.raises(
+            RequestError, match="solo cannot be blended: it was trained from scratch"
+        ):
             await engine.generate(GenerationRequest(style="elf+solo"))
         with pytest.raises(RequestError, match="at most 4 styles"):
             await engine.generate(GenerationRequest(style="a+b+c+d+e"))
@@ -142,3 +144,43 @@ def test_names_like_one_typed_in_capitals_keep_the_style_s_casing(
     model = tiny_shared.model("elf")
     names = generate(model, GenerationRequest(count=8, like=("LEGOLAS",), seed=1)).names
     assert names and not [n for n in names if model.casing.broken(n)]
+
+
+def test_a_style_retrained_on_the_shared_model_blends_as_itself(
+    tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    """A retrained style (a new voice of the shipped network) blends with the shipped styles,
+    in memory and after its checkpoint is read back (a models folder, a replica)."""
+    from dataclasses import replace
+
+    from engine.corpora.corpus import clean
+    from engine.serving.generator import blend_of
+
+    names = [f"{a}{b}{c}wen" for a in "BDGLMNR" for b in "aeiou" for c in "lnr"]
+    corpus = clean("elf", [(n, "female") for n in names])
+    train, val = list(range(0, len(corpus), 2)), list(range(1, len(corpus), 2))
+    model, _ = tiny_shared.fit_new(corpus, train, val, seconds=60, max_steps=30, like="elf")
+    assert model.shared is None and model.voice is not None
+    assert model.voice.base == tiny_shared.fingerprint
+    shipped = blend_of(parse_blend("elf+english"), tiny_shared.models())
+    mixed = blend_of(parse_blend("elf+english"), {**tiny_shared.models(), "elf": model})
+    assert mixed is not shipped and set(names) <= mixed.corpus_names
+    assert not set(names) <= shipped.corpus_names
+    assert mixed.labels == ("female",)  # the labels both parts have
+    names_out = generate(mixed, GenerationRequest(count=5, seed=1)).names
+    assert len(names_out) == 5
+    again = checkpoint.load(checkpoint.save(model, tmp_path / "elf.pt"))
+    assert again.voice is not None and torch.equal(again.voice.style_vec, model.voice.style_vec)
+    both = blend_of(parse_blend("elf+english"), {**tiny_shared.models(), "elf": again})
+    assert both.corpus_fingerprint == mixed.corpus_fingerprint
+    # Every part retrained: the shared model it was learned on is found among those served.
+    alone = blend_of(parse_blend("elf:60+elf2:40"), {**tiny_shared.models(), "elf": model,
+                                                    "elf2": model})  # fmt: skip
+    assert alone.description == "a blend of elf 60% + elf2 40%"
+    with pytest.raises(RequestError, match="learned on another shipped model"):
+        stale = replace(model, voice=replace(model.voice, base="0123456789abcdef"))
+        blend_of(parse_blend("elf+english"), {**tiny_shared.models(), "elf": stale})
+    with pytest.raises(RequestError, match="elf cannot be blended: it was trained from scratch"):
+        blend_of(
+            parse_blend("elf+english"), {**tiny_shared.models(), "elf": replace(model, voice=None)}
+        )
