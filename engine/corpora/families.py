@@ -1,6 +1,8 @@
 """Family names for the fantasy styles that have no list of them: clan and family names made
 by joining two words of our own lists (a dwarf's Ironfist, a halfling's Underbank, a goblin's
-Mudtooth), and an elf's house, named by another invented elf name ("of House Caelith").
+Mudtooth, an orc's Bloodtusk), and a house or clan named by another invented name of the same
+style: an elf's "of House Caelith", a dragonborn's clan name or a rulebook elf's family name
+written after the given name ("Krisinzerad Ghesarzerad").
 
 Pure: no model here. The human style takes its family names from the English surnames
 (engine.corpora.recipes.FAMILY); the cultures take theirs from their countries' lists.
@@ -33,9 +35,20 @@ COMPOUNDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
         ("tooth", "gut", "nose", "ear", "claw", "eye", "fang", "knuckle", "belly", "grin",
          "spit", "hide", "bite", "gnaw", "scab"),
     ),
+    "orc": (
+        ("Blood", "Skull", "Bone", "Iron", "Black", "War", "Gore", "Storm", "Ash", "Red",
+         "Broken", "Doom", "Grim", "Thunder", "Rage", "Night", "Burnt", "Wolf"),
+        ("fang", "tusk", "axe", "fist", "maw", "hide", "jaw", "blade", "skull", "eye",
+         "spear", "howl", "claw", "roar", "scar", "hammer"),
+    ),
 }  # fmt: skip
-HOUSE_STYLES = frozenset({"elf"})  # "<name> of House <another name of the style>"
-MADE = frozenset(COMPOUNDS) | HOUSE_STYLES
+# A house or clan named by another invented name of the style, and how the two are written.
+HOUSE_STYLES: dict[str, str] = {
+    "elf": "of House {}",
+    "dnd-elf": "{}",
+    "dragonborn": "{}",
+}
+MADE = frozenset(COMPOUNDS) | frozenset(HOUSE_STYLES)
 
 
 def compound(style: str, rng: random.Random) -> str:
@@ -47,8 +60,13 @@ def compound(style: str, rng: random.Random) -> str:
             return name
 
 
+def house(style: str, name: str) -> str:
+    """The family part of a full name for a style of HOUSE_STYLES: "of House Caelith"."""
+    return HOUSE_STYLES[style].format(name)
+
+
 def describe(style: str) -> str:
     """How a style's family names are made, for README-like answers and /styles."""
     if style in HOUSE_STYLES:
-        return f"houses named by another invented {style} name"
+        return f"houses or clans named by another invented {style} name"
     return f"{style} clan names joined from two words of our lists"

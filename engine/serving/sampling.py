@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import math
 import random
-import weakref
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -261,13 +262,23 @@ class _Stepper:
 
     @classmethod
     def of(cls, net: CharRNN) -> _Stepper:
-        """The stepper for `net`, built once and kept while its weights stay the same."""
-        cached = _STEPPERS.get(net)
+        """The stepper for `net`, kept while its weights stay the same, for the styles used
+        last (MAX_STEPPERS): its tables cost about half a megabyte a style and take well under
+        a millisecond to build again, so 78 styles need not hold 40 MB of them."""
         key = cls.version(net)
-        if cached is None or cached[0] != key:
-            with torch.inference_mode():
-                cached = _STEPPERS[net] = (key, cls(net))
-        return cached[1]
+        with _STEPPERS_LOCK:
+            cached = _STEPPERS.get(id(net))
+            if cached is not None and cached[0] is net and cached[1] == key:
+                _STEPPERS.move_to_end(id(net))
+                return cached[2]
+        with torch.inference_mode():
+            stepper = cls(net)
+        with _STEPPERS_LOCK:
+            _STEPPERS[id(net)] = (net, key, stepper)  # the net is held: its id stays its own
+            _STEPPERS.move_to_end(id(net))
+            while len(_STEPPERS) > MAX_STEPPERS:
+                _STEPPERS.popitem(last=False)
+        return stepper
 
     def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
         if not self.fast:
@@ -303,9 +314,9 @@ class _Stepper:
         return logits, torch.stack(hs)
 
 
-_STEPPERS: weakref.WeakKeyDictionary[CharRNN, tuple[tuple[bool, int], _Stepper]] = (
-    weakref.WeakKeyDictionary()
-)
+MAX_STEPPERS = 24
+_STEPPERS: OrderedDict[int, tuple[CharRNN, tuple[bool, int], _Stepper]] = OrderedDict()
+_STEPPERS_LOCK = threading.Lock()
 
 
 def sample_rows(
@@ -632,7 +643,7 @@ def _with_made_family(
         )  # fmt: skip
         (houses,) = generate_many(model, [ask], seed, words)
         pairs = zip(given, houses.names, strict=False)
-        full = [f"{name} of House {house}" for name, house in pairs]
+        full = [f"{name} {families.house(r.style, house)}" for name, house in pairs]
     else:
         full = [f"{name} {families.compound(r.style, rng)}" for name in given]
     return [name for name in full if not (r.filter and words.blocks(name))]

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 
 import pytest
 
@@ -231,12 +232,15 @@ def test_a_style_without_family_names_refuses_full_names(tiny_model: NameModel) 
 
 
 @pytest.mark.parametrize(("style", "pattern"), [
-    ("dwarf", r"^\S+ [A-Z][a-z]+[a-z]+$"), ("elf", r"^\S+ of House \S+$"),
+    ("dwarf", r"^\S+ [A-Z][a-z]+[a-z]+$"), ("orc", r"^\S+ [A-Z][a-z]+[a-z]+$"),
+    ("elf", r"^\S+ of House \S+$"),
+    ("dragonborn", r"^\S+ (?!of )\S+$"), ("dnd-elf", r"^\S+ (?!of )\S+$"),
 ])  # fmt: skip
 def test_fantasy_styles_make_their_family_names(
     tiny_model: NameModel, style: str, pattern: str
 ) -> None:
-    """Clans joined from two words of our lists; an elf's house named by another of its names."""
+    """Clans joined from two words of our lists; an elf's house named by another of its names,
+    a dragonborn's clan or a rulebook elf's family name too, written plainly after it."""
     names = generate(tiny_model, GenerationRequest(style=style, full=True, count=5, seed=1)).names
     assert len(names) == 5 and all(re.fullmatch(pattern, n) for n in names), names
 
@@ -253,3 +257,22 @@ def test_a_result_says_which_names_are_real(tiny_model: NameModel) -> None:
     result = generate(tiny_model, GenerationRequest(count=20, temperature=0.3, seed=3))
     assert result.real == {n for n in result.names if n in tiny_model.corpus_names}
     assert result.real  # at a cool temperature the tiny model repeats its list
+
+
+def test_the_fused_steps_of_the_styles_used_last_are_kept_and_no_more(
+    tiny_model: NameModel,
+) -> None:
+    """78 styles need not hold 78 steppers' tables: the last MAX_STEPPERS are kept, and a
+    style whose stepper was let go samples exactly as before."""
+    import copy
+
+    from engine.serving import sampling
+
+    request = GenerationRequest(count=5, seed=3)
+    first = generate(tiny_model, request).names
+    others = [copy.deepcopy(tiny_model.net) for _ in range(sampling.MAX_STEPPERS + 6)]
+    for net in others:
+        generate(replace(tiny_model, net=net), request)
+    assert len(sampling._STEPPERS) <= sampling.MAX_STEPPERS
+    assert id(tiny_model.net) not in sampling._STEPPERS
+    assert generate(tiny_model, request).names == first
