@@ -99,7 +99,7 @@ def main() -> None:
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     before, now = per_style_models(), load_folder(PACKAGED_MODELS)
-    styles = args.styles or list(now)
+    styles = args.styles or [s for s in now if s in before]  # today's styles: a before to compare
     table: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
     for style in styles:
         known = triples(now[style].corpus_names)

@@ -12,8 +12,9 @@ Measured in the same run, on the same model:
   the shared model's view with clean sampling (min-p, the plausibility floor), alternating runs
   in one process: names/s of 1,000 rows and one 10-name request's median latency;
 - `resident_mb`: the memory of the models a process serves, today's twenty files against the
-  shared model's twenty views (resident set growth from loading them, and after sampling every
-  style once, in a fresh child process each).
+  shared model's views of every style it ships (resident set growth from loading them, after
+  sampling today's twenty styles once, and, for the shared model, after sampling all of its
+  styles once; in a fresh child process each).
 
     .venv/bin/python -m benchmarks.sampling [--style english] [--threads 2]
 """
@@ -197,10 +198,15 @@ else:
     from engine.serving.registry import PACKAGED_MODELS, load_folder
     models = load_folder(PACKAGED_MODELS)
 loaded = rss()
+from engine.corpora.recipes import FIRST_STYLES
+for style in FIRST_STYLES:  # the twenty styles today serves
+    generate(models[style], GenerationRequest(style=style, count=20, seed=1))
+twenty = rss()
 for style, m in models.items():
     generate(m, GenerationRequest(style=style, count=20, seed=1))
-print(json.dumps({{"loaded": round(loaded - base, 1), "after_sampling": round(rss() - base, 1),
-                  "process": round(rss(), 1)}}))
+print(json.dumps({{"styles": len(models), "loaded": round(loaded - base, 1),
+                  "after_sampling_today_s_20": round(twenty - base, 1),
+                  "after_sampling_all": round(rss() - base, 1), "process": round(rss(), 1)}}))
 """
     out = subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
     result: dict[str, float] = json.loads(out.stdout)

@@ -33,6 +33,7 @@ from bot.requests import (
     EXPORT_FORMATS,
     MAX_COUNT,
     MAX_PARTY,
+    STYLE_GROUPS,
     AuditRequest,
     ExportRequest,
     FavRequest,
@@ -57,6 +58,7 @@ from bot.requests import (
 )
 from engine.blends import is_blend, parse_blend
 from engine.corpora.places import KINDS as PLACE_KINDS
+from engine.corpora.recipes import PLACES as PLACE_STYLES
 from engine.errors import RequestError
 from engine.limits import (
     MAX_AFFIX_LEN,
@@ -85,7 +87,8 @@ LIKE_FAVOURITES = "favs"  # like=favs: names like your favourites
 MAX_LIKE_LEN = 32
 # Words people try as styles, and the style that comes closest.
 STYLE_ALIASES = {
-    "orc": "goblin", "orcs": "goblin", "orcish": "goblin", "kobold": "goblin",
+    "orcs": "orc", "orcish": "orc", "kobold": "goblin", "tieflings": "tiefling",
+    "dragonborns": "dragonborn", "rulebook": "dnd-elf", "high-elf": "dnd-elf",
     "elven": "elf", "elvish": "elf", "elves": "elf", "dwarven": "dwarf", "dwarves": "dwarf",
     "dwarfs": "dwarf", "hobbit": "halfling", "hobbits": "halfling", "gnome": "halfling",
     "english": "english", "british": "english", "american": "english", "surname": "surnames",
@@ -316,8 +319,27 @@ _PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
     "stats": lambda words, styles: StatsRequest(),
     "rollback": _rollback_words,
     "audit": lambda words, styles: AuditRequest(),
-    "styles": lambda words, styles: StylesRequest(),
+    "styles": lambda words, styles: styles_request(" ".join(words), styles),
 }
+
+
+_GROUP_WORDS = {"family": "family names", "surnames": "family names", "races": "fantasy"}
+
+
+def styles_request(text: str, styles: Collection[str]) -> StylesRequest:
+    """/styles, /styles cultures, /styles greek: a group's name (or "family") or a style."""
+    word = " ".join(text.split()).casefold()
+    if not word:
+        return StylesRequest()
+    if word in STYLE_GROUPS or word in _GROUP_WORDS:
+        return StylesRequest(_GROUP_WORDS.get(word, word))
+    if word in styles:
+        return StylesRequest(word)
+    close = _closest_style(word, styles)
+    hint = f"; did you mean {close}?" if close else ""
+    raise ParseError(
+        f"/styles takes a group ({', '.join(STYLE_GROUPS)}) or a style, not {shown(text)}{hint}"
+    )
 
 
 # --- requests from typed options (a slash command's), validated as the words are ----------
@@ -492,10 +514,15 @@ def _style(value: str, styles: Collection[str]) -> str:
     if style not in styles:
         close = _closest_style(style, styles)
         hint = f"; did you mean {close}?" if close else ""
-        raise ParseError(
-            f"unknown style {shown(value)}{hint} Choose one of: {', '.join(sorted(styles))}"
-        )
+        raise ParseError(f"unknown style {shown(value)}{hint} {_choose(styles)}")
     return style
+
+
+def _choose(styles: Collection[str], shown_max: int = 12) -> str:
+    """The styles to choose from: all of a few, else where to see them all."""
+    if len(styles) <= shown_max:
+        return f"Choose one of: {', '.join(sorted(styles))}"
+    return f"/styles lists all {len(styles)}."
 
 
 def _closest_style(word: str, styles: Collection[str]) -> str | None:
@@ -515,7 +542,7 @@ def _text_option(key: str, value: str) -> str:
 def _set(opts: NameOptions, what: str, new: object, old: object, empty: object) -> None:
     """Refuse saying one option twice with different values."""
     if old != empty and old != new:
-        plural = "prefixes" if what == "prefix" else f"{what}s"
+        plural = {"prefix": "prefixes", "country": "countries"}.get(what, f"{what}s")
         raise ParseError(
             f"two {plural}: {shown(str(old))} and {shown(str(new))} — give one, "
             "e.g. /name Eld elf female"
@@ -617,6 +644,14 @@ def parse_name_options(
             opts = replace(opts, gender=GENDER_WORDS[folded])
         elif folded in styles or is_blend(folded):
             style = _style(folded, styles)
+            pair = {style, opts.style}
+            if opts.style not in (None, style) and pair & set(PLACE_STYLES):
+                # "/name towns german": a country of the towns that is also a style's name
+                (place,) = pair & set(PLACE_STYLES)
+                (country,) = pair - {place}
+                _set(opts, "country", country, opts.gender, None)
+                opts = replace(opts, style=place, gender=country)
+                continue
             _set(opts, "style", style, opts.style, None)
             opts = replace(opts, style=style)
         elif _number(word) is not None:

@@ -104,11 +104,30 @@ class Notifier(Protocol):
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """A text in pieces of at most `limit` characters, split at line breaks where it can and
-    hard inside a giant line; never an empty piece."""
+    """A text in pieces of at most `limit` characters: whole paragraphs (parts between blank
+    lines, such as /styles' groups) together where they fit, a longer paragraph split at line
+    breaks, and hard inside a giant line; never an empty piece."""
     out: list[str] = []
     current = ""
-    for line in (text or "…").split("\n"):
+    for paragraph in (text or "…").split("\n\n"):
+        if not paragraph.strip():  # a run of blank lines
+            continue
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        *whole, current = _split_lines(paragraph, limit)
+        out += whole
+    out.append(current or "…")
+    return out
+
+
+def _split_lines(text: str, limit: int) -> list[str]:
+    out: list[str] = []
+    current = ""
+    for line in text.split("\n"):
         while len(line) > limit:
             if current:
                 out.append(current)

@@ -71,11 +71,16 @@ class NpcRequest:
     gender: str | None = None
 
 
+STYLE_GROUPS = ("fantasy", "cultures", "family names", "places")  # how /styles lists them
+
+
 @dataclass(frozen=True, slots=True)
 class StylesRequest:
-    """/styles: the styles, with sample names."""
+    """/styles [group|style]: the styles in groups with sample names; one group with each
+    style's description; or one style in full."""
 
     command: ClassVar[str] = "styles"
+    topic: str | None = None  # a group (STYLE_GROUPS) or a style; None for the overview
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ HELP: dict[str, tuple[str, str]] = {
         "Options: style=elf gender=f|m|n|any len=4-8 ends=iel contains=ar prefix=Eld count=5 "
         "like=Legolas "
         "temp=0.8, the word new (only names not in the training list; on by default for the "
-        "invented-world styles elf, dwarf, halfling, goblin and human from t=0.5) and the word "
+        "fantasy races from t=0.5) and the word "
         "full (given name and family name, where the style has family names). "
         "🔄 under a reply never repeats a name it already showed.",
     ),
@@ -55,7 +55,13 @@ HELP: dict[str, tuple[str, str]] = {
         "or /party 4 for a random mix: one full name per member, each line naming its race "
         "and gender, with ⭐ to save each and 🔄 for a new party.",
     ),
-    "styles": ("the styles I know", "/styles: the styles I know, with sample names."),
+    "styles": (
+        "the styles I know",
+        "/styles [group|style]: the styles in groups (fantasy, cultures, family names, places), "
+        "each with three sample names; /styles cultures describes every style of a group; "
+        "/styles greek tells one style in full: where its names come from (and the licence), "
+        "its genders, its family names and five samples.",
+    ),
     "rate": (
         "how name-like a name is",
         "/rate <name> [style] [female|male]: how name-like it is, e.g. /rate Aragorn elf or "

@@ -14,7 +14,7 @@ from typing import Any
 from tqdm import tqdm
 
 from engine.blends import is_blend, parse_blend
-from engine.corpora import corpus, places
+from engine.corpora import corpus, places, sources
 from engine.corpora.recipes import family_style
 from engine.errors import CheckpointError, CorpusError, RequestError, UnknownStyle
 from engine.limits import DEFAULT_STYLE, DEFAULT_TEMPERATURE, MAX_NAMES_PER_REQUEST
@@ -50,7 +50,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "train a style's model on a corpus: by default as a new voice of the shipped model "
         "(its own style vector and head on the shared network, seconds for a short list)",
     )
-    p.add_argument("--corpus", default="english", help=f"{', '.join(corpus.BUILTIN)} or a file")
+    p.add_argument("--corpus", default="english", help=f"{', '.join(sources.BUILTIN)} or a file")
     p.add_argument("--out", required=True, type=Path, help="checkpoint file to write (required)")
     p.add_argument("--seconds", type=float, default=150.0, help="time budget in seconds")
     p.add_argument(
@@ -275,7 +275,7 @@ def cmd_train(args: argparse.Namespace) -> None:
             )
 
         description = args.description or (
-            corpus.BUILTIN[args.corpus][0] if args.corpus in corpus.BUILTIN else data.name
+            sources.BUILTIN[args.corpus][0] if args.corpus in sources.BUILTIN else data.name
         )
         base = None if args.from_scratch else _base_for(data)
         if base is not None:
@@ -427,6 +427,14 @@ def cmd_score(args: argparse.Namespace) -> None:
     _emit(args, data, text)
 
 
+def _source(style: str, model: NameModel) -> str | None:
+    """The package and licence a shipped style's names come from (None for a user's list)."""
+    if style not in sources.BUILTIN or model.description != sources.BUILTIN[style][0]:
+        return None
+    package = sources.source_of(style)
+    return f"{package} ({sources.LICENCES[package]})"
+
+
 def cmd_styles(args: argparse.Namespace) -> None:
     rows: list[dict[str, Any]] = [
         {
@@ -435,6 +443,7 @@ def cmd_styles(args: argparse.Namespace) -> None:
             "labels": list(m.labels),
             "names": len(m.corpus_names),
             "val_nll": m.metrics.get("val_nll"),
+            "source": _source(style, m),
         }
         for style, m in _served(args).items()
     ]
@@ -442,6 +451,7 @@ def cmd_styles(args: argparse.Namespace) -> None:
     text = "\n".join(
         f"{r['style']:<{width}}  {r['description']}"
         + (f" [{'/'.join(r['labels'])}]" if r["labels"] else "")
+        + (f" — {r['source']}" if r["source"] else "")
         for r in rows
     )
     _emit(args, {"styles": rows}, text or f"no models in {args.models}")

@@ -22,14 +22,18 @@ class RequestError(EngineError):
 class UnknownStyle(RequestError):
     """A style name that no loaded model answers to."""
 
+    LISTED = 12  # with more known styles than this, the message points to the list instead
+
     def __init__(self, style: str, known: list[str]) -> None:
         self.style = style
         self.known = sorted(known)
         close = difflib.get_close_matches(style.casefold(), self.known, n=3, cutoff=0.6)
         hint = f" (did you mean {' or '.join(close)}?)" if close else ""
-        super().__init__(
-            f"unknown style {style[:32]!r}{hint}; known styles: {', '.join(self.known)}"
-        )
+        if len(self.known) <= self.LISTED:
+            listing = f"known styles: {', '.join(self.known)}"
+        else:
+            listing = f"the styles command lists all {len(self.known)}"
+        super().__init__(f"unknown style {style[:32]!r}{hint}; {listing}")
 
 
 class RetrainError(EngineError):

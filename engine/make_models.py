@@ -3,7 +3,7 @@
 One shared network learns every style in engine.corpora.recipes.STYLES together
 (engine.nn.jointtrain), each style on the same train/validation split its own recipe names; the
 result is written to engine/models/_shared.pt. Bounded by steps and seeded: the same torch
-build gives the same weights. About 45 minutes on one core.
+build gives the same weights. About 50 minutes on two cores.
 
 `--steps N` and `--head-epochs N` shorten the phases (for a quick look; not what ships).
 """
@@ -16,8 +16,9 @@ import sys
 import time
 from pathlib import Path
 
-from engine.corpora.corpus import BUILTIN, Corpus, load
+from engine.corpora.corpus import Corpus, load
 from engine.corpora.recipes import BUDGET, STYLES
+from engine.corpora.sources import BUILTIN
 from engine.nn.joint import NONE
 from engine.nn.jointtrain import JointProgress, JointTrainConfig, StyleSet, train_joint
 from engine.nn.train import split

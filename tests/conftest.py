@@ -50,7 +50,7 @@ TINY_JOINT = JointConfig(
     n_hidden=48, dropout=0.0, weight_drop=0.0,
 )  # fmt: skip
 TINY_JOINT_TRAIN = JointTrainConfig(
-    steps=300, batch_size=64, lr=1e-2, warmup_steps=20, eval_every=100, head_epochs=3
+    steps=300, batch_size=64, lr=1e-2, warmup_steps=20, eval_every=100, head_epochs=3, threads=1
 )
 
 

@@ -157,6 +157,11 @@ class Service:
         chosen = [styles[style]] if style in styles else list(styles.values())
         return sorted({label for s in chosen for label in s.labels if label not in GENDERS})
 
+    def style_menu(self, typed: str, *, groups: bool = False) -> list[tuple[str, str]]:
+        """Styles and blend aliases matching what is typed, best first, each with a line saying
+        what it is: for an autocomplete menu (with the /styles groups too when `groups`)."""
+        return self.names.style_menu(typed, groups=groups)
+
     def blend_aliases(self) -> dict[str, str]:
         """The blends known by a name ("half-elf") whose styles are all served, with their mix."""
         return self.names.blend_aliases()

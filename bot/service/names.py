@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -12,18 +13,21 @@ from bot import actions, texts
 from bot.actions import Act
 from bot.grammar import ANY_GENDER, GENDER_WORDS, LIKE_FAVOURITES
 from bot.reply import Action, Context, NameList, Reply
-from bot.requests import NameOptions, NameRequest, RateRequest, StylesRequest
+from bot.requests import STYLE_GROUPS, NameOptions, NameRequest, RateRequest, StylesRequest
 from bot.service.settings import Effective, Settings
 from bot.service.state import NAMES, ReplyState, SavedReply
 from engine.blends import ALIASES as BLEND_ALIASES
 from engine.blends import is_blend, parse_blend
-from engine.corpora.corpus import FANTASY_ANCESTRIES, MAX_NAME_LEN
+from engine.corpora.corpus import MAX_NAME_LEN
 from engine.corpora.families import COMPOUNDS as CLAN_STYLES
 from engine.corpora.families import HOUSE_STYLES
 from engine.corpora.families import compound as compound_family
+from engine.corpora.families import describe as describe_family
+from engine.corpora.families import house as house_name
 from engine.corpora.places import KINDS as PLACES
 from engine.corpora.recipes import FAMILY, family_style, has_family_names
 from engine.corpora.recipes import PLACES as PLACE_STYLES
+from engine.corpora.sources import BUILTIN, FANTASY, LICENCES, source_of
 from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE, NEUTRAL
 from engine.serving.generator import NameEngine
@@ -36,16 +40,20 @@ GENDERS = frozenset(GENDER_WORDS.values())
 
 # The order styles are offered in under a reply (the rest follow alphabetically); each adapter
 # shows as many as its platform fits (Telegram and the console the first few, Discord a menu).
-STYLE_ORDER = ("english", "elf", "dwarf", "human", "halfling", "goblin", "surnames", "towns")
+STYLE_ORDER = ("english", "elf", "dwarf", "human", "halfling", "orc", "tiefling", "dragonborn",
+               "dnd-elf", "goblin", "surnames", "towns")  # fmt: skip
+STYLE_OFFERS = 24  # other styles a reply offers, in that order: one Discord menu holds 25
 MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
 # Styles of invented worlds, where 45-90% of raw samples at t=1 are copies of the training list
 # (benchmarks/names.py): `new` is their default from this temperature up (below it, new names
 # are too rare to find quickly). A user's saved `new` setting wins.
-NEW_BY_DEFAULT = frozenset({"elf", "dwarf", "halfling", "goblin", "human"})
+NEW_BY_DEFAULT = frozenset(FANTASY)
 NEW_BY_DEFAULT_FROM = 0.5
 # The races a random party member is drawn from (those served).
-PARTY_RACES = ("elf", "dwarf", "halfling", "human", "goblin", "half-elf")
-STYLE_GROUPS = ("fantasy", "cultures", "family names", "places")
+PARTY_RACES = (
+    "elf", "dwarf", "halfling", "human", "goblin", "half-elf", "orc", "half-orc", "tiefling",
+    "dragonborn", "dnd-elf",
+)  # fmt: skip
 TABLE_SIZE = 20  # /table and the word `table`: a d20 table unless a count is given
 MAX_LIKE_FAVOURITES = 50  # like=favs resembles at most this many of your favourites
 NO_STYLE = "-"  # a typed favourite that fits no style well
@@ -85,6 +93,35 @@ class Names:
             for alias in BLEND_ALIASES
             if all(s in styles for s in parse_blend(alias).styles)
         }
+
+    def style_menu(self, typed: str, *, groups: bool = False) -> list[tuple[str, str]]:
+        """(value, line) pairs matching `typed`: names starting with it first, then names
+        holding it, then styles whose description holds it ("greek", "Devanagari"); with
+        nothing typed, the fantasy races first. A typed blend is offered as written."""
+        word = " ".join(typed.split()).casefold()
+        found = [
+            (s, f"{s} — {i.description}" if i.description else s) for s, i in self.styles().items()
+        ]
+        found += [(a, f"{a} — {mix}") for a, mix in self.blend_aliases().items()]
+        if groups:
+            found += [(g, f"{g} — the group, each style described") for g in STYLE_GROUPS]
+        order = {g: i for i, g in enumerate(STYLE_GROUPS)}
+
+        def rank(item: tuple[str, str]) -> tuple[int, int, str]:
+            value = item[0]
+            at = 0 if value.startswith(word) else 1 if word in value else 2
+            group = order.get(value, -1) if value in STYLE_GROUPS else order[_group(value)]
+            return (at, group if not word else 0, value)
+
+        def matches(item: tuple[str, str]) -> bool:
+            # a description's word starting with what is typed ("devan"), from three letters
+            words = re.findall(r"\w+", item[1].casefold())
+            return word in item[0] or (len(word) >= 3 and any(w.startswith(word) for w in words))
+
+        menu = sorted(filter(matches, found), key=rank)
+        if "+" in word:  # a blend being typed: offered as written (the grammar checks it)
+            menu.insert(0, (word, f"{word} — a blend"))
+        return menu
 
     async def request(self, ctx: Context, opts: NameOptions) -> GenerationRequest:
         """The engine's request: the options given, the rest from the effective settings (the
@@ -240,7 +277,7 @@ class Names:
             wider = await self.state.stash(SavedReply(ctx.user, ctx.chat, NAMES, loosened[1]))
             if wider is not None:
                 buttons.append(Action(Act.MORE, f"without {loosened[0]}", actions.more(wider)))
-        others = [s for s in offered(self.engine.styles) if s != request.style]
+        others = [s for s in offered(self.engine.styles) if s != request.style][:STYLE_OFFERS]
         buttons += [Action(Act.STYLE, s, actions.style(token, s)) for s in others]
         return Reply("\n".join(lines), tuple(buttons), names=names, notes=tuple(notes))
 
@@ -355,36 +392,78 @@ class Names:
         found = (await self.engine.generate(ask)).names
         if not found:
             return None
-        return f"of House {found[0]}" if style in HOUSE_STYLES else found[0]
+        return house_name(style, found[0]) if style in HOUSE_STYLES else found[0]
 
     async def list_styles(self, ctx: Context, request: StylesRequest) -> Reply:
-        """Every style in groups (fantasy, cultures, family names, places), each with its
-        flavour and three sample names; then how to blend them."""
-        models = self.engine.styles
+        """/styles: every style in its group (fantasy, cultures, family names, places), a line
+        each with three sample names (the races and places with their flavour too), a blank
+        line between groups so that a platform splitting a long answer splits between them.
+        /styles <group>: that group with each style's description. /styles <style>: one style
+        in full."""
+        topic = request.topic
+        if topic is not None and topic not in STYLE_GROUPS:
+            return Reply(await self._style_card(topic), private=True)
         groups: dict[str, list[str]] = {g: [] for g in STYLE_GROUPS}
-        for style in sorted([*models, *PLACES]):
+        for style in sorted([*self.engine.styles, *PLACES]):
             groups[_group(style)].append(style)
-        lines = []
-        for group, styles in groups.items():
-            if not styles:
+        blocks = []
+        for group in [topic] if topic else STYLE_GROUPS:
+            if not groups[group]:
                 continue
-            lines.append(f"— {group} —")
-            for style in styles:
-                sample = await self.engine.generate(GenerationRequest(style=style, count=3, seed=7))
-                if style in PLACES:
-                    lines.append(f"{style} — {PLACES[style].description}")
-                    continue
-                model = models[style]
-                genders = f" ({'/'.join(model.labels)})" if model.labels else ""
-                lines.append(
-                    f"{style}{genders} — {model.description}\n   e.g. {', '.join(sample.names)}"
-                )
+            detailed = topic is not None or group in ("fantasy", "places")
+            lines = [f"— {group} —"]
+            lines += [await self._style_line(style, detailed) for style in groups[group]]
+            blocks.append("\n".join(lines))
         aliases = ", ".join(f"{a} = {mix}" for a, mix in self.blend_aliases().items())
-        lines.append(
+        blocks.append(
             "Use one: /name elf. Blend them: /name elf+dwarf or /name elf:70+dwarf:30"
             + (f" ({aliases})" if aliases else "")
+            + ". More on a group or a style: /styles cultures, /styles greek"
         )
-        return Reply("\n".join(lines), private=True)  # long, and only the asker needs it
+        blocks.append(
+            "Sources: "
+            + ", ".join(f"{package} ({licence})" for package, licence in LICENCES.items())
+            + "; places from our own word lists."
+        )
+        return Reply("\n\n".join(blocks), private=True)  # long, and only the asker needs it
+
+    async def _samples(self, style: str, count: int) -> list[str]:
+        found = await self.engine.generate(GenerationRequest(style=style, count=count, seed=7))
+        return list(found.names)
+
+    async def _style_line(self, style: str, detailed: bool) -> str:
+        if style in PLACES:
+            return f"{style} — {PLACES[style].description}"
+        model = self.engine.styles[style]
+        sample = ", ".join(await self._samples(style, 3))
+        if detailed or not _shipped(style, model):  # a retrained style says what it learned
+            genders = f" ({'/'.join(model.labels)})" if model.labels else ""
+            return f"{style}{genders} — {model.description}\n   e.g. {sample}"
+        genders = f" ({'/'.join(g[0] for g in model.labels)})" if _gendered(model) else ""
+        return f"{style}{genders}: {sample}"
+
+    async def _style_card(self, style: str) -> str:
+        """One style in full: where its names come from, its genders, its family names,
+        and five samples."""
+        if style in PLACES:
+            sample = ", ".join(await self._samples(style, 5))
+            return f"{style} — {PLACES[style].description}\ne.g. {sample}"
+        model = self.engine.styles[style]
+        lines = [f"{style} — {model.description}"]
+        if model.labels:
+            kind = "genders" if _gendered(model) else "countries"
+            lines.append(f"{kind}: {', '.join(model.labels)}")
+        if model.neutral is not None:
+            lines.append("gender-neutral names too: /name " + style + " neutral")
+        if style in FAMILY:
+            lines.append(f"full names: /name {style} full (family names from {FAMILY[style]})")
+        elif style in CLAN_STYLES or style in HOUSE_STYLES:
+            lines.append(f"full names: /name {style} full ({describe_family(style)})")
+        if _shipped(style, model):
+            package = source_of(style)
+            lines.append(f"source: the {package} package ({LICENCES[package]} licence)")
+        lines.append(f"e.g. {', '.join(await self._samples(style, 5))}")
+        return "\n".join(lines)
 
     async def rate(self, ctx: Context, request: RateRequest) -> Reply:
         """/rate <name> [style] [gender]: a full name is rated word by word."""
@@ -500,9 +579,18 @@ def takes_label(model: NameModel, label: str | None) -> bool:
     return label in model.labels or (label == NEUTRAL and model.neutral is not None)
 
 
+def _gendered(model: NameModel) -> bool:
+    return set(model.labels) <= {"female", "male"} and bool(model.labels)
+
+
+def _shipped(style: str, model: NameModel) -> bool:
+    """Whether a style is the built-in one (not retrained on a user's list)."""
+    return style in BUILTIN and model.description == BUILTIN[style][0]
+
+
 def _group(style: str) -> str:
     """Which /styles group a style is listed in."""
-    if style in FANTASY_ANCESTRIES:
+    if style in FANTASY or style in BLEND_ALIASES:
         return "fantasy"
     if style in FAMILY.values():
         return "family names"

@@ -22,6 +22,7 @@ from bot.reply import Action, Attachment, Context, Notifier, Reply, Upload
 from bot.requests import RetrainRequest
 from bot.service.state import NEW_STYLE, ReplyState, SavedReply
 from engine.corpora import corpus as corpora
+from engine.corpora.sources import BUILTIN
 from engine.errors import CorpusError, EngineError
 from engine.retraining.outcome import RetrainProgress, RetrainResult
 from engine.retraining.supervisor import Retrainer
@@ -67,7 +68,7 @@ class Retraining:
     @staticmethod
     def builtin_corpora() -> dict[str, str]:
         """The built-in corpora a style can be retrained from, with what each holds."""
-        return {name: about for name, (about, _) in sorted(corpora.BUILTIN.items())}
+        return {name: about for name, (about, _) in sorted(BUILTIN.items())}
 
     # --- starting ---------------------------------------------------------------------------
 
@@ -88,8 +89,8 @@ class Retraining:
         if running is not None:
             raise RetrainRefused(f"a training is already running: {running.describe()}")
         if opts.corpus is not None:
-            if opts.corpus not in corpora.BUILTIN:
-                known = ", ".join(sorted(corpora.BUILTIN))
+            if opts.corpus not in BUILTIN:
+                known = ", ".join(sorted(BUILTIN))
                 raise RetrainRefused(
                     f"no built-in corpus {shown(opts.corpus)}; choose one of: {known}"
                 )

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from engine.corpora.corpus import BUILTIN
 from engine.corpora.families import MADE
+from engine.corpora.sources import BUILTIN, CULTURES
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +65,21 @@ STYLES: dict[str, StyleSpec] = {
     **{c: _medium(c) for c in ("german", "spanish", "spanish-surnames", "italian-surnames")},
     **{c: _large(c) for c in ("icelandic", "icelandic-patronymics", "towns")},
 }
+# The styles that had models of their own before the shared model (benchmarks compare them).
+FIRST_STYLES = tuple(STYLES)
+# Added with the shared model, so never trained alone: the same splits as styles of their size.
+SMALL_NEW = (
+    "armenian", "brazilian", "chinese", "croatian", "czech", "danish", "finnish", "georgian",
+    "hindi", "hungarian", "latvian", "mexican", "norwegian", "portuguese", "slovak", "slovenian",
+    "swahili", "arabic-surnames", "colombian-surnames", "czech-surnames", "finnish-surnames",
+    "georgian-surnames", "hebrew-surnames", "thai-surnames",
+)  # fmt: skip
+CULTURE_STYLES = (
+    *(c.style for c in CULTURES),
+    *(f"{c.style}-surnames" for c in CULTURES if c.surnames),
+)
+RACES = ("dnd-elf", "orc", "tiefling", "dragonborn")
+STYLES |= {s: _small(s) if s in SMALL_NEW else _medium(s) for s in (*RACES, *CULTURE_STYLES)}
 assert set(STYLES) <= set(BUILTIN)
 
 # The shared model (engine.nn.jointtrain) trains every style above at once, each on the same
@@ -76,6 +91,20 @@ BUDGET: dict[str, float] = {
     "human": 110, "russian": 11, "russian-surnames": 30, "french": 10, "french-surnames": 16,
     "italian": 17, "german-surnames": 16, "german": 45, "spanish": 32, "spanish-surnames": 50,
     "italian-surnames": 40, "icelandic": 55, "icelandic-patronymics": 100, "towns": 200,
+    # Added later: 0.75 * sqrt(names), between 8 and 40; the pool-made races are easy to learn.
+    "dnd-elf": 60, "orc": 25, "tiefling": 25, "dragonborn": 25, "arabic": 21, "armenian": 14,
+    "azerbaijani": 19, "brazilian": 13, "bulgarian": 30, "chilean": 24, "chinese": 11,
+    "colombian": 18, "croatian": 11, "czech": 12, "danish": 17, "dutch": 17, "finnish": 15,
+    "georgian": 12, "greek": 21, "hebrew": 19, "hindi": 14, "hungarian": 11, "indian": 17,
+    "indonesian": 20, "irish": 22, "kenyan": 22, "latvian": 12, "mexican": 14, "nepali": 19,
+    "norwegian": 11, "pakistani": 18, "portuguese": 11, "romanian": 20, "slovak": 16,
+    "slovenian": 14, "swahili": 12, "swedish": 24, "tamil": 24, "thai": 17, "turkish": 29,
+    "arabic-surnames": 13, "armenian-surnames": 19, "chilean-surnames": 17,
+    "colombian-surnames": 13, "croatian-surnames": 21, "czech-surnames": 11,
+    "dutch-surnames": 20, "finnish-surnames": 15, "georgian-surnames": 16,
+    "greek-surnames": 29, "hebrew-surnames": 17, "indian-surnames": 17, "irish-surnames": 20,
+    "kenyan-surnames": 24, "mexican-surnames": 19, "slovak-surnames": 32,
+    "swedish-surnames": 17, "thai-surnames": 12,
 }  # fmt: skip
 assert set(BUDGET) == set(STYLES)
 
@@ -90,6 +119,7 @@ FAMILY: dict[str, str] = {
     "spanish": "spanish-surnames",
     "italian": "italian-surnames",
     "icelandic": "icelandic-patronymics",
+    **{c.style: f"{c.style}-surnames" for c in CULTURES if c.surnames},
 }
 assert set(FAMILY) | set(FAMILY.values()) <= set(STYLES)
 

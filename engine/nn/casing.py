@@ -1,12 +1,12 @@
 """Casing rules learned from a corpus, enforced while sampling.
 
-A character's *case class* is "A" for a capital, "a" for a lowercase letter, and the character
-itself for anything without case ("-", "'", a space). A name's *case transitions* are the pairs of
-neighbouring classes, with the start and the end of the name as two more classes: "Mary-Jane"
-has ^A, Aa, aa, a-, -A, Aa, aa, a$. A name's casing is **broken** when one of its transitions
-appears in no name of the corpus. Every shipped corpus has only ^A, Aa, aa and a$, so there a
-name is broken exactly when it starts lowercase, has a capital anywhere but first, or is a single
-capital ("aulel", "GeTtlin", "HGrd").
+A character's *case class* is "A" for a capital, "a" for a lowercase letter (or a letter of a
+script without capitals), and the character itself for anything else ("-", "'", a space). A
+name's *case transitions* are the pairs of neighbouring classes, with the start and the end of
+the name as two more classes: "Mary-Jane" has ^A, Aa, aa, a-, -A, Aa, aa, a$. A name's casing is
+**broken** when one of its transitions appears in no name of the corpus. Most shipped corpora
+have only ^A, Aa, aa and a$, so there a name is broken exactly when it starts lowercase, has a
+capital anywhere but first, or is a single capital ("aulel", "GeTtlin", "HGrd").
 
 The rules are a first-order constraint: a corpus that has "McDonald" (aA) allows a capital after
 any lowercase letter, not only after "Mc". Sampling applies them as a logit mask per row
@@ -16,6 +16,7 @@ still measure the network's full distribution, names scored exactly as written.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -29,10 +30,11 @@ START, END = "^", "$"
 
 
 def case_class(char: str) -> str:
-    """The case class of a character: "A" (capital), "a" (lowercase) or the character itself."""
+    """The case class of a character: "A" (capital), "a" (lowercase, and any letter or mark of
+    a script without capitals: Hebrew, Thai, Devanagari) or the character itself."""
     if char.isupper():
         return "A"
-    if char.islower():
+    if char.islower() or char.isalpha() or unicodedata.category(char).startswith("M"):
         return "a"
     return char
 

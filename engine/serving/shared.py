@@ -337,10 +337,21 @@ def build(
         heads=dict(result.heads),
         fingerprint="",
     )
+    _as_saved(model)
     for style in result.styles:
         q = corpus_quantiles(model.model(style), list(corpora[style].names))
         entries[style] = replace(entries[style], score_quantiles=q)
     return model
+
+
+def _as_saved(model: SharedModel) -> None:
+    """Round the weights to what the file keeps (float16), so that what is computed from them
+    here (the score quantiles) is what a process loading the file computes."""
+    with torch.no_grad():
+        for p in model.net.parameters():
+            p.copy_(p.half().float())
+        for style, (w, b) in model.heads.items():
+            model.heads[style] = (w.half().float(), b.half().float())
 
 
 def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:

@@ -304,11 +304,11 @@ def test_settings_grammar(text: str, expected: NameOptions) -> None:
 
 
 def test_a_word_close_to_a_style_gets_a_hint() -> None:
-    cmd = parse("/name orc", {"goblin", "elf"})
+    cmd = parse("/name kobold", {"goblin", "elf"})
     assert isinstance(cmd, NameRequest)
-    assert cmd.options.prefix == "orc"
+    assert cmd.options.prefix == "kobold"
     assert cmd.hints == (
-        "orc is not a style, so names start with Orc; for a style, try /name goblin",
+        "kobold is not a style, so names start with Kobold; for a style, try /name goblin",
     )
 
 
@@ -391,3 +391,56 @@ def test_every_command_has_help_and_a_parser() -> None:
     from bot.grammar import _PARSERS, COMMANDS
 
     assert set(texts.HELP) == set(COMMANDS) == set(_PARSERS)
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("/styles", None),
+        ("/styles cultures", "cultures"),
+        ("/styles Family", "family names"),
+        ("/styles family names", "family names"),
+        ("/styles elf", "elf"),
+    ],
+)
+def test_styles_takes_a_group_or_a_style(text: str, topic: str | None) -> None:
+    from bot.requests import StylesRequest
+
+    assert parse(text, STYLES) == StylesRequest(topic)
+
+
+def test_styles_of_something_else_says_what_it_takes() -> None:
+    with pytest.raises(ParseError, match=r"a group \(fantasy, cultures, family names, places\)"):
+        parse("/styles elves2", STYLES)
+    with pytest.raises(ParseError, match="did you mean dwarf"):
+        parse("/styles dwarfs", STYLES)
+
+
+def test_an_unknown_style_among_many_points_to_styles_instead_of_listing_them() -> None:
+    many = STYLES | {f"culture{i}" for i in range(60)}
+    with pytest.raises(ParseError) as raised:
+        parse("/name style=klingon", many)
+    assert str(raised.value) == "unknown style 'klingon' /styles lists all 65."
+    with pytest.raises(ParseError, match="did you mean orc"):
+        parse("/name style=orcish", many | {"orc", "goblin"})
+
+
+@pytest.mark.parametrize(
+    ("text", "country"), [("/name towns german 3", "german"), ("/name dutch towns 3", "dutch")]
+)
+def test_a_country_of_the_towns_that_is_also_a_style_names_the_country(
+    text: str, country: str
+) -> None:
+    options = _name_in(text, {*STYLES, "towns", "german", "dutch", "italian"})
+    assert (options.style, options.gender, options.count) == ("towns", country, 3)
+
+
+def test_two_countries_of_the_towns_are_refused() -> None:
+    with pytest.raises(ParseError, match="two countries: 'german' and 'italian'"):
+        parse("/name towns german italian", {*STYLES, "towns", "german", "italian"})
+
+
+def _name_in(text: str, styles: set[str]) -> NameOptions:
+    request = parse(text, styles)
+    assert isinstance(request, NameRequest)
+    return request.options

@@ -24,3 +24,10 @@ def test_split_text_keeps_lines_whole_where_it_can() -> None:
     assert split_text("aaa\nbbb\nccc", 7) == ["aaa\nbbb", "ccc"]
     assert split_text("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
     assert split_text("", 4) == ["…"]
+
+
+def test_split_text_keeps_paragraphs_whole_where_they_fit() -> None:
+    # /styles' groups are paragraphs: a group never starts at the end of another's message.
+    assert split_text("aa\nbb\n\ncc\ndd\n\nee", 11) == ["aa\nbb", "cc\ndd\n\nee"]
+    assert split_text("aa\nbb\n\ncccc\ndddd", 6) == ["aa\nbb", "cccc", "dddd"]
+    assert split_text("aa\n\n\n\nbb", 4) == ["aa", "bb"]

@@ -41,7 +41,8 @@ def test_sample_with_a_seed_repeats(models: Path, capsys: pytest.CaptureFixture[
     ("args", "message"),
     [
         (["sample", "--temperature", "0"], "temperature must be a number between 0.1 and 3"),
-        (["sample", "--style", "klingon"], "unknown style 'klingon'; known styles: dwarf, elf"),
+        (["sample", "--style", "klingon"], "unknown style 'klingon'; the styles command lists all"),
+        (["sample", "--style", "dwarrf"], "unknown style 'dwarrf' (did you mean dwarf?)"),
         (["sample", "--style", "elf+dwarrf"], "unknown style 'dwarrf' (did you mean dwarf?)"),
         (["sample", "--style", "elf:1+dwarf:0+human:0+goblin:0+orc:0"], "at most 4 styles"),
         (["sample", "--style", "half-elf", "--full"], "has no family names"),
@@ -71,6 +72,8 @@ def test_score_and_styles(models: Path, capsys: pytest.CaptureFixture[str]) -> N
     # The shipped styles, the models folder's english over the shipped one.
     assert styles["english"]["description"] == "tiny test model"
     assert styles["english"]["labels"] == ["female", "male"] and "towns" in styles
+    # A shipped style names its source and licence; a user's list has none to name.
+    assert styles["towns"]["source"] == "faker (MIT)" and styles["english"]["source"] is None
 
 
 def test_sample_blends_neutral_and_like_from_the_shipped_model(
@@ -82,6 +85,10 @@ def test_sample_blends_neutral_and_like_from_the_shipped_model(
     assert len(capsys.readouterr().out.splitlines()) == 3
     assert main(["sample", "--style", "tavern", "-n", "3", "--seed", "1"]) == 0
     assert len(capsys.readouterr().out.splitlines()) == 3
+    for args in (["half-orc"], ["dragonborn", "--full"], ["greek", "--full"], ["thai"]):
+        assert main(["sample", "--style", *args, "-n", "3", "--seed", "1"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        assert len(lines) == 3 and all(len(n.split()) == len(args) for n in lines)
     assert main(["sample", "--like", "Legolas", "-n", "4", "--seed", "1"]) == 0
     out, err = capsys.readouterr()
     assert len(out.splitlines()) == 4 and "Legolas" not in out.splitlines()
@@ -129,12 +136,12 @@ def test_train_from_scratch_when_asked_or_when_the_shared_model_cannot_learn_the
             "20", "--hidden", "16", "--embd", "8", "--quiet"]  # fmt: skip
     assert main([*args, "--from-scratch"]) == 0
     assert "(from scratch)" in capsys.readouterr().out
-    turkish = tmp_path / "tr.txt"
-    turkish.write_text("".join(f"{a}{b}ğı\n" for a in "BCDFGHKLMN" for b in "aeiou"))
-    args[2] = str(turkish)
+    unseen = tmp_path / "tr.txt"
+    unseen.write_text("".join(f"{a}{b}ŋœ\n" for a in "BCDFGHKLMN" for b in "aeiou"))
+    args[2] = str(unseen)
     assert main(args) == 0
     out, err = capsys.readouterr()
-    assert "(from scratch)" in out and "the shared model has never seen ğ, ı" in err
+    assert "(from scratch)" in out and "the shared model has never seen ŋ, œ" in err
 
 
 def test_train_refuses_a_bad_corpus(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

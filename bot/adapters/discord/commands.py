@@ -32,7 +32,6 @@ from bot.requests import (
     AuditRequest,
     ResetRequest,
     StatsRequest,
-    StylesRequest,
 )
 
 log = logging.getLogger(__name__)
@@ -72,16 +71,15 @@ async def _on_tree_error(
 async def _style_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    service = _bot(interaction).service
-    word = current.casefold().strip()
-    found = [
-        (s, f"{s} — {m.description}" if m.description else s) for s, m in service.styles().items()
-    ]
-    found += [(a, f"{a} — {mix}") for a, mix in service.blend_aliases().items()]
-    choices = [(s, text) for s, text in sorted(found) if word in s]
-    if "+" in word:  # a blend being typed: offer it as written (the grammar checks it)
-        choices.insert(0, (word, f"{word} — a blend"))
-    return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in choices][:25]
+    menu = _bot(interaction).service.style_menu(current)
+    return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in menu][:25]
+
+
+async def _styles_topic_choices(
+    interaction: discord.Interaction, current: str
+) -> list[app_commands.Choice[str]]:
+    menu = _bot(interaction).service.style_menu(current, groups=True)
+    return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in menu][:25]
 
 
 async def _gender_choices(
@@ -176,9 +174,13 @@ async def party_command(
 
 
 @app_commands.command(name="styles", description="The styles I know, with sample names")
-async def styles_command(interaction: discord.Interaction) -> None:
+@app_commands.describe(about="a group (fantasy, cultures, family names, places) or one style")
+@app_commands.autocomplete(about=_styles_topic_choices)
+async def styles_command(
+    interaction: discord.Interaction, about: app_commands.Range[str, 1, 64] | None = None
+) -> None:
     await _bot(interaction).answer_command(
-        interaction, lambda styles: StylesRequest(), private=True
+        interaction, lambda styles: grammar.styles_request(about or "", styles), private=True
     )
 
 
@@ -330,10 +332,11 @@ async def _corpus_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
     word = current.casefold().strip()
+    found = [(n, about) for n, about in _bot(interaction).service.corpora().items() if word in n]
+    found.sort(key=lambda item: (not item[0].startswith(word), item[0]))  # "elf" before "dnd-elf"
     return [
         app_commands.Choice(name=clip(f"{name} — {about}", 100), value=name)
-        for name, about in _bot(interaction).service.corpora().items()
-        if word in name
+        for name, about in found
     ][:25]
 
 

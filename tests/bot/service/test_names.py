@@ -15,7 +15,7 @@ from bot import actions
 from bot.actions import Act
 from bot.reply import Reply
 from bot.service import Service
-from bot.service.names import command_line, settings_line
+from bot.service.names import STYLE_OFFERS, command_line, settings_line
 from engine.serving.sampling import GenerationRequest
 from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
@@ -371,6 +371,72 @@ async def test_styles_are_listed_in_groups_with_places_and_blends(
     heads = [line for line in text.splitlines() if line.startswith("— ")]
     assert heads == ["— fantasy —", "— cultures —", "— family names —", "— places —"]
     assert "tavern — tavern names" in text and "half-elf = elf + human" in text
+    assert "half-orc = orc + human" in text
+    # Each group is one paragraph that fits one message on every platform (Discord: 2,000),
+    # so a platform splitting the answer splits between groups, never inside one.
+    groups = text.split("\n\n")
+    assert [g.splitlines()[0] for g in groups[:4]] == heads
+    assert all(len(g) <= 2000 for g in groups)
+    assert "greek (f/m): " in text and "chinese: " in text  # compact: genders, three samples
+    assert "pynames (BSD-3-Clause)" in text and "dnd-name-generator (MIT)" in text
+
+
+async def test_styles_of_a_group_or_one_style_say_where_the_names_come_from(
+    shipped_service: Service,
+) -> None:
+    cultures = await shipped_service.on_text(ctx(), "/styles cultures")
+    assert cultures is not None
+    assert cultures.text.startswith("— cultures —")
+    assert "greek (female/male) — Greek first names, in Greek script (faker's el_GR lists)" in (
+        cultures.text
+    )
+    card = await shipped_service.on_text(ctx(), "/styles greek")
+    assert card is not None
+    lines = card.text.splitlines()
+    assert lines[0] == "greek — Greek first names, in Greek script (faker's el_GR lists)"
+    assert "genders: female, male" in lines
+    assert "full names: /name greek full (family names from greek-surnames)" in lines
+    assert "source: the faker package (MIT licence)" in lines
+    assert lines[-1].startswith("e.g. ") and len(lines[-1].split(", ")) == 5
+    orc = await shipped_service.on_text(ctx(), "/styles orc")
+    assert orc is not None and "full names: /name orc full (orc clan names" in orc.text
+
+
+def test_the_style_menu_finds_any_style_by_name_or_description(shipped_service: Service) -> None:
+    menu = shipped_service.style_menu
+    assert [v for v, _ in menu("")][:5] == ["dnd-elf", "dragonborn", "dwarf", "elf", "goblin"]
+    assert [v for v, _ in menu("greek")][:2] == ["greek", "greek-surnames"]
+    assert {"hindi", "nepali"} <= {v for v, _ in menu("devanagari")}
+    assert [v for v, _ in menu("half")][:2] == ["half-elf", "half-orc"]
+    assert menu("elf+orc")[0] == ("elf+orc", "elf+orc — a blend")
+    assert ("cultures", "cultures — the group, each style described") in menu("cult", groups=True)
+
+
+@pytest.mark.parametrize(
+    ("text", "first_line"),
+    [
+        ("/name orc 3", "orc · "),
+        ("/name half-orc 3", "half-orc (orc 50% + human 50%) · "),
+        ("/name tiefling female 3", "tiefling · female · "),
+        ("/name greek 3", "greek · "),
+        ("/name thai full 3", "thai · t=1 · full"),
+    ],
+)
+async def test_new_races_and_cultures_answer(
+    shipped_service: Service, text: str, first_line: str
+) -> None:
+    reply = await _names(shipped_service, text)
+    assert reply.text.splitlines()[0].startswith(first_line), reply.text
+    assert reply.names is not None and len(reply.names.names) == 3
+
+
+async def test_dragonborn_and_orcs_have_clan_names(shipped_service: Service) -> None:
+    for race in ("dragonborn", "orc", "dnd-elf"):
+        reply = await _names(shipped_service, f"/name {race} full 4")
+        assert reply.names is not None and len(reply.names.names) == 4
+        assert all(len(n.split()) == 2 for n in reply.names.names), reply.names.names
+    npc = await shipped_service.on_text(ctx(), "/npc tiefling male")
+    assert npc is not None and "tiefling, male" in npc.text
 
 
 async def test_a_party_names_each_member_with_race_gender_and_family(
@@ -479,3 +545,12 @@ async def test_like_favs_takes_given_names_and_rate_ignores_a_blend_default(
     await shipped_service.on_text(ctx(), "/settings style=half-elf")
     rated = await shipped_service.on_text(ctx(), "/rate Legolas")
     assert rated is not None and "more name-like than" in rated.text
+
+
+async def test_a_reply_offers_the_common_styles_first_and_no_more_than_one_menu_holds(
+    shipped_service: Service,
+) -> None:
+    reply = await _names(shipped_service, "/name elf 3")
+    styles = [a.caption.removeprefix("🎲 ") for a in reply.of(Act.STYLE)]
+    assert len(styles) == STYLE_OFFERS < len(shipped_service.engine.styles)  # Discord's menu: 25
+    assert styles[:5] == ["english", "dwarf", "human", "halfling", "orc"] and "elf" not in styles

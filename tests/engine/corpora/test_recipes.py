@@ -9,7 +9,14 @@ from engine.corpora.recipes import FAMILY, STYLES, family_style, no_family_messa
 
 @pytest.mark.parametrize(
     ("style", "family"),
-    [("english", "surnames"), ("russian", "russian-surnames"), ("elf", None), ("gnome", None)],
+    [
+        ("english", "surnames"),
+        ("russian", "russian-surnames"),
+        ("greek", "greek-surnames"),
+        ("elf", None),
+        ("gnome", None),
+        ("tiefling", None),
+    ],
 )
 def test_family_style(style: str, family: str | None) -> None:
     assert family_style(style) == family
@@ -32,3 +39,14 @@ def test_every_shipped_style_has_a_share_of_the_shared_training() -> None:
     from engine.corpora.recipes import BUDGET
 
     assert set(BUDGET) == set(STYLES) and min(BUDGET.values()) > 0
+
+
+@pytest.mark.parametrize(
+    ("style", "has"),
+    [("orc", True), ("dragonborn", True), ("dnd-elf", True), ("tiefling", False),
+     ("thai", True), ("danish", False)],
+)  # fmt: skip
+def test_which_styles_have_full_names(style: str, has: bool) -> None:
+    from engine.corpora.recipes import has_family_names
+
+    assert has_family_names(style) is has

@@ -37,6 +37,13 @@ def test_broken_names_the_transitions_the_corpus_never_has(
     assert RULES.broken(name) == broken
 
 
+def test_letters_of_a_script_without_capitals_are_one_class() -> None:
+    # Each Hebrew or Thai letter is not a class of its own: its names' casing is "a" throughout.
+    rules = CaseRules.from_names(["אביב", "กวาง", "अंकिता"])
+    assert rules.allowed == {("^", "a"), ("a", "a"), ("a", "$")}
+    assert rules.broken("ยยย") == [] and rules.broken("Ann") == [("^", "A"), ("A", "a")]
+
+
 def test_a_corpus_with_a_capital_after_lowercase_allows_it() -> None:
     assert CaseRules.from_names(["McDonald", "Anna"]).broken("MaMvine") == []
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from engine.corpora import corpus
+from engine.corpora import corpus, sources
 from engine.corpora.recipes import FAMILY, STYLES
 from engine.serving import shared
 from engine.serving.registry import PACKAGED_MODELS, load_folder
@@ -34,7 +34,7 @@ def test_shipped_style_is_its_corpus_and_samples(style: str, models: dict[str, N
     model = models[style]
     # Trained on the corpus it names (same fingerprint) by `make models`.
     assert model.corpus_fingerprint == corpus.load(STYLES[style].corpus).fingerprint
-    assert model.description == corpus.BUILTIN[STYLES[style].corpus][0]
+    assert model.description == sources.BUILTIN[STYLES[style].corpus][0]
     names = generate(model, GenerationRequest(style=style, count=10, seed=1)).names
     assert len(names) == 10
 
@@ -57,7 +57,10 @@ def test_full_names_for_every_style_with_family_names(
     model, family = models[style], models[FAMILY[style]]
     res = generate(model, GenerationRequest(style=style, count=5, full=True, seed=1), family)
     assert len(res.names) == 5
-    assert all(" " in n and n.rsplit(" ", 1)[1][:1].isupper() for n in res.names)
+    # A family name starts as its list's names do: with a capital where the script writes one
+    # (not in Arabic or Thai, nor in Georgian, whose capitals are not used in names).
+    initials = {name[:1].isupper() for name in corpus.load(FAMILY[style]).names}
+    assert all(" " in n and n.rsplit(" ", 1)[1][:1].isupper() in initials for n in res.names)
     assert family.labels == () or family.labels == model.labels
 
 

@@ -87,6 +87,8 @@ async def test_bad_options_get_an_ephemeral_error(
     ("command", "options", "expected", "private"),
     [
         ("styles", {}, "elf (female/male) — tiny test model", True),
+        ("styles", {"about": "elf"}, "elf — tiny test model\ngenders: female, male", True),
+        ("styles", {"about": "klingon"}, "⚠️ /styles takes a group", True),
         ("rate", {"name": "Margaret"}, "Margaret: ", False),
         ("rate", {"name": "Margaret", "style": "elf"}, "of the real elf names", False),
         ("rate", {"name": "Margaret", "style": "klingon"}, "⚠️ unknown style", True),

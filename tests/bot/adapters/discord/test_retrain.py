@@ -119,7 +119,7 @@ async def test_retrain_options_are_checked_by_the_grammar(
 async def test_built_in_corpora_are_offered(admin: Service, fake: FakeDiscord) -> None:
     async with running(admin, fake):
         sent = await answer(fake, fake.autocomplete("retrain", "corpus", "elf"))
-    assert [c["value"] for c in sent.data["choices"]] == ["elf"]
+    assert [c["value"] for c in sent.data["choices"]] == ["elf", "dnd-elf"]
 
 
 # --- a real training ---------------------------------------------------------------------------

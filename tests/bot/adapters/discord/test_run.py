@@ -117,7 +117,7 @@ async def test_run_serves_discord_alone_and_stops_cleanly_on_sigterm(
     try:
         await fake.wait_ready()
         sent = await answer(fake, fake.slash("name", {"prefix": "Eld", "temperature": 0.7}))
-        assert sent.embed["fields"][0]["value"] == "t=0.7 · starts Eld"
+        assert sent.embed.get("fields", [{}])[0].get("value") == "t=0.7 · starts Eld", sent
     finally:
         proc.send_signal(signal.SIGTERM)
         _, err = await asyncio.wait_for(proc.communicate(), 60)
