@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import re
 import sys
 import threading
 from collections.abc import Callable, Hashable
@@ -35,8 +36,10 @@ def render(reply: Reply) -> tuple[str, list[Action]]:
     actions = [*reply.of(Act.SAVE), *others, *styles]
     saves = reply.of(Act.SAVE)
     if reply.names is not None and saves:
-        lines = [f"{reply.names.style} · {reply.names.settings}"]
-        lines += [f"  [{i}] {reply.names.marked(a.label)}" for i, a in enumerate(saves, start=1)]
+        listed = reply.names
+        lines = [" · ".join(p for p in (listed.title or listed.style, listed.settings) if p)]
+        shown = [_unnumbered(x) for x in listed.lines] or [listed.marked(a.label) for a in saves]
+        lines += [f"  [{i}] {line}" for i, line in enumerate(shown, start=1)]
         lines += reply.asides
         choices = [f"[1-{len(saves)}] ⭐ save" if len(saves) > 1 else "[1] ⭐ save"]
     else:
@@ -52,6 +55,11 @@ def render(reply: Reply) -> tuple[str, list[Action]]:
         lines.append(reply.file.content.decode("utf-8").rstrip("\n"))
         lines.append("---")
     return "\n".join(lines), actions
+
+
+def _unnumbered(line: str) -> str:
+    """A table's or a party's line without its own number: the console numbers every line."""
+    return re.sub(r"^\s*\d+\. ", "", line)
 
 
 def _upload(text: str) -> tuple[str, Upload | None]:

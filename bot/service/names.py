@@ -255,7 +255,8 @@ class Names:
             lines.append("(no names found)")
         notes = [result.note] if result.note else []
         if result.real:
-            notes.append(texts.real_legend(request.style))
+            lists = parse_blend(request.style).styles if is_blend(request.style) else ()
+            notes.append(texts.real_legend(" or ".join(lists) or request.style))
         # Fewer than asked: more of the same cannot help, but dropping the option that binds
         # most may. The reply says which, and offers it.
         short = len(result.names) < request.count

@@ -123,3 +123,15 @@ def test_the_one_user_of_the_console_is_never_slowed_down(tmp_path: Path) -> Non
     run = _chat(tmp_path, ["/start"] * 23)
     assert run.stdout.count("Hi! I invent names") == 23
     assert "Slow down" not in run.stdout
+
+
+def test_a_party_and_a_table_in_the_console(tmp_path: Path) -> None:
+    run = _chat(tmp_path, ["/party elf dwarf", "/table orc 3", "/quit"])
+    assert run.returncode == 0, run.stderr
+    block = run.stdout.split("party of 2\n", 1)[1].splitlines()
+    assert block[0].startswith("  [1] ")
+    assert block[0].rsplit(" — ", 1)[1] in ("elf, female", "elf, male")
+    assert " — dwarf, " in block[1]  # each member says its race, as on the other platforms
+    table = run.stdout.split("d3 · orc · t=1", 1)[1].splitlines()[1:4]
+    assert [line[:6] for line in table] == ["  [1] ", "  [2] ", "  [3] "]
+    assert not any(line[6:].lstrip()[:1].isdigit() for line in table)  # numbered once

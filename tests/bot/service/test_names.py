@@ -554,3 +554,11 @@ async def test_a_reply_offers_the_common_styles_first_and_no_more_than_one_menu_
     styles = [a.caption.removeprefix("🎲 ") for a in reply.of(Act.STYLE)]
     assert len(styles) == STYLE_OFFERS < len(shipped_service.engine.styles)  # Discord's menu: 25
     assert styles[:5] == ["english", "dwarf", "human", "halfling", "orc"] and "elf" not in styles
+
+
+async def test_a_blends_real_names_are_said_to_come_from_its_parents(
+    shipped_service: Service,
+) -> None:
+    reply = await _names(shipped_service, "/name half-orc 0.5 20")  # cool: real names come
+    assert reply.names is not None and reply.names.real
+    assert "(✓ a real name from the orc or human list; the others are invented)" in reply.asides
