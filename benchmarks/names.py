@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterable
 
 import torch
 
@@ -64,7 +65,7 @@ def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, clean: boo
     return names
 
 
-def triples(names: frozenset[str]) -> frozenset[str]:
+def triples(names: Iterable[str]) -> frozenset[str]:
     return frozenset(n.casefold()[i : i + 3] for n in names for i in range(len(n) - 2))
 
 

@@ -116,24 +116,21 @@ def view(
     vocabulary replaces the shared head (a style's own head, or a blend of heads)."""
     c = net.config
     ids = torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
-    out = CharRNN(
-        ModelConfig(
-            vocab_size=len(chars) + N_SPECIAL,
-            n_labels=conds.shape[0],
-            cell="lstm",
-            n_embd=c.n_embd,
-            n_label_embd=c.n_cond,
-            n_hidden=c.n_hidden,
-            dropout=0.0,
-            weight_drop=0.0,
-        )
+    config = ModelConfig(
+        vocab_size=len(chars) + N_SPECIAL,
+        n_labels=conds.shape[0],
+        cell="lstm",
+        n_embd=c.n_embd,
+        n_label_embd=c.n_cond,
+        n_hidden=c.n_hidden,
+        dropout=0.0,
+        weight_drop=0.0,
     )
+    out = CharRNN(config, rnn=net.rnn)  # the shared recurrent layer, not a copy
     weight, bias = head if head is not None else (net.head.weight, net.head.bias)
     with torch.no_grad():
         out.embed.weight = nn.Parameter(net.embed.weight[ids].clone(), requires_grad=False)
         out.label_embed.weight = nn.Parameter(conds.detach().clone(), requires_grad=False)
         out.head.weight = nn.Parameter(weight[ids].detach().clone(), requires_grad=False)
         out.head.bias = nn.Parameter(bias[ids].detach().clone(), requires_grad=False)
-        for name in ("weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"):
-            setattr(out.rnn, name, getattr(net.rnn, name))  # shared, not copied
     return out.eval()

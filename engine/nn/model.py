@@ -6,7 +6,7 @@ Only torch lives here. Training and sampling are in their own modules, like nano
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import torch
 from torch import Tensor, nn
@@ -35,7 +35,9 @@ class ModelConfig:
 class CharRNN(nn.Module):
     logit_mask: Tensor
 
-    def __init__(self, config: ModelConfig) -> None:
+    def __init__(self, config: ModelConfig, rnn: nn.LSTM | None = None) -> None:
+        """`rnn`: a recurrent layer of the config's shape to use instead of a new one (a
+        shared network's, which views of it share)."""
         super().__init__()
         self.config = config
         self.embed = nn.Embedding(config.vocab_size, config.n_embd, padding_idx=PAD)
@@ -44,9 +46,13 @@ class CharRNN(nn.Module):
         n_in = config.n_embd + config.n_label_embd
         rnn_dropout = config.dropout if config.n_layers > 1 else 0.0
         rnn_cls = {"gru": nn.GRU, "lstm": nn.LSTM, "rnn": nn.RNN}[config.cell]
-        self.rnn = rnn_cls(
-            n_in, config.n_hidden, num_layers=config.n_layers, batch_first=True, dropout=rnn_dropout
-        )
+        # Any, as before: torch types an RNN's weights (weight_ih_l0, ...) as Tensor | Module.
+        self.rnn: Any = rnn
+        if rnn is None:
+            self.rnn = rnn_cls(
+                n_in, config.n_hidden, num_layers=config.n_layers, batch_first=True,
+                dropout=rnn_dropout,
+            )  # fmt: skip
         self.drop = nn.Dropout(config.dropout)
         self.head = nn.Linear(config.n_hidden, config.vocab_size)
         # pad and start are never a next character: their logits are pinned to -inf.

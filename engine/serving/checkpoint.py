@@ -19,6 +19,7 @@ from engine.corpora.corpus import Corpus
 from engine.errors import CheckpointError
 from engine.nn.model import CharRNN, ModelConfig
 from engine.nn.vocab import Vocabulary
+from engine.serving.nameset import NameSet
 from engine.serving.scoring import corpus_quantiles
 from engine.serving.trained import NameModel, Voice
 
@@ -42,7 +43,7 @@ def build(
         label_prior=tuple(corpus.label_prior()),
         corpus_name=corpus.name,
         corpus_fingerprint=corpus.fingerprint,
-        corpus_names=frozenset(names),
+        corpus_names=NameSet(names),
         score_quantiles=(),
         capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
         max_len=max(len(n) for n in names),
@@ -67,7 +68,7 @@ def save(model: NameModel, path: str | Path) -> Path:
         "corpus": {
             "name": model.corpus_name,
             "fingerprint": model.corpus_fingerprint,
-            "names": "\n".join(sorted(model.corpus_names)),
+            "names": model.corpus_names.joined(),
         },
         "score_quantiles": torch.tensor(model.score_quantiles, dtype=torch.float32),
         "capitalized": model.capitalized,
@@ -136,7 +137,7 @@ def load(path: str | Path) -> NameModel:
             label_prior=tuple(float(p) for p in payload["label_prior"]),
             corpus_name=corpus["name"],
             corpus_fingerprint=corpus["fingerprint"],
-            corpus_names=frozenset(corpus["names"].split("\n")),
+            corpus_names=NameSet(corpus["names"].split("\n")),
             score_quantiles=tuple(payload["score_quantiles"].tolist()),
             capitalized=bool(payload["capitalized"]),
             max_len=int(payload["max_len"]),

@@ -14,7 +14,6 @@ heads' logits is a weighted geometric mean of the styles' next-letter distributi
 from __future__ import annotations
 
 import hashlib
-import io
 import os
 import tempfile
 import threading
@@ -34,7 +33,8 @@ from engine.errors import CheckpointError, RequestError
 from engine.nn.joint import NONE, JointCharRNN, JointConfig, view
 from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
 from engine.nn.model import CharRNN
-from engine.nn.vocab import BOS, EOS, PAD, Vocabulary
+from engine.nn.vocab import BOS, EOS, N_SPECIAL, PAD, Vocabulary
+from engine.serving.nameset import NameSet
 from engine.serving.scoring import corpus_quantiles
 from engine.serving.trained import NameModel, Voice
 
@@ -54,7 +54,7 @@ class StyleEntry:
     label_prior: tuple[float, ...]
     corpus_name: str
     corpus_fingerprint: str
-    corpus_names: frozenset[str] = field(repr=False)
+    corpus_names: NameSet = field(repr=False)
     score_quantiles: tuple[float, ...] = field(repr=False)
     capitalized: bool = True
     max_len: int = 32
@@ -78,7 +78,7 @@ class StyleEntry:
             label_prior=tuple(corpus.label_prior()),
             corpus_name=corpus.name,
             corpus_fingerprint=corpus.fingerprint,
-            corpus_names=frozenset(names),
+            corpus_names=NameSet(names),
             score_quantiles=(),
             capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
             max_len=max(len(n) for n in names),
@@ -96,6 +96,8 @@ class SharedModel:
     labels: tuple[str, ...]
     entries: dict[str, StyleEntry]
     style_index: dict[str, int]
+    # A style's own output layer, where it has one: its rows only (the special tokens, then its
+    # letters: `_rows`), as the file keeps them; `head` places them in the shared layer.
     heads: dict[str, tuple[Tensor, Tensor]]
     fingerprint: str
     _blends: OrderedDict[tuple[str, str | None, tuple[tuple[str, str], ...]], NameModel] = field(
@@ -119,8 +121,14 @@ class SharedModel:
             rows.append(torch.cat([style_vec, mid]))
         return torch.stack(rows), neutral
 
-    def _head(self, style: str) -> tuple[Tensor, Tensor]:
-        return self.heads.get(style, (self.net.head.weight, self.net.head.bias))
+    def head(self, style: str) -> tuple[Tensor, Tensor]:
+        """A style's output layer over the whole vocabulary: its own rows where it has its own,
+        the shared layer's elsewhere. Built when asked (a copy of the shared layer is over a
+        megabyte), never kept."""
+        if style not in self.heads:
+            return self.net.head.weight, self.net.head.bias
+        w, b = self.heads[style]
+        return _full_head(self.net, self.vocab, self.entries[style].chars, w, b)
 
     # -- models ------------------------------------------------------------------------------
 
@@ -128,7 +136,7 @@ class SharedModel:
         e = self.entries[style]
         vec = self.net.style_embed.weight[self.style_index[style]]
         conds, neutral = self._conds(vec, e.labels)
-        net = view(self.net, self.vocab, e.chars, conds, self._head(style))
+        net = view(self.net, self.vocab, e.chars, conds, self.head(style))
         return self._named(e, net, neutral, self)
 
     def fit_new(
@@ -233,7 +241,7 @@ class SharedModel:
         # Labels every part has (genders of two gendered styles); else none.
         labels = tuple(lab for lab in entries[0].labels if all(lab in e.labels for e in entries))
         conds, neutral = self._conds(vec, labels)
-        heads = [self._voice_head(voices[s]) if s in voices else self._head(s) for s, _ in parts]
+        heads = [self._voice_head(voices[s]) if s in voices else self.head(s) for s, _ in parts]
         weight = torch.einsum("k,kvh->vh", weights, torch.stack([h[0] for h in heads]))
         bias = torch.einsum("k,kv->v", weights, torch.stack([h[1] for h in heads]))
         chars = "".join(sorted({c for e in entries for c in e.chars}))
@@ -249,7 +257,7 @@ class SharedModel:
             corpus_fingerprint=hashlib.sha256(
                 (self.fingerprint + name + repr(key[2])).encode()
             ).hexdigest()[:16],
-            corpus_names=frozenset().union(*(e.corpus_names for e in entries)),
+            corpus_names=NameSet(n for e in entries for n in e.corpus_names),
             score_quantiles=(),
             capitalized=all(e.capitalized for e in entries),
             max_len=max(e.max_len for e in entries),
@@ -334,7 +342,10 @@ def build(
         labels=tuple(result.labels),
         entries=entries,
         style_index={s: i for i, s in enumerate(result.styles)},
-        heads=dict(result.heads),
+        heads={
+            s: (w[_rows(result.vocab, entries[s].chars)], b[_rows(result.vocab, entries[s].chars)])
+            for s, (w, b) in result.heads.items()
+        },
         fingerprint="",
     )
     _as_saved(model)
@@ -373,19 +384,14 @@ def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
         "labels": list(model.labels),
         "styles": styles,
         "state_dict": half,
-        # A style's own head is kept for its letters (and the end) only: blends and views read
-        # the shared head's rows for the rest.
-        "heads": {
-            s: (w[_rows(vocab, entries[s].chars)].half(), b[_rows(vocab, entries[s].chars)].half())
-            for s, (w, b) in model.heads.items()
-        },
+        "heads": {s: (w.half(), b.half()) for s, (w, b) in model.heads.items()},
         "entries": {
             s: {
                 **{k: v for k, v in asdict(e).items() if k not in ("corpus_names", "labels")},
                 "labels": list(e.labels),
                 "label_prior": list(e.label_prior),
                 "score_quantiles": torch.tensor(e.score_quantiles, dtype=torch.float32),
-                "corpus_names": "\n".join(sorted(e.corpus_names)),
+                "corpus_names": e.corpus_names.joined(),
             }
             for s, e in entries.items()
         },
@@ -408,8 +414,10 @@ def load(path: str | Path) -> SharedModel:
     """Read a shared file; anything truncated, foreign or from a newer Namesmith is refused."""
     path = Path(path)
     try:
-        raw = path.read_bytes()
-        payload = torch.load(io.BytesIO(raw), map_location="cpu", weights_only=True)
+        with path.open("rb") as f:  # read once: no copy of the whole file held meanwhile
+            digest = hashlib.file_digest(f, "sha256").hexdigest()
+            f.seek(0)
+            payload = torch.load(f, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise CheckpointError(f"{path.name}: not a readable Namesmith shared model") from exc
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
@@ -434,7 +442,7 @@ def load(path: str | Path) -> SharedModel:
                 label_prior=tuple(float(p) for p in e["label_prior"]),
                 corpus_name=e["corpus_name"],
                 corpus_fingerprint=e["corpus_fingerprint"],
-                corpus_names=frozenset(e["corpus_names"].split("\n")),
+                corpus_names=NameSet(e["corpus_names"].split("\n")),
                 score_quantiles=tuple(e["score_quantiles"].tolist()),
                 capitalized=bool(e["capitalized"]),
                 max_len=int(e["max_len"]),
@@ -448,11 +456,8 @@ def load(path: str | Path) -> SharedModel:
             labels=tuple(payload["labels"]),
             entries=entries,
             style_index={s: i for i, s in enumerate(styles)},
-            heads={
-                s: _full_head(net, Vocabulary(payload["chars"]), entries[s].chars, w, b)
-                for s, (w, b) in payload["heads"].items()
-            },
-            fingerprint=hashlib.sha256(raw).hexdigest()[:16],
+            heads={s: _stored_head(w, b, entries[s]) for s, (w, b) in payload["heads"].items()},
+            fingerprint=digest[:16],
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise CheckpointError(
@@ -463,6 +468,13 @@ def load(path: str | Path) -> SharedModel:
 def _rows(vocab: Vocabulary, chars: str) -> Tensor:
     """The head rows of a style: the special tokens, then its letters."""
     return torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
+
+
+def _stored_head(w: Tensor, b: Tensor, entry: StyleEntry) -> tuple[Tensor, Tensor]:
+    """A style's own head as the file keeps it: a row per special token and letter."""
+    if w.shape[0] != len(entry.chars) + N_SPECIAL or b.shape != w.shape[:1]:
+        raise ValueError(f"the {entry.style} head does not fit its letters")
+    return w.float(), b.float()
 
 
 def _full_head(

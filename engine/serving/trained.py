@@ -15,6 +15,7 @@ from engine.limits import NEUTRAL, NEUTRAL_WORDS
 from engine.nn.casing import CaseMask, CaseRules
 from engine.nn.model import CharRNN
 from engine.nn.vocab import Vocabulary
+from engine.serving.nameset import NameSet
 
 
 class Blender(Protocol):
@@ -45,7 +46,7 @@ class NameModel:
     label_prior: tuple[float, ...]  # share of each label in the corpus
     corpus_name: str
     corpus_fingerprint: str
-    corpus_names: frozenset[str] = field(repr=False)
+    corpus_names: NameSet = field(repr=False)  # the real names: `new` and the ✓ marks
     score_quantiles: tuple[float, ...] = field(repr=False)  # corpus log-lik/token, ascending
     capitalized: bool = True  # corpus names start with a capital: "eld" is read as "Eld"
     max_len: int = 32  # longest name in the corpus

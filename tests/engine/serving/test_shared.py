@@ -29,7 +29,7 @@ def test_a_style_view_scores_names_as_the_joint_network_does(tiny_shared: Shared
     with torch.inference_mode():
         style = tiny_shared.style_index["english"]
         feats = net.features(rows.inputs, net.cond(rows.styles, rows.labels))
-        w, b = tiny_shared.heads.get("english", (net.head.weight, net.head.bias))
+        w, b = tiny_shared.head("english")
         logits = feats @ w.T + b + net.logit_mask + net.style_mask[style]
         joint = -torch.nn.functional.cross_entropy(
             logits.transpose(1, 2), rows.targets, ignore_index=0, reduction="none"

@@ -29,6 +29,16 @@ def test_one_shared_file_serves_every_shipped_style(models: dict[str, NameModel]
     assert len({id(m.net) for m in models.values()}) == len(models)  # a view per style
 
 
+def test_a_styles_own_head_is_held_for_its_letters_only() -> None:
+    """Each own head over the whole vocabulary (600 letters of every script) would hold over a
+    megabyte per style, 75 MB in all; its own letters' rows are a tenth of that."""
+    model = shared.load(PACKAGED_MODELS / shared.SHARED_FILE)
+    assert model.heads
+    for style, (weight, bias) in model.heads.items():
+        assert weight.shape[0] == bias.shape[0] == len(model.entries[style].chars) + 3
+        assert model.head(style)[0].shape == model.net.head.weight.shape
+
+
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_shipped_style_is_its_corpus_and_samples(style: str, models: dict[str, NameModel]) -> None:
     model = models[style]
