@@ -25,13 +25,13 @@ class NameSet(Set[str]):
         if any("\n" in name for name in ordered):
             raise ValueError("a name cannot hold a line break")
         self._text = "\n".join(ordered) + "\n" if ordered else ""
-        self._starts = array("l", [0])
+        self._starts = array("I", [0])  # 4 bytes an offset: a style's names are far below 4 GB
         for name in ordered:
             self._starts.append(self._starts[-1] + len(name) + 1)
         # hash() of a str differs between processes: these are rebuilt wherever a set arrives.
         keyed = sorted((hash(name), i) for i, name in enumerate(ordered))
         self._hashes = array("q", [h for h, _ in keyed])
-        self._by_hash = array("l", [i for _, i in keyed])
+        self._by_hash = array("I", [i for _, i in keyed])
 
     def _at(self, i: int) -> str:
         return self._text[self._starts[i] : self._starts[i + 1] - 1]

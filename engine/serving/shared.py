@@ -97,7 +97,8 @@ class SharedModel:
     entries: dict[str, StyleEntry]
     style_index: dict[str, int]
     # A style's own output layer, where it has one: its rows only (the special tokens, then its
-    # letters: `_rows`), as the file keeps them; `head` places them in the shared layer.
+    # letters: `_rows`), in float16, as the file keeps them; `head` places them in the shared
+    # layer.
     heads: dict[str, tuple[Tensor, Tensor]]
     fingerprint: str
     _blends: OrderedDict[tuple[str, str | None, tuple[tuple[str, str], ...]], NameModel] = field(
@@ -362,7 +363,7 @@ def _as_saved(model: SharedModel) -> None:
         for p in model.net.parameters():
             p.copy_(p.half().float())
         for style, (w, b) in model.heads.items():
-            model.heads[style] = (w.half().float(), b.half().float())
+            model.heads[style] = (w.half(), b.half())
 
 
 def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
@@ -474,7 +475,7 @@ def _stored_head(w: Tensor, b: Tensor, entry: StyleEntry) -> tuple[Tensor, Tenso
     """A style's own head as the file keeps it: a row per special token and letter."""
     if w.shape[0] != len(entry.chars) + N_SPECIAL or b.shape != w.shape[:1]:
         raise ValueError(f"the {entry.style} head does not fit its letters")
-    return w.float(), b.float()
+    return w.half(), b.half()
 
 
 def _full_head(
