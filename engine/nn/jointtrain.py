@@ -377,13 +377,15 @@ def fit_style(
     seconds: float,
     max_steps: int | None = None,
     init: Tensor | None = None,
+    init_head: tuple[Tensor, Tensor] | None = None,
     eval_every: int = 25,
     patience: int = 12,
     seed: int = 1337,
     on_progress: Callable[[int, float, float, float | None, float], None] | None = None,
 ) -> StyleFit:
     """Teach a frozen shared network a new style from a short list: only a style vector (from
-    `init`, else the mean of the known styles') and the style's own head are trained, so every
+    `init`, else the mean of the known styles') and the style's own head (from `init_head`, a
+    whole-vocabulary weight and bias, else the shared head) are trained, so every
     other style's names stay exactly as they were. Keeps the weights best on validation; stops
     at the budget or when validation has not improved for `patience` evaluations.
     `on_progress(step, elapsed, fraction, val_or_None, train_loss)` after every step."""
@@ -394,6 +396,10 @@ def fit_style(
         (init if init is not None else net.style_embed.weight.mean(0)).detach().clone()
     )
     head = copy.deepcopy(net.head)
+    if init_head is not None:
+        with torch.no_grad():
+            head.weight.copy_(init_head[0])
+            head.bias.copy_(init_head[1])
     head.requires_grad_(True)
     # Every letter of the list, validation names' too: one letter only they hold would cost
     # infinity and leave nothing to improve on.

@@ -35,12 +35,13 @@ from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
 from engine.nn.model import CharRNN
 from engine.nn.vocab import BOS, EOS, N_SPECIAL, PAD, Vocabulary
 from engine.serving.nameset import NameSet
-from engine.serving.scoring import corpus_quantiles
+from engine.serving.scoring import corpus_quantiles, mean_nll
 from engine.serving.trained import NameModel, Voice
 
 FORMAT = "namesmith-shared"
 FORMAT_VERSION = 1
 SHARED_FILE = "_shared.pt"
+NEAREST_SAMPLE = 100  # training names a new style's nearest shipped style is judged on (~1 s)
 NEUTRAL_FROM = ("female", "male")  # a neutral conditioning is the mean of these two labels
 
 
@@ -153,21 +154,24 @@ class SharedModel:
         on_progress: Any = None,
     ) -> tuple[NameModel, StyleFit]:
         """A new style (or a new version of one) taught to this frozen network from `corpus`:
-        its own conditioning vector (starting from `like`'s, a style of the same name, when
-        given) and head; returns it as a plain model, which no other style shares anything
-        with. Raises RequestError when the list has letters or labels the network cannot
-        learn here (then training from scratch is the way)."""
+        its own conditioning vector and head, starting from those of `like` (a style of the
+        same name) when given, else of the shipped style its training names fit best; returns
+        it as a plain model, which no other style shares anything with. Raises RequestError
+        when the list has letters or labels the network cannot learn here (then training from
+        scratch is the way)."""
         self.check_learnable(corpus)
         lab_ix = {lab: i for i, lab in enumerate(self.labels)}
         labels = [
             lab_ix[corpus.labels[i]] if corpus.labels else lab_ix[NONE] for i in corpus.label_ids
         ]
-        init = None
-        if like is not None and like in self.style_index:
-            init = self.net.style_embed.weight[self.style_index[like]]
+        if like is None or like not in self.style_index:
+            like = self.nearest([corpus.names[i] for i in train_idx[:NEAREST_SAMPLE]])
+        init = None if like is None else self.net.style_embed.weight[self.style_index[like]]
         fit = fit_style(
             self.net, self.vocab, corpus.names, labels, train_idx, val_idx,
-            seconds=seconds, max_steps=max_steps, init=init, seed=seed, on_progress=on_progress,
+            seconds=seconds, max_steps=max_steps, init=init,
+            init_head=None if like is None else self.head(like), seed=seed,
+            on_progress=on_progress,
         )  # fmt: skip
         names = corpus.names
         entry = StyleEntry.of(corpus.name, corpus)
@@ -177,6 +181,15 @@ class SharedModel:
         q = corpus_quantiles(model, list(names))
         voice = Voice(fit.style_vec.detach().clone(), self.fingerprint)
         return replace(model, score_quantiles=q, voice=voice), fit
+
+    def nearest(self, names: Sequence[str]) -> str | None:
+        """The shipped style under which `names` are likeliest (of those that write all their
+        letters), None when none does: where a new style starts learning from."""
+        scores = {}
+        for style, entry in self.entries.items():
+            if all(c in entry.chars for name in names for c in name):
+                scores[style] = mean_nll(self.model(style), names)
+        return min(scores, key=scores.__getitem__) if scores else None
 
     def check_learnable(self, corpus: Corpus) -> None:
         """Raise RequestError saying why `corpus` cannot be taught to this network."""

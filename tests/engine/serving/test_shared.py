@@ -138,6 +138,14 @@ def test_a_letter_only_a_validation_name_holds_does_not_stall_a_new_style(
     assert rare in model.vocab.chars
 
 
+def test_a_new_style_starts_from_the_shipped_style_its_names_fit_best(
+    tiny_shared: SharedModel,
+) -> None:
+    assert tiny_shared.nearest(["Rossi", "Bianchi", "Ferraro"]) == "italian-surnames"
+    assert tiny_shared.nearest(["Margaret", "Robert"]) == "english"
+    assert tiny_shared.nearest(["Ωμέγα"]) is None  # no style writes these letters
+
+
 def test_names_like_one_typed_in_capitals_keep_the_style_s_casing(
     tiny_shared: SharedModel,
 ) -> None:
