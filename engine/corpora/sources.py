@@ -125,14 +125,22 @@ def _icelandic_patronymics() -> Iterable[tuple[str, str]]:
         yield f"{stem}son", "male"
 
 
-TOWN_LISTS = {  # label: faker address providers whose town list it takes
+# label: the faker address providers whose town list it takes (every list of 200 or more;
+# Russia's and Ukraine's are `city_names`, in Cyrillic)
+TOWN_LISTS = {
+    "belgian": ("nl_BE",),
     "czech": ("cs_CZ",),
     "danish": ("da_DK",),
     "dutch": ("nl_NL",),
     "finnish": ("fi_FI",),
     "german": ("de_DE", "de_AT", "de_CH"),
+    "indian": ("en_IN",),
     "italian": ("it_IT",),
     "polish": ("pl_PL",),
+    "romanian": ("ro_RO",),
+    "russian": ("ru_RU",),
+    "slovak": ("sk_SK",),
+    "ukrainian": ("uk_UA",),
 }
 TOWNS_PER_COUNTRY = 2000  # Italy's 16,559 would drown the rest
 
@@ -141,7 +149,8 @@ def _towns() -> Iterable[tuple[str, str]]:
     for label, locales in TOWN_LISTS.items():
         towns: list[str] = []
         for locale in locales:
-            towns += importlib.import_module(f"faker.providers.address.{locale}").Provider.cities
+            provider = importlib.import_module(f"faker.providers.address.{locale}").Provider
+            towns += getattr(provider, "cities", None) or provider.city_names
         towns = sorted(set(towns))  # faker builds Italy's list from a set: its order varies
         step = max(1, -(-len(towns) // TOWNS_PER_COUNTRY))  # every step-th: spread, repeatable
         yield from ((t, label) for t in towns[::step] if proper(t, particles=True))
@@ -390,7 +399,7 @@ BUILTIN: dict[str, tuple[str, Reader]] = {
         _icelandic_patronymics,
     ),
     "towns": (
-        "Real town and village names of seven European countries, by country "
+        "Real town and village names of thirteen countries, by country "
         "(faker's address lists)",
         _towns,
     ),
