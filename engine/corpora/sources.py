@@ -422,6 +422,14 @@ BUILTIN: dict[str, tuple[str, Reader]] = {
 }
 
 
+def shipped_source(style: str, description: str) -> str | None:
+    """The package a style's names come from when it is the built-in one (its description is
+    the built-in corpus's), None for a style retrained on a user's list."""
+    if style not in BUILTIN or description != BUILTIN[style][0]:
+        return None
+    return source_of(style)
+
+
 def source_of(corpus_name: str) -> str:
     """The package a built-in corpus comes from (a key of LICENCES)."""
     if corpus_name == "surnames":
