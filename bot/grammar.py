@@ -59,7 +59,8 @@ from bot.requests import (
 from engine.blends import is_blend, parse_blend
 from engine.corpora.places import KINDS as PLACE_KINDS
 from engine.corpora.recipes import PLACES as PLACE_STYLES
-from engine.errors import RequestError
+from engine.corpora.sources import TOWN_LISTS
+from engine.errors import RequestError, UnknownStyle
 from engine.limits import (
     MAX_AFFIX_LEN,
     NEUTRAL,
@@ -85,6 +86,7 @@ GENDER_WORDS = {
 ANY_GENDER = "any"  # an explicit "any gender", which overrides a saved default
 LIKE_FAVOURITES = "favs"  # like=favs: names like your favourites
 MAX_LIKE_LEN = 32
+TOWN_COUNTRIES = frozenset(TOWN_LISTS)  # "/name towns german": german is a country there
 # Words people try as styles, and the style that comes closest.
 STYLE_ALIASES = {
     "orcs": "orc", "orcish": "orc", "kobold": "goblin", "tieflings": "tiefling",
@@ -323,7 +325,7 @@ _PARSERS: dict[str, Callable[[list[str], Collection[str]], Request]] = {
 }
 
 
-_GROUP_WORDS = {"family": "family names", "surnames": "family names", "races": "fantasy"}
+_GROUP_WORDS = {"family": "family names", "races": "fantasy"}
 
 
 def styles_request(text: str, styles: Collection[str]) -> StylesRequest:
@@ -331,10 +333,10 @@ def styles_request(text: str, styles: Collection[str]) -> StylesRequest:
     word = " ".join(text.split()).casefold()
     if not word:
         return StylesRequest()
+    if word in styles:  # before the group words: "surnames" is a style too
+        return StylesRequest(word)
     if word in STYLE_GROUPS or word in _GROUP_WORDS:
         return StylesRequest(_GROUP_WORDS.get(word, word))
-    if word in styles:
-        return StylesRequest(word)
     close = _closest_style(word, styles)
     hint = f"; did you mean {close}?" if close else ""
     raise ParseError(
@@ -513,14 +515,14 @@ def _style(value: str, styles: Collection[str]) -> str:
         return _blend(style, styles)
     if style not in styles:
         close = _closest_style(style, styles)
-        hint = f"; did you mean {close}?" if close else ""
+        hint = f"; did you mean {close}?" if close else "."
         raise ParseError(f"unknown style {shown(value)}{hint} {_choose(styles)}")
     return style
 
 
-def _choose(styles: Collection[str], shown_max: int = 12) -> str:
+def _choose(styles: Collection[str]) -> str:
     """The styles to choose from: all of a few, else where to see them all."""
-    if len(styles) <= shown_max:
+    if len(styles) <= UnknownStyle.LISTED:
         return f"Choose one of: {', '.join(sorted(styles))}"
     return f"/styles lists all {len(styles)}."
 
@@ -645,7 +647,8 @@ def parse_name_options(
         elif folded in styles or is_blend(folded):
             style = _style(folded, styles)
             pair = {style, opts.style}
-            if opts.style not in (None, style) and pair & set(PLACE_STYLES):
+            others = pair - set(PLACE_STYLES)
+            if opts.style not in (None, style) and len(others) == 1 and others <= TOWN_COUNTRIES:
                 # "/name towns german": a country of the towns that is also a style's name
                 (place,) = pair & set(PLACE_STYLES)
                 (country,) = pair - {place}

@@ -429,10 +429,8 @@ def cmd_score(args: argparse.Namespace) -> None:
 
 def _source(style: str, model: NameModel) -> str | None:
     """The package and licence a shipped style's names come from (None for a user's list)."""
-    if style not in sources.BUILTIN or model.description != sources.BUILTIN[style][0]:
-        return None
-    package = sources.source_of(style)
-    return f"{package} ({sources.LICENCES[package]})"
+    package = sources.shipped_source(style, model.description)
+    return None if package is None else f"{package} ({sources.LICENCES[package]})"
 
 
 def cmd_styles(args: argparse.Namespace) -> None:

@@ -27,7 +27,7 @@ from engine.corpora.families import house as house_name
 from engine.corpora.places import KINDS as PLACES
 from engine.corpora.recipes import FAMILY, family_style, has_family_names
 from engine.corpora.recipes import PLACES as PLACE_STYLES
-from engine.corpora.sources import BUILTIN, FANTASY, LICENCES, source_of
+from engine.corpora.sources import FANTASY, LICENCES, shipped_source
 from engine.errors import EngineError, RequestError
 from engine.limits import DEFAULT_COUNT, DEFAULT_STYLE, DEFAULT_TEMPERATURE, NEUTRAL
 from engine.serving.generator import NameEngine
@@ -42,7 +42,6 @@ GENDERS = frozenset(GENDER_WORDS.values())
 # shows as many as its platform fits (Telegram and the console the first few, Discord a menu).
 STYLE_ORDER = ("english", "elf", "dwarf", "human", "halfling", "orc", "tiefling", "dragonborn",
                "dnd-elf", "goblin", "surnames", "towns")  # fmt: skip
-STYLE_OFFERS = 24  # other styles a reply offers, in that order: one Discord menu holds 25
 MAX_SHOWN = 200  # names remembered per "more like this" thread, so it never repeats itself
 # Styles of invented worlds, where 45-90% of raw samples at t=1 are copies of the training list
 # (benchmarks/names.py): `new` is their default from this temperature up (below it, new names
@@ -97,20 +96,23 @@ class Names:
     def style_menu(self, typed: str, *, groups: bool = False) -> list[tuple[str, str]]:
         """(value, line) pairs matching `typed`: names starting with it first, then names
         holding it, then styles whose description holds it ("greek", "Devanagari"); with
-        nothing typed, the fantasy races first. A typed blend is offered as written."""
+        nothing typed, the fantasy races first. A typed blend is offered as written. `groups`:
+        what /styles takes instead (the groups, first, and the styles; no blends)."""
         word = " ".join(typed.split()).casefold()
         found = [
             (s, f"{s} — {i.description}" if i.description else s) for s, i in self.styles().items()
         ]
-        found += [(a, f"{a} — {mix}") for a, mix in self.blend_aliases().items()]
-        if groups:
+        if groups:  # what /styles takes: a group or a style
             found += [(g, f"{g} — the group, each style described") for g in STYLE_GROUPS]
+        else:
+            found += [(a, f"{a} — {mix}") for a, mix in self.blend_aliases().items()]
         order = {g: i for i, g in enumerate(STYLE_GROUPS)}
 
         def rank(item: tuple[str, str]) -> tuple[int, int, str]:
             value = item[0]
             at = 0 if value.startswith(word) else 1 if word in value else 2
-            group = order.get(value, -1) if value in STYLE_GROUPS else order[_group(value)]
+            # the groups first, in their order, then each group's styles
+            group = order[value] - len(order) if value in STYLE_GROUPS else order[_group(value)]
             return (at, group if not word else 0, value)
 
         def matches(item: tuple[str, str]) -> bool:
@@ -119,7 +121,7 @@ class Names:
             return word in item[0] or (len(word) >= 3 and any(w.startswith(word) for w in words))
 
         menu = sorted(filter(matches, found), key=rank)
-        if "+" in word:  # a blend being typed: offered as written (the grammar checks it)
+        if "+" in word and not groups:  # a blend being typed: offered as written (checked later)
             menu.insert(0, (word, f"{word} — a blend"))
         return menu
 
@@ -278,7 +280,7 @@ class Names:
             wider = await self.state.stash(SavedReply(ctx.user, ctx.chat, NAMES, loosened[1]))
             if wider is not None:
                 buttons.append(Action(Act.MORE, f"without {loosened[0]}", actions.more(wider)))
-        others = [s for s in offered(self.engine.styles) if s != request.style][:STYLE_OFFERS]
+        others = [s for s in offered(self.engine.styles) if s != request.style]
         buttons += [Action(Act.STYLE, s, actions.style(token, s)) for s in others]
         return Reply("\n".join(lines), tuple(buttons), names=names, notes=tuple(notes))
 
@@ -437,7 +439,8 @@ class Names:
             return f"{style} — {PLACES[style].description}"
         model = self.engine.styles[style]
         sample = ", ".join(await self._samples(style, 3))
-        if detailed or not _shipped(style, model):  # a retrained style says what it learned
+        # a retrained style says what it learned
+        if detailed or shipped_source(style, model.description) is None:
             genders = f" ({'/'.join(model.labels)})" if model.labels else ""
             return f"{style}{genders} — {model.description}\n   e.g. {sample}"
         genders = f" ({'/'.join(g[0] for g in model.labels)})" if _gendered(model) else ""
@@ -460,8 +463,8 @@ class Names:
             lines.append(f"full names: /name {style} full (family names from {FAMILY[style]})")
         elif style in CLAN_STYLES or style in HOUSE_STYLES:
             lines.append(f"full names: /name {style} full ({describe_family(style)})")
-        if _shipped(style, model):
-            package = source_of(style)
+        package = shipped_source(style, model.description)
+        if package is not None:
             lines.append(f"source: the {package} package ({LICENCES[package]} licence)")
         lines.append(f"e.g. {', '.join(await self._samples(style, 5))}")
         return "\n".join(lines)
@@ -582,11 +585,6 @@ def takes_label(model: NameModel, label: str | None) -> bool:
 
 def _gendered(model: NameModel) -> bool:
     return set(model.labels) <= {"female", "male"} and bool(model.labels)
-
-
-def _shipped(style: str, model: NameModel) -> bool:
-    """Whether a style is the built-in one (not retrained on a user's list)."""
-    return style in BUILTIN and model.description == BUILTIN[style][0]
 
 
 def _group(style: str) -> str:

@@ -92,27 +92,15 @@ def _cased(w: str) -> bool:
     return w[0].lower() != w[0].upper()
 
 
-def _faker_first(locale: str) -> Callable[[], Iterable[tuple[str, str]]]:
-    def load() -> Iterable[tuple[str, str]]:
-        people = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        yield from ((n, "female") for n in people.first_names_female if proper(n))
-        yield from ((n, "male") for n in people.first_names_male if proper(n))
-
-    return load
+def _faker_first(locale: str) -> Reader:
+    """The first styles' first names, in faker's own order, which their train/validation
+    splits were drawn in (the shipped model learned those splits)."""
+    return first_names(locale, faker_order=True)
 
 
-def _faker_last(locale: str) -> Callable[[], Iterable[tuple[str, str]]]:
-    """Family names; by gender where the language has gendered forms (Павлов, Павлова)."""
-
-    def load() -> Iterable[tuple[str, str]]:
-        people = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        if hasattr(people, "last_names_female"):
-            yield from ((n, "female") for n in people.last_names_female if proper(n))
-            yield from ((n, "male") for n in people.last_names_male if proper(n))
-        else:
-            yield from ((n, "") for n in people.last_names if proper(n))
-
-    return load
+def _faker_last(locale: str) -> Reader:
+    """The first styles' family names, in faker's own order (see _faker_first)."""
+    return family_names(locale, faker_order=True)
 
 
 def _icelandic_patronymics() -> Iterable[tuple[str, str]]:
@@ -240,12 +228,14 @@ def shipped_locales() -> frozenset[str]:
     return frozenset({*first, *(c.locale for c in CULTURES)})
 
 
-def _names(provider: object, attr: str) -> list[str]:
-    """A faker list by name, sorted (some are built from sets, whose order follows the hash seed);
-    empty when the locale lacks it."""
+def _names(provider: object, attr: str, faker_order: bool = False) -> list[str]:
+    """A faker list by name, sorted (some are built from sets, whose order follows the hash
+    seed) unless `faker_order` (for lists known to be lists); empty when the locale lacks it."""
     found = getattr(provider, attr, None)
     if not isinstance(found, (list, tuple, dict)):
         return []
+    if faker_order:
+        return [n for n in found if isinstance(n, str)]
     return sorted({n for n in found if isinstance(n, str)})
 
 
@@ -254,10 +244,9 @@ def _romanised(name: str) -> str:
     return "-".join(part.capitalize() for part in name.split("-"))
 
 
-def first_names(locale: str, *, romanised: bool = False) -> Reader:
-    """A faker locale's first names, by gender where it has them, sorted; its romanisation
-    when `romanised` and the locale has one. (The first styles' readers above keep faker's own
-    order, which their train/validation splits were drawn in.)"""
+def first_names(locale: str, *, romanised: bool = False, faker_order: bool = False) -> Reader:
+    """A faker locale's first names, by gender where it has them, sorted unless `faker_order`;
+    its romanisation when `romanised` and the locale has one."""
 
     def load() -> Iterable[tuple[str, str]]:
         people = importlib.import_module(f"faker.providers.person.{locale}").Provider
@@ -266,28 +255,30 @@ def first_names(locale: str, *, romanised: bool = False) -> Reader:
             # a syllable may be one letter ("I-Chun"), which proper() reads as an initial
             yield from ((n, "") for n in names if all(s.isalpha() for s in n.split("-")))
             return
-        female, male = _names(people, "first_names_female"), _names(people, "first_names_male")
+        female = _names(people, "first_names_female", faker_order)
+        male = _names(people, "first_names_male", faker_order)
         if female and male:
             yield from ((n, "female") for n in female if proper(n))
             yield from ((n, "male") for n in male if proper(n))
         else:
-            yield from ((n, "") for n in _names(people, "first_names") if proper(n))
+            yield from ((n, "") for n in _names(people, "first_names", faker_order) if proper(n))
 
     return load
 
 
-def family_names(locale: str) -> Reader:
-    """A faker locale's family names, sorted; by gender where the language has gendered forms
-    (Novák, Nováková)."""
+def family_names(locale: str, *, faker_order: bool = False) -> Reader:
+    """A faker locale's family names, sorted unless `faker_order`; by gender where the
+    language has gendered forms (Novák, Nováková)."""
 
     def load() -> Iterable[tuple[str, str]]:
         people = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        female, male = _names(people, "last_names_female"), _names(people, "last_names_male")
+        female = _names(people, "last_names_female", faker_order)
+        male = _names(people, "last_names_male", faker_order)
         if female and male:
             yield from ((n, "female") for n in female if proper(n))
             yield from ((n, "male") for n in male if proper(n))
         else:
-            yield from ((n, "") for n in _names(people, "last_names") if proper(n))
+            yield from ((n, "") for n in _names(people, "last_names", faker_order) if proper(n))
 
     return load
 
@@ -429,6 +420,14 @@ BUILTIN: dict[str, tuple[str, Reader]] = {
         if c.surnames
     },
 }
+
+
+def shipped_source(style: str, description: str) -> str | None:
+    """The package a style's names come from when it is the built-in one (its description is
+    the built-in corpus's), None for a style retrained on a user's list."""
+    if style not in BUILTIN or description != BUILTIN[style][0]:
+        return None
+    return source_of(style)
 
 
 def source_of(corpus_name: str) -> str:

@@ -139,7 +139,7 @@ def test_name_grammar(text: str, expected: NameOptions) -> None:
         ("/name Eld 0.7 2.5", "two temperatures: '0.7' and '2.5' — a number with a decimal"),
         ("/name 0.7 5 6", "two counts: '5' and '6'"),
         ("/name Eld 0.7 5 more", "I don't understand 'more'"),
-        ("/name style=klingon", "unknown style 'klingon' Choose one of: dwarf, elf, english"),
+        ("/name style=klingon", "unknown style 'klingon'. Choose one of: dwarf, elf, english"),
         ("/name style=elven", "unknown style 'elven'; did you mean elf?"),
         ("/name gender=x", "gender must be female, male, neutral or any"),
         ("/name len=8-4", "the shortest must be at least 1 and at most the longest"),
@@ -401,6 +401,7 @@ def test_every_command_has_help_and_a_parser() -> None:
         ("/styles Family", "family names"),
         ("/styles family names", "family names"),
         ("/styles elf", "elf"),
+        ("/styles surnames", "surnames"),  # a style, though the group holds family names
     ],
 )
 def test_styles_takes_a_group_or_a_style(text: str, topic: str | None) -> None:
@@ -420,7 +421,7 @@ def test_an_unknown_style_among_many_points_to_styles_instead_of_listing_them() 
     many = STYLES | {f"culture{i}" for i in range(60)}
     with pytest.raises(ParseError) as raised:
         parse("/name style=klingon", many)
-    assert str(raised.value) == "unknown style 'klingon' /styles lists all 65."
+    assert str(raised.value) == "unknown style 'klingon'. /styles lists all 65."
     with pytest.raises(ParseError, match="did you mean orc"):
         parse("/name style=orcish", many | {"orc", "goblin"})
 
@@ -438,6 +439,12 @@ def test_a_country_of_the_towns_that_is_also_a_style_names_the_country(
 def test_two_countries_of_the_towns_are_refused() -> None:
     with pytest.raises(ParseError, match="two countries: 'german' and 'italian'"):
         parse("/name towns german italian", {*STYLES, "towns", "german", "italian"})
+
+
+@pytest.mark.parametrize("other", ["elf", "elf+dwarf"])
+def test_a_style_that_is_no_country_of_the_towns_is_a_second_style(other: str) -> None:
+    with pytest.raises(ParseError, match="two styles"):
+        parse(f"/name towns {other}", {*STYLES, "towns"})
 
 
 def _name_in(text: str, styles: set[str]) -> NameOptions:

@@ -71,14 +71,17 @@ async def _on_tree_error(
 async def _style_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    menu = _bot(interaction).service.style_menu(current)
-    return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in menu][:25]
+    return _menu_choices(_bot(interaction).service.style_menu(current))
 
 
 async def _styles_topic_choices(
     interaction: discord.Interaction, current: str
 ) -> list[app_commands.Choice[str]]:
-    menu = _bot(interaction).service.style_menu(current, groups=True)
+    return _menu_choices(_bot(interaction).service.style_menu(current, groups=True))
+
+
+def _menu_choices(menu: list[tuple[str, str]]) -> list[app_commands.Choice[str]]:
+    """An autocomplete's first 25 choices, each name and value within Discord's 100."""
     return [app_commands.Choice(name=clip(text, 100), value=s[:100]) for s, text in menu][:25]
 
 

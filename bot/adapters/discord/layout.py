@@ -51,9 +51,9 @@ class LayoutError(Exception):
 
 def rows(actions: tuple[Action, ...]) -> tuple[Row, ...]:
     """The action rows for a reply's actions: saves, then 🔄 and the other buttons, then
-    the style menu."""
+    one menu of the first styles offered."""
     saves = [a for a in actions if a.kind == Act.SAVE]
-    styles = [a for a in actions if a.kind == Act.STYLE]
+    styles = [a for a in actions if a.kind == Act.STYLE][:MENU_OPTIONS]  # the first, in one menu
     buttons = [a for a in actions if a.kind not in (Act.SAVE, Act.STYLE)]
     tail = [Row(RowKind.BUTTONS, t) for t in _split(buttons, BUTTONS_PER_ROW)]
     tail += [Row(RowKind.STYLE_MENU, t) for t in _split(styles, MENU_OPTIONS)]

@@ -15,7 +15,7 @@ from bot import actions
 from bot.actions import Act
 from bot.reply import Reply
 from bot.service import Service
-from bot.service.names import STYLE_OFFERS, command_line, settings_line
+from bot.service.names import command_line, settings_line
 from engine.serving.sampling import GenerationRequest
 from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
@@ -410,6 +410,10 @@ def test_the_style_menu_finds_any_style_by_name_or_description(shipped_service: 
     assert [v for v, _ in menu("half")][:2] == ["half-elf", "half-orc"]
     assert menu("elf+orc")[0] == ("elf+orc", "elf+orc — a blend")
     assert ("cultures", "cultures — the group, each style described") in menu("cult", groups=True)
+    # /styles takes groups and styles, no blends: the groups come first
+    topics = [v for v, _ in menu("", groups=True)]
+    assert topics[:4] == ["fantasy", "cultures", "family names", "places"]
+    assert "half-elf" not in topics and "half-elf" not in [v for v, _ in menu("half", groups=True)]
 
 
 @pytest.mark.parametrize(
@@ -547,13 +551,13 @@ async def test_like_favs_takes_given_names_and_rate_ignores_a_blend_default(
     assert rated is not None and "more name-like than" in rated.text
 
 
-async def test_a_reply_offers_the_common_styles_first_and_no_more_than_one_menu_holds(
+async def test_a_reply_offers_every_other_style_the_common_ones_first(
     shipped_service: Service,
 ) -> None:
     reply = await _names(shipped_service, "/name elf 3")
     styles = [a.caption.removeprefix("🎲 ") for a in reply.of(Act.STYLE)]
-    assert len(styles) == STYLE_OFFERS < len(shipped_service.engine.styles)  # Discord's menu: 25
-    assert styles[:5] == ["english", "dwarf", "human", "halfling", "orc"] and "elf" not in styles
+    assert sorted(styles) == sorted(set(shipped_service.engine.styles) - {"elf"})
+    assert styles[:5] == ["english", "dwarf", "human", "halfling", "orc"]
 
 
 async def test_a_blends_real_names_are_said_to_come_from_its_parents(

@@ -68,7 +68,6 @@ def test_the_pool_races_are_every_name_their_pools_make() -> None:
         c = corpus.load(style)
         assert c.labels == ("female", "male")
         pools = DATA[race]["m"]
-        assert "Grishgagar" in corpus.load("orc").names
         made = {
             (a + b + e).capitalize()
             for a in pools["start"]
@@ -78,6 +77,7 @@ def test_the_pool_races_are_every_name_their_pools_make() -> None:
         male = {n for n, lab in zip(c.names, c.label_ids, strict=True) if c.labels[lab] == "male"}
         assert male == made
         assert "every name dnd-name-generator" in sources.BUILTIN[style][0]
+    assert "Grishgagar" in corpus.load("orc").names
 
 
 def test_rulebook_elves_are_drawn_from_pynames_tables_the_same_way_every_time() -> None:
@@ -118,6 +118,20 @@ def test_the_short_list_benchmark_locale_is_not_shipped() -> None:
 
 
 def test_every_built_in_corpus_names_its_package_and_licence() -> None:
+    expected = {
+        **{c.style: "faker" for c in sources.CULTURES},
+        **{f"{c.style}-surnames": "faker" for c in sources.CULTURES if c.surnames},
+        **dict.fromkeys(sources.ANCESTRIES, "wyrdbound-rng"),
+        **dict.fromkeys(("orc", "tiefling", "dragonborn"), "dnd-name-generator"),
+        "dnd-elf": "pynames",
+        "surnames": "names",
+        **dict.fromkeys(("english", "towns", "icelandic", "icelandic-patronymics"), "faker"),
+        **{f"{c}{s}": "faker" for c in ("french", "german", "italian", "russian", "spanish")
+           for s in ("", "-surnames")},
+    }  # fmt: skip
+    assert set(expected) == set(sources.BUILTIN)
     for name in sources.BUILTIN:
+        assert sources.source_of(name) == expected[name], name
         assert sources.LICENCES[sources.source_of(name)] in ("MIT", "BSD-3-Clause")
-    assert sources.source_of("dnd-elf") == "pynames" and sources.source_of("thai") == "faker"
+    assert sources.shipped_source("elf", sources.BUILTIN["elf"][0]) == "wyrdbound-rng"
+    assert sources.shipped_source("elf", "a user's list of elves") is None

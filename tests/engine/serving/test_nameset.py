@@ -25,8 +25,7 @@ def test_an_empty_set_and_a_name_with_a_line_break() -> None:
         NameSet(["a\nb"])
 
 
-def test_a_set_sent_to_another_process_still_finds_its_names() -> None:
-    """Its index holds the hashes of this process's str; a copy rebuilds them."""
+def test_a_set_copied_or_sent_to_another_process_still_finds_its_names() -> None:
     import copy
     import pickle
 

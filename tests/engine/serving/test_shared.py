@@ -146,6 +146,22 @@ def test_a_new_style_starts_from_the_shipped_style_its_names_fit_best(
     assert tiny_shared.nearest(["Ωμέγα"]) is None  # no style writes these letters
 
 
+def test_a_new_style_learns_from_the_head_it_is_given(tiny_shared: SharedModel) -> None:
+    from engine.corpora.corpus import clean
+    from engine.nn.jointtrain import fit_style
+
+    c = clean("test", [(f"{a}{b}ra", "") for a in "BDFGKLMNPRST" for b in "aeiou"])
+    weight, bias = tiny_shared.head("english")
+    start = (weight.clone(), bias + 1.0)  # unlike any head the network has
+    none = [tiny_shared.labels.index("none")] * len(c)
+    fit = fit_style(
+        tiny_shared.net, tiny_shared.vocab, c.names, none, range(50), range(50, 60),
+        seconds=60, max_steps=1, eval_every=1, init_head=start,
+    )  # fmt: skip
+    assert torch.allclose(fit.head[1], start[1], atol=0.05)  # one small step from it at most
+    assert not torch.allclose(fit.head[1], bias, atol=0.5)
+
+
 def test_names_like_one_typed_in_capitals_keep_the_style_s_casing(
     tiny_shared: SharedModel,
 ) -> None:

@@ -34,6 +34,15 @@ def test_layout_fits_discords_rows(saves: int, kinds: list[str]) -> None:
     assert all(len(r.actions) <= 25 for r in laid)
 
 
+@pytest.mark.parametrize("saves", [5, 20])
+def test_of_77_styles_offered_the_first_25_make_the_one_menu(saves: int) -> None:
+    """78 styles once made a reply of six rows, which Discord refuses."""
+    laid = rows(_actions(saves, styles=77))
+    menus = [r for r in laid if r.kind is RowKind.STYLE_MENU]
+    assert len(laid) <= 5 and len(menus) == 1
+    assert [a.label for a in menus[0].actions] == [f"s{i}" for i in range(25)]
+
+
 def test_long_text_is_split_at_lines_within_2000_characters() -> None:
     text = "\n".join(f"line {i} " + "x" * 90 for i in range(60))
     pieces = chunks(text)

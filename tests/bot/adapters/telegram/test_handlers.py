@@ -59,7 +59,7 @@ async def test_bad_input_gets_a_friendly_error(service: Service, fake: FakeTeleg
     by_chat = {r.params["chat_id"]: r.params["text"] for r in replies}
     assert by_chat[1].startswith("⚠️ two prefixes: 'Eld' and 'hot' — give one prefix")
     assert "unknown letters in the prefix: Ж" in by_chat[2]
-    assert "unknown style 'klingon' Choose one of: elf, english" in by_chat[3]
+    assert "unknown style 'klingon'. Choose one of: elf, english" in by_chat[3]
 
 
 @pytest.mark.parametrize(
