@@ -16,6 +16,7 @@ from bot.actions import Act
 from bot.reply import Reply
 from bot.service import Service
 from bot.service.names import command_line, settings_line
+from engine.corpora.sources import TOWN_LISTS
 from engine.serving.sampling import GenerationRequest
 from engine.serving.shared import SharedModel
 from engine.serving.trained import NameModel
@@ -335,7 +336,11 @@ async def test_towns_of_one_country_by_word_or_option(shipped_service: Service) 
     refused = await shipped_service.on_text(ctx(), "/name towns country=polsh")
     assert refused is not None
     assert "unknown label 'polsh' (did you mean polish?) for the towns style" in refused.text
-    assert shipped_service.countries("towns")[:3] == ["czech", "danish", "dutch"]
+    # every country the source has a town list of, Russia and Ukraine in Cyrillic
+    assert shipped_service.countries("towns") == sorted(TOWN_LISTS)
+    ukrainian = await _names(shipped_service, "/name towns ukrainian 4")
+    assert ukrainian.names is not None
+    assert all("\u0400" <= n[0] <= "\u04ff" for n in ukrainian.names.names)
     assert shipped_service.genders("towns") == ["any"]  # countries are not genders
 
 
