@@ -390,8 +390,7 @@ BUILTIN: dict[str, tuple[str, Reader]] = {
         _icelandic_patronymics,
     ),
     "towns": (
-        "Real town and village names of thirteen countries, by country "
-        "(faker's address lists)",
+        "Real town and village names of thirteen countries, by country (faker's address lists)",
         _towns,
     ),
     "dnd-elf": (
