@@ -74,6 +74,9 @@ class CaseMask:
     logits: Tensor  # (n_states, vocab) float
     next_state: Tensor  # (vocab,) long
     start: int
+    # (n_states,) bool: whether any character may follow; where only the end may, a row ends
+    # there even below a minimum length (the sampler unmasks the end), rather than break case
+    continues: Tensor = field(repr=False)
     classes: tuple[str, ...] = field(repr=False)
 
     @classmethod
@@ -82,18 +85,18 @@ class CaseMask:
         classes = (START, *dict.fromkeys(char_classes))
         index = {c: i for i, c in enumerate(classes)}
         logits = torch.full((len(classes), len(vocab)), float("-inf"))
+        continues = torch.zeros(len(classes), dtype=torch.bool)
         for s, prev in enumerate(classes):
             chars = [v for v, c in enumerate(char_classes, N_SPECIAL) if (prev, c) in rules.allowed]
             ends = (prev, END) in rules.allowed
-            if not chars:
-                # A state whose only way on is the end (or with none, when the vocabulary is not
-                # the corpus's own) would leave a row nothing to draw while a minimum length
-                # masks the end: there the model stays free.
+            if not chars and not ends:
+                # No way on at all (a vocabulary that is not the corpus's own): the model is free.
                 chars, ends = list(range(N_SPECIAL, len(vocab))), True
             logits[s, chars] = 0.0
+            continues[s] = bool(chars)
             if ends:
                 logits[s, EOS] = 0.0
         next_state = torch.zeros(len(vocab), dtype=torch.long)
         for v, cls_ in enumerate(char_classes, start=N_SPECIAL):
             next_state[v] = index[cls_]
-        return cls(logits, next_state, index[START], classes)
+        return cls(logits, next_state, index[START], continues, classes)

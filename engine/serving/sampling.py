@@ -120,7 +120,8 @@ class _Plan:
     def accepts(self, name: str, model: NameModel) -> bool:
         folded = name.casefold()
         return (
-            folded.endswith(self.ends_with)
+            len(name) >= self.min_len  # a row may end short where its casing allows only the end
+            and folded.endswith(self.ends_with)
             and self.contains in folded
             and not (self.request.new_only and name in model.corpus_names)
             and name not in self.request.exclude
@@ -379,9 +380,11 @@ def draw_rows(
     t = 0
     while alive.numel():
         logits, state = step(x, lab, state)  # (a, vocab)
+        short = lo > t
         if case_mask is not None:
             logits += case_mask.logits[case]  # (a, vocab): 0 or -inf
-        logits[:, EOS].masked_fill_(lo > t, float("-inf"))
+            short &= case_mask.continues[case]  # where only the end may follow, it may
+        logits[:, EOS].masked_fill_(short, float("-inf"))
         # Normalised (the draws are the same): each letter's log-likelihood, for the floor.
         logp = torch.log_softmax(logits, dim=-1)
         logits = logp
