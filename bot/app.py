@@ -197,6 +197,36 @@ async def _watch_models_forever(watch: ModelsWatch, every: float) -> None:
         await asyncio.sleep(every)
 
 
+def ask(text: str) -> int:
+    """`namesmith npc|party|table ...`: one chat command answered on the console user's
+    behalf, its answer printed; 2 and the reason on stderr when the command is refused."""
+    from bot.adapters.console import USER
+    from bot.reply import Context
+
+    try:
+        config = load()
+    except ConfigError as exc:
+        print(f"namesmith: bad configuration: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    configure_logging("WARNING", config.secrets())
+
+    async def once() -> str | None:
+        service = await build_service(config)
+        try:
+            ctx = Context(user=USER, platform="console", trusted=True)
+            reply = await service.on_text(ctx, text)
+        finally:
+            await close_service(service)
+        return None if reply is None else reply.plain
+
+    answer = asyncio.run(once()) or ""
+    if answer.startswith("⚠️"):
+        print(f"namesmith: {answer.removeprefix('⚠️').strip()}", file=sys.stderr)  # noqa: T201
+        return 2
+    print(answer)  # noqa: T201
+    return 0
+
+
 def main(console: bool | None = None) -> int:
     """`namesmith run` / `namesmith chat`: 0 after a clean stop; 1 and one line on stderr for a
     fatal error (the line names the problem, never a secret)."""

@@ -24,6 +24,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=lambda args: app.main())
     p = sub.add_parser("chat", help="the console chat, no token needed")
     p.set_defaults(func=lambda args: app.main(console=True))
+    for command, usage in (
+        ("npc", "one character: a full name, race and gender (npc [race] [gender])"),
+        ("party", "one full name per member (party elf dwarf halfling, or party 4)"),
+        ("table", "a numbered d20 table of a style's names (table elf [options])"),
+    ):
+        p = sub.add_parser(command, help=usage)
+        p.add_argument("words", nargs="*", help="as the chat's /" + command + " takes them")
+        p.set_defaults(func=lambda args, c=command: app.ask(f"/{c} {' '.join(args.words)}"))
     p = sub.add_parser(
         "doctor",
         help="check this deployment: configuration, database, models, tokens, webhook",

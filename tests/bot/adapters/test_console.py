@@ -135,3 +135,31 @@ def test_a_party_and_a_table_in_the_console(tmp_path: Path) -> None:
     table = run.stdout.split("d3 · orc · t=1", 1)[1].splitlines()[1:4]
     assert [line[:6] for line in table] == ["  [1] ", "  [2] ", "  [3] "]
     assert not any(line[6:].lstrip()[:1].isdigit() for line in table)  # numbered once
+
+
+def _namesmith(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NAMESMITH_DATABASE": str(tmp_path / "db.sqlite3"),
+        "NAMESMITH_MODELS_DIR": str(tmp_path / "models"),
+    }
+    return subprocess.run(
+        [str(NAMESMITH), *args], capture_output=True, text=True, env=env, cwd=tmp_path,
+        timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_npc_party_and_table_from_the_command_line(tmp_path: Path) -> None:
+    party = _namesmith(tmp_path, "party", "elf", "dwarf")
+    assert party.returncode == 0, party.stderr
+    header, elf, dwarf = party.stdout.splitlines()[:3]
+    assert header == "party of 2" and " — elf, " in elf and " — dwarf, " in dwarf
+    npc = _namesmith(tmp_path, "npc", "orc", "female")
+    assert npc.returncode == 0 and npc.stdout.strip().endswith(" — orc, female")
+    table = _namesmith(tmp_path, "table", "elf", "3")
+    assert table.returncode == 0
+    assert [line[:4] for line in table.stdout.splitlines()[1:4]] == [" 1. ", " 2. ", " 3. "]
+    refused = _namesmith(tmp_path, "party", "elf", "klingon")
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("namesmith: unknown style 'klingon'")
+    assert "Traceback" not in party.stderr + npc.stderr + table.stderr + refused.stderr
