@@ -255,15 +255,21 @@ def first_names(locale: str, *, romanised: bool = False, faker_order: bool = Fal
             # a syllable may be one letter ("I-Chun"), which proper() reads as an initial
             yield from ((n, "") for n in names if all(s.isalpha() for s in n.split("-")))
             return
-        female = _names(people, "first_names_female", faker_order)
-        male = _names(people, "first_names_male", faker_order)
-        if female and male:
-            yield from ((n, "female") for n in female if proper(n))
-            yield from ((n, "male") for n in male if proper(n))
-        else:
-            yield from ((n, "") for n in _names(people, "first_names", faker_order) if proper(n))
+        yield from _by_gender(people, "first_names", faker_order)
 
     return load
+
+
+def _by_gender(people: object, kind: str, faker_order: bool) -> Iterable[tuple[str, str]]:
+    """A faker list (`first_names`, `last_names`) by gender where the locale has both, else
+    without labels; proper names only."""
+    female = _names(people, f"{kind}_female", faker_order)
+    male = _names(people, f"{kind}_male", faker_order)
+    if female and male:
+        yield from ((n, "female") for n in female if proper(n))
+        yield from ((n, "male") for n in male if proper(n))
+    else:
+        yield from ((n, "") for n in _names(people, kind, faker_order) if proper(n))
 
 
 def family_names(locale: str, *, faker_order: bool = False) -> Reader:
@@ -272,13 +278,7 @@ def family_names(locale: str, *, faker_order: bool = False) -> Reader:
 
     def load() -> Iterable[tuple[str, str]]:
         people = importlib.import_module(f"faker.providers.person.{locale}").Provider
-        female = _names(people, "last_names_female", faker_order)
-        male = _names(people, "last_names_male", faker_order)
-        if female and male:
-            yield from ((n, "female") for n in female if proper(n))
-            yield from ((n, "male") for n in male if proper(n))
-        else:
-            yield from ((n, "") for n in _names(people, "last_names", faker_order) if proper(n))
+        yield from _by_gender(people, "last_names", faker_order)
 
     return load
 
