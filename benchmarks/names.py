@@ -56,6 +56,7 @@ def draw(model: NameModel, t: float, n: int, gen: torch.Generator, *, clean: boo
             gen,
             model.case_mask,
             P_MIN if clean else 0.0,
+            exact=not clean,  # the plain sampler as it was: float32 matmuls
         )
         names.extend(
             model.vocab.decode(r)

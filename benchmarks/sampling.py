@@ -8,9 +8,10 @@ Measured in the same run, on the same model:
   applies the word filter); `ours_without_casing`: the same rows without the casing mask;
 - the latency of one 10-name request, median and p90 over many runs;
 - novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples;
-- `today_vs_now`: today's per-style model with today's plain sampler (benchmarks.before) and
-  the shared model's view with clean sampling (min-p, the plausibility floor), alternating runs
-  in one process: names/s of 1,000 rows and one 10-name request's median latency;
+- `today_vs_now`: today's per-style model with today's plain sampler (benchmarks.before;
+  float32 matmuls) and the shared model's view as served now (clean sampling: min-p, the
+  plausibility floor; int8 recurrent matmuls), alternating runs in one process: names/s of
+  1,000 rows and one 10-name request's median latency;
 - `resident_mb`: the memory of the models a process serves, today's twenty files against the
   shared model's views of every style it ships (resident set growth from loading them, after
   sampling today's twenty styles once, and, for the shared model, after sampling all of its
@@ -73,7 +74,13 @@ def plain_batched(model: NameModel, n: int, gen: torch.Generator) -> list[str]:
 
 
 def ours_rows(
-    model: NameModel, n: int, gen: torch.Generator, *, casing: bool = True, p_min: float = 0.0
+    model: NameModel,
+    n: int,
+    gen: torch.Generator,
+    *,
+    casing: bool = True,
+    p_min: float = 0.0,
+    exact: bool = False,
 ) -> list[str]:
     labels = torch.multinomial(torch.tensor(model.label_prior), n, replacement=True, generator=gen)
     rows = sample_rows(
@@ -86,6 +93,7 @@ def ours_rows(
         gen,
         model.case_mask if casing else None,
         p_min,
+        exact=exact,
     )
     return [model.vocab.decode(r) for r in rows if r is not None]
 
@@ -162,12 +170,12 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
         for key, model, p_min in (("today", today, 0.0), ("now", now, P_MIN)):
             gen = torch.Generator().manual_seed(r)
             t0 = time.perf_counter()
-            names = ours_rows(model, N, gen, p_min=p_min)
+            names = ours_rows(model, N, gen, p_min=p_min, exact=key == "today")
             rates[key].append(len(names) / (time.perf_counter() - t0))
     for i in range(runs):
         for key, model, clean in (("today", today, False), ("now", now, True)):
             t0 = time.perf_counter()
-            generate(model, GenerationRequest(count=10, seed=i, clean=clean))
+            generate(model, GenerationRequest(count=10, seed=i, clean=clean, exact=not clean))
             lat[key].append((time.perf_counter() - t0) * 1000)
     out: dict[str, object] = {}
     for key in ("today", "now"):
@@ -199,11 +207,12 @@ else:
     models = load_folder(PACKAGED_MODELS)
 loaded = rss()
 from engine.corpora.recipes import FIRST_STYLES
+exact = "{which}" == "today"  # today's sampler: float32 matmuls
 for style in FIRST_STYLES:  # the twenty styles today serves
-    generate(models[style], GenerationRequest(style=style, count=20, seed=1))
+    generate(models[style], GenerationRequest(style=style, count=20, seed=1, exact=exact))
 twenty = rss()
 for style, m in models.items():
-    generate(m, GenerationRequest(style=style, count=20, seed=1))
+    generate(m, GenerationRequest(style=style, count=20, seed=1, exact=exact))
 print(json.dumps({{"styles": len(models), "loaded": round(loaded - base, 1),
                   "after_sampling_today_s_20": round(twenty - base, 1),
                   "after_sampling_all": round(rss() - base, 1), "process": round(rss(), 1)}}))

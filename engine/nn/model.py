@@ -96,10 +96,10 @@ class CharRNN(nn.Module):
 
 
 def select_state(state: State, keep: Tensor) -> State:
-    """The rows `keep` of a recurrent state (the batch is dim 1)."""
+    """The rows `keep` (indices) of a recurrent state (the batch is dim 1)."""
     if isinstance(state, tuple):
-        return state[0][:, keep], state[1][:, keep]
-    return state[:, keep]
+        return state[0].index_select(1, keep), state[1].index_select(1, keep)
+    return state.index_select(1, keep)
 
 
 def n_params(model: nn.Module) -> int:

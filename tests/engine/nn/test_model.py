@@ -29,6 +29,7 @@ def test_pad_and_start_are_never_predicted() -> None:
 
 def test_select_state_keeps_rows_of_both_lstm_tensors() -> None:
     h, c = torch.randn(1, 5, 3), torch.randn(1, 5, 3)
-    keep = torch.tensor([True, False, True, False, False])
+    keep = torch.tensor([0, 2])
     kh, kc = select_state((h, c), keep)
     assert kh.shape == kc.shape == (1, 2, 3)
+    assert torch.equal(kh[0, 1], h[0, 2]) and torch.equal(kc[0, 0], c[0, 0])

@@ -133,16 +133,54 @@ def test_fused_step_equals_the_model(cell: str, layers: int) -> None:
     torch.manual_seed(0)
     config = ModelConfig(vocab_size=11, n_labels=3, cell=cell, n_hidden=24, n_layers=layers)  # type: ignore[arg-type]
     net = CharRNN(config).eval()
-    step = _Stepper(net)
-    assert step.fast
+    exact, int8 = _Stepper(net, exact=True), _Stepper(net)
+    assert exact.fast and int8.fast
+    assert all(lin.packed is not None for lin in int8.hidden)  # int8 where fbgemm is
     tokens, labels = torch.randint(3, 11, (5,)), torch.tensor([0, 1, 2, 1, 0])
-    state_a = state_b = None
+    state_a = state_b = state_c = None
     for _ in range(4):
         with torch.inference_mode():
             a, state_a = net.step(tokens, labels, state_a)
-            b, state_b = step(tokens, labels, state_b)
+            b, state_b = exact(tokens, labels, state_b)
+            c, state_c = int8(tokens, labels, state_c)
         torch.testing.assert_close(b, a, rtol=1e-4, atol=1e-5)
+        # int8 weights and activations: close, not equal (the shared model's figures in
+        # benchmarks/sampling.py)
+        torch.testing.assert_close(c, a, rtol=0, atol=0.02)
+        assert not torch.equal(c, a)
         tokens = a.argmax(-1)
+
+
+def test_int8_weights_are_packed_once_per_layer_and_again_when_they_change(
+    tiny_model: NameModel,
+) -> None:
+    """Views of the shared model share its recurrent layer, so they share its int8 copy; a
+    weight changed in place (training) is packed again, and sampling follows it."""
+    import copy
+
+    import torch
+
+    from engine.serving import sampling
+
+    net = copy.deepcopy(tiny_model.net)
+    twin = copy.deepcopy(net)
+    twin.rnn = net.rnn  # a second view of the same layer
+    a, b = sampling._Stepper(net), sampling._Stepper(twin)
+    assert a.hidden[0].packed is b.hidden[0].packed
+    model = replace(tiny_model, net=net)
+    before = generate(model, GenerationRequest(count=8, seed=5)).names
+    with torch.no_grad():
+        net.rnn.weight_hh_l0.mul_(-1.0)
+    assert sampling._Stepper(net).hidden[0].packed is not a.hidden[0].packed
+    assert generate(model, GenerationRequest(count=8, seed=5)).names != before
+
+
+def test_exact_sampling_runs_in_float32_and_seeds_repeat_either_way(
+    tiny_model: NameModel,
+) -> None:
+    for exact in (False, True):
+        ask = GenerationRequest(count=10, seed=11, exact=exact)
+        assert generate(tiny_model, ask).names == generate(tiny_model, ask).names
 
 
 def test_sampling_follows_the_model_distribution() -> None:
@@ -274,5 +312,5 @@ def test_the_fused_steps_of_the_styles_used_last_are_kept_and_no_more(
     for net in others:
         generate(replace(tiny_model, net=net), request)
     assert len(sampling._STEPPERS) <= sampling.MAX_STEPPERS
-    assert id(tiny_model.net) not in sampling._STEPPERS
+    assert (id(tiny_model.net), False) not in sampling._STEPPERS
     assert generate(tiny_model, request).names == first
