@@ -12,6 +12,8 @@ Measured in the same run, on the same model:
   float32 matmuls) and the shared model's view as served now (clean sampling: min-p, the
   plausibility floor; int8 recurrent matmuls), alternating runs in one process: names/s of
   1,000 rows and one 10-name request's median latency;
+- `int8_nll`: nats per letter of the style's own names as the sampler's float32 and int8 steps
+  read them (the int8 matmul's effect on the probabilities names are drawn with);
 - `resident_mb`: the memory of the models a process serves, today's twenty files against the
   shared model's views of every style it ships (resident set growth from loading them, after
   sampling today's twenty styles once, and, for the shared model, after sampling all of its
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import statistics
 import subprocess
 import sys
@@ -33,9 +36,9 @@ from collections.abc import Callable
 import torch
 
 from benchmarks.before import per_style_models
-from engine.nn.vocab import BOS, EOS
+from engine.nn.vocab import BOS, EOS, PAD
 from engine.serving.registry import PACKAGED_MODELS, load_folder
-from engine.serving.sampling import P_MIN, GenerationRequest, generate, sample_rows
+from engine.serving.sampling import P_MIN, GenerationRequest, _Stepper, generate, sample_rows
 from engine.serving.trained import NameModel
 
 N = 1000
@@ -157,6 +160,7 @@ def main() -> None:
         "novelty": round(sum(n not in model.corpus_names for n in sample) / len(sample), 3),
         "duplicate_rate": round(1 - len(set(sample)) / len(sample), 3),
         "today_vs_now": side,
+        "int8_nll": int8_nll_change(model),
         "resident_mb": {"today": resident("today"), "now": resident("now")},
     }
     print(json.dumps(result, indent=2))
@@ -186,6 +190,31 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
     out["names_per_s_ratio"] = round(max(rates["now"]) / max(rates["today"]), 3)
     out["latency_ratio"] = round(statistics.median(lat["now"]) / statistics.median(lat["today"]), 3)
     out["target"] = "names/s and latency within 10% of today's"
+    return out
+
+
+@torch.inference_mode()
+def int8_nll_change(model: NameModel, n: int = 2000) -> dict[str, float]:
+    """Nats per letter (end included) of up to `n` of the style's corpus names (every name read
+    with the first label), read letter by letter by the sampler's float32 and int8 steps: how
+    much the int8 matmul moves the probabilities names are drawn with."""
+    names = random.Random(0).sample(sorted(model.corpus_names), min(n, len(model.corpus_names)))
+    ids = [[*model.vocab.encode(name), EOS] for name in names]
+    width = max(map(len, ids))
+    targets = torch.tensor([r + [PAD] * (width - len(r)) for r in ids])
+    labels = torch.zeros(len(ids), dtype=torch.long)
+    out = {}
+    for key, exact in (("float32", True), ("int8", False)):
+        step, state = _Stepper(model.net, exact=exact), None
+        x, total = torch.full((len(ids),), BOS), 0.0
+        for t in range(width):
+            logits, state = step(x, labels, state)
+            y = targets[:, t]
+            nll = torch.nn.functional.cross_entropy(logits, y, ignore_index=PAD, reduction="sum")
+            total += float(nll)
+            x = torch.where(y == PAD, BOS, y)
+        out[key] = round(total / int((targets != PAD).sum()), 5)
+    out["change"] = round(out["int8"] - out["float32"], 5)
     return out
 
 
