@@ -109,11 +109,15 @@ def view(
     chars: str,
     conds: Tensor,
     head: tuple[Tensor, Tensor] | None = None,
+    *,
+    own_rows: tuple[Tensor, Tensor] | None = None,
 ) -> CharRNN:
     """A plain CharRNN over `chars` (a subset of `vocab`) whose labels are the conditioning rows
     `conds` (k, n_cond). It shares the joint network's recurrent weights (no copy); its
     embedding and head are the rows of its letters. `head` (weight, bias) over the whole joint
-    vocabulary replaces the shared head (a style's own head, or a blend of heads)."""
+    vocabulary replaces the shared head (a blend of heads, a voice's). `own_rows` (weight, bias)
+    are the view's head rows already (the special tokens, then `chars`: a style's own head as
+    the shared model holds it, in float16), used as they are, not copied."""
     c = net.config
     ids = torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
     config = ModelConfig(
@@ -128,9 +132,15 @@ def view(
     )
     out = CharRNN(config, rnn=net.rnn)  # the shared recurrent layer, not a copy
     weight, bias = head if head is not None else (net.head.weight, net.head.bias)
+    if own_rows is not None:
+        if own_rows[0].shape[0] != len(ids) or own_rows[1].shape != own_rows[0].shape[:1]:
+            raise ValueError("own head rows do not fit the view's letters")
+        weight, bias = own_rows
+    else:
+        weight, bias = weight[ids].detach().clone(), bias[ids].detach().clone()
     with torch.no_grad():
         out.embed.weight = nn.Parameter(net.embed.weight[ids].clone(), requires_grad=False)
         out.label_embed.weight = nn.Parameter(conds.detach().clone(), requires_grad=False)
-        out.head.weight = nn.Parameter(weight[ids].detach().clone(), requires_grad=False)
-        out.head.bias = nn.Parameter(bias[ids].detach().clone(), requires_grad=False)
+        out.head.weight = nn.Parameter(weight.detach(), requires_grad=False)
+        out.head.bias = nn.Parameter(bias.detach(), requires_grad=False)
     return out.eval()

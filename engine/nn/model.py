@@ -80,14 +80,20 @@ class CharRNN(nn.Module):
             out, _ = torch.func.functional_call(self.rnn, dropped, (x, state))
         else:
             out, _ = self.rnn(x, state)  # (b, t, n_hidden)
-        logits: Tensor = self.head(self.drop(out)) + self.logit_mask
-        return logits
+        return self.logits(self.drop(out))
 
     def step(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
         """One character for a batch: tokens (b,), labels (b,) -> logits (b, vocab), new state."""
         out, state = self.rnn(self._inputs(tokens[:, None], labels), state)  # (b, 1, n_hidden)
-        logits: Tensor = self.head(out[:, 0]) + self.logit_mask
-        return logits, state
+        return self.logits(out[:, 0]), state
+
+    def logits(self, out: Tensor) -> Tensor:
+        """The head over recurrent outputs, special tokens masked. The head may be held in
+        float16 (a view of a shared model keeps a style's own head as its file does): it is
+        widened per call, exactly."""
+        w, b = self.head.weight, self.head.bias
+        logits: Tensor = F.linear(out, w.to(out.dtype), b.to(out.dtype)) + self.logit_mask
+        return logits
 
     def loss(self, tokens: Tensor, labels: Tensor, targets: Tensor) -> Tensor:
         """Mean cross-entropy (nats) over the non-pad targets."""

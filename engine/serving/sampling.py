@@ -247,7 +247,8 @@ class _Linear:
         self.packed = None if exact else _int8_packed(layer, name, order)
         if self.packed is None and order is not None:
             weight, bias = weight.index_select(0, order), bias.index_select(0, order)
-        self.weight_t, self.bias = weight.T, bias
+        # A view's head may be held in float16 (CharRNN.logits): widened once, here.
+        self.weight_t, self.bias = weight.float().T, bias.float()
 
     def __call__(self, x: Tensor) -> Tensor:
         if self.packed is None:
@@ -346,8 +347,8 @@ class _Stepper:
     @classmethod
     def of(cls, net: CharRNN, *, exact: bool = False) -> _Stepper:
         """The stepper for `net`, kept while its weights stay the same, for the styles used
-        last (MAX_STEPPERS): its tables cost about half a megabyte a style and take well under
-        a millisecond to build again, so 78 styles need not hold 40 MB of them."""
+        last (MAX_STEPPERS): its tables cost half a megabyte to a megabyte a style and take
+        under a millisecond to build again, so 78 styles need not hold 50 MB of them."""
         key, slot = cls.version(net), (id(net), exact)
         with _STEPPERS_LOCK:
             cached = _STEPPERS.get(slot)
@@ -405,7 +406,7 @@ class _Stepper:
         return logits, layers(hs)
 
 
-MAX_STEPPERS = 12  # a table rebuilt costs 0.2-0.3 ms, against 9 ms for a 10-name request
+MAX_STEPPERS = 4  # a stepper rebuilt costs 0.4-0.8 ms, against 5-6 ms for a 10-name request
 _STEPPERS: OrderedDict[tuple[int, bool], tuple[CharRNN, tuple[bool, int], _Stepper]] = OrderedDict()
 _STEPPERS_LOCK = threading.Lock()
 # Int8 weights by the layer and name they were packed from, with their versions (_int8_packed).

@@ -138,7 +138,7 @@ class SharedModel:
         e = self.entries[style]
         vec = self.net.style_embed.weight[self.style_index[style]]
         conds, neutral = self._conds(vec, e.labels)
-        net = view(self.net, self.vocab, e.chars, conds, self.head(style))
+        net = view(self.net, self.vocab, e.chars, conds, own_rows=self.heads.get(style))
         return self._named(e, net, neutral, self)
 
     def fit_new(

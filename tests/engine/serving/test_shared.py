@@ -208,3 +208,39 @@ def test_a_style_retrained_on_the_shared_model_blends_as_itself(
         blend_of(
             parse_blend("elf+english"), {**tiny_shared.models(), "elf": replace(model, voice=None)}
         )
+
+
+def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
+    tiny_shared: SharedModel,
+) -> None:
+    """A view keeps a style's own head as the shared model holds it (float16, the rows of its
+    letters), widened per call: the same likelihoods and the same names as a float32 copy,
+    and no copy held."""
+    from dataclasses import replace
+
+    from engine.nn.joint import view
+    from engine.serving.scoring import name_logliks
+
+    e = tiny_shared.entries["elf"]
+    w, b = tiny_shared.head("elf")
+    rows = shared._rows(tiny_shared.vocab, e.chars)
+    own = (w[rows].half(), b[rows].half())
+    half = replace(tiny_shared, heads={**tiny_shared.heads, "elf": own}).model("elf")
+    assert half.net.head.weight.dtype == torch.float16
+    assert half.net.head.weight.data_ptr() == own[0].data_ptr()  # the same storage
+    vec = tiny_shared.net.style_embed.weight[tiny_shared.style_index["elf"]]
+    conds, _ = tiny_shared._conds(vec, e.labels)
+    widened = shared._full_head(tiny_shared.net, tiny_shared.vocab, e.chars, *own)
+    full = replace(half, net=view(tiny_shared.net, tiny_shared.vocab, e.chars, conds, widened))
+    assert full.net.head.weight.dtype == torch.float32
+    names = ["Elowen", "Galadriel", "Arwen"]
+    for label in range(len(half.labels)):
+        assert (
+            name_logliks(half, names, label).tolist() == name_logliks(full, names, label).tolist()
+        )
+    req = GenerationRequest(style="elf", count=8, seed=2)
+    assert generate(half, req).names == generate(full, req).names
+    with pytest.raises(ValueError, match="do not fit"):
+        view(
+            tiny_shared.net, tiny_shared.vocab, e.chars, conds, own_rows=(own[0][:-1], own[1][:-1])
+        )
