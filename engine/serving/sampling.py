@@ -275,23 +275,24 @@ def _int8_packed(layer: nn.Module, name: str, order: Tensor | None) -> object | 
     if order is None:
         order = torch.arange(weight.shape[0])
     key = (weight._version, bias._version, tuple(order.tolist()))
-    with _STEPPERS_LOCK:
+    # One thread packs at a time (sampling runs in a thread pool): a weight is packed once,
+    # and catch_warnings, which swaps the process's warning filters, is never nested.
+    with _PACK_LOCK:
         cached = _PACKS.setdefault(layer, {}).get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
-    if "fbgemm" not in torch.backends.quantized.supported_engines:
-        return None
-    w = weight.detach().float().index_select(0, order)
-    scales = (w.abs().amax(dim=1) / 127).clamp_(min=1e-12).double()
-    zeros = torch.zeros(w.shape[0], dtype=torch.long)
-    with warnings.catch_warnings():
-        # torch 2.13 marks quantised tensors deprecated (in favour of torchao); the pin holds.
-        warnings.simplefilter("ignore", UserWarning)
-        qweight = torch.quantize_per_channel(w, scales, zeros, 0, torch.qint8)
-        packed: object = torch.ops.quantized.linear_prepack(qweight, bias.detach().float()[order])
-    with _STEPPERS_LOCK:
-        _PACKS.setdefault(layer, {})[name] = (key, packed)
-    return packed
+        if "fbgemm" not in torch.backends.quantized.supported_engines:
+            return None
+        w = weight.detach().float().index_select(0, order)
+        scales = (w.abs().amax(dim=1) / 127).clamp_(min=1e-12).double()
+        zeros = torch.zeros(w.shape[0], dtype=torch.long)
+        with warnings.catch_warnings():
+            # torch 2.13 marks quantised tensors deprecated (in favour of torchao); pinned.
+            warnings.simplefilter("ignore", UserWarning)
+            qweight = torch.quantize_per_channel(w, scales, zeros, 0, torch.qint8)
+            packed: object = torch.ops.quantized.linear_prepack(qweight, bias.detach()[order])
+        _PACKS[layer][name] = (key, packed)
+        return packed
 
 
 class _Stepper:
@@ -409,6 +410,7 @@ class _Stepper:
 MAX_STEPPERS = 4  # a stepper rebuilt costs 0.4-0.8 ms, against 5-6 ms for a 10-name request
 _STEPPERS: OrderedDict[tuple[int, bool], tuple[CharRNN, tuple[bool, int], _Stepper]] = OrderedDict()
 _STEPPERS_LOCK = threading.Lock()
+_PACK_LOCK = threading.Lock()
 # Int8 weights by the layer and name they were packed from, with their versions (_int8_packed).
 _PACKS: weakref.WeakKeyDictionary[nn.Module, dict[str, tuple[tuple[object, ...], object]]] = (
     weakref.WeakKeyDictionary()
