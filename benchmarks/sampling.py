@@ -8,12 +8,18 @@ Measured in the same run, on the same model:
   applies the word filter); `ours_without_casing`: the same rows without the casing mask;
 - the latency of one 10-name request, median and p90 over many runs;
 - novelty (share of samples not in the training list) and the duplicate rate of 1,000 samples;
-- `today_vs_now`: today's per-style model with today's plain sampler (benchmarks.before;
-  float32 matmuls) and the shared model's view as served now (clean sampling: min-p, the
-  plausibility floor; int8 recurrent matmuls), alternating runs in one process: names/s of
-  1,000 rows and one 10-name request's median latency;
+- `today_vs_now`: today's per-style model (benchmarks.before) through this sampler's loop with
+  plain sampling and float32 matmuls, as today's sampler did them, and the shared model's view
+  as served now (clean sampling: min-p, the plausibility floor; int8 recurrent matmuls),
+  alternating runs in one process: names/s of 1,000 rows and one 10-name request's median
+  latency;
+- `rotating`: the median latency of 10-name requests for each style in turn (today's twenty,
+  every 10th of them served already; the shared model's 78), so that the fused steps kept for
+  the last MAX_STEPPERS styles are rebuilt as a busy chat makes them; today's sampler kept a
+  step for every style, which today's side is given;
 - `int8_nll`: nats per letter of the style's own names as the sampler's float32 and int8 steps
-  read them (the int8 matmul's effect on the probabilities names are drawn with);
+  read them, and how far int8 moves a letter's log-probability (the int8 matmul's effect on
+  the probabilities names are drawn with);
 - `resident_mb`: the memory of the models a process serves, today's twenty files against the
   shared model's views of every style it ships (resident set growth from loading them, after
   sampling today's twenty styles once, and, for the shared model, after sampling all of its
@@ -37,6 +43,7 @@ import torch
 
 from benchmarks.before import per_style_models
 from engine.nn.vocab import BOS, EOS, PAD
+from engine.serving import sampling
 from engine.serving.registry import PACKAGED_MODELS, load_folder
 from engine.serving.sampling import P_MIN, GenerationRequest, _Stepper, generate, sample_rows
 from engine.serving.trained import NameModel
@@ -160,6 +167,7 @@ def main() -> None:
         "novelty": round(sum(n not in model.corpus_names for n in sample) / len(sample), 3),
         "duplicate_rate": round(1 - len(set(sample)) / len(sample), 3),
         "today_vs_now": side,
+        "rotating": rotating(per_style_models(), load_folder(PACKAGED_MODELS), args.latency_runs),
         "int8_nll": int8_nll_change(model),
         "resident_mb": {"today": resident("today"), "now": resident("now")},
     }
@@ -179,7 +187,7 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
     for i in range(runs):
         for key, model, clean in (("today", today, False), ("now", now, True)):
             t0 = time.perf_counter()
-            generate(model, GenerationRequest(count=10, seed=i, clean=clean, exact=not clean))
+            generate(model, GenerationRequest(count=10, seed=i, clean=clean), exact=not clean)
             lat[key].append((time.perf_counter() - t0) * 1000)
     out: dict[str, object] = {}
     for key in ("today", "now"):
@@ -194,28 +202,72 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
 
 
 @torch.inference_mode()
+def rotating(
+    today: dict[str, NameModel], now: dict[str, NameModel], runs: int
+) -> dict[str, object]:
+    """The `rotating` measure (module docstring)."""
+    out: dict[str, object] = {}
+    kept = sampling.MAX_STEPPERS
+    try:
+        for key, models, exact in (("today", today, True), ("now", now, False)):
+            sampling.MAX_STEPPERS = len(today) if key == "today" else kept
+            styles = list(models)
+            lat = []
+            for i in range(runs + len(styles)):
+                style = styles[i % len(styles)]
+                t0 = time.perf_counter()
+                generate(
+                    models[style], GenerationRequest(style=style, count=10, seed=i), exact=exact
+                )
+                if i >= len(styles):  # the first round only warms today's steps up
+                    lat.append((time.perf_counter() - t0) * 1000)
+            out[key] = {
+                "styles": len(styles),
+                "request_10_names_ms_median": round(statistics.median(lat), 2),
+            }
+    finally:
+        sampling.MAX_STEPPERS = kept
+    a, b = out["today"], out["now"]
+    assert isinstance(a, dict) and isinstance(b, dict)
+    out["latency_ratio"] = round(
+        b["request_10_names_ms_median"] / a["request_10_names_ms_median"], 3
+    )
+    return out
+
+
+@torch.inference_mode()
 def int8_nll_change(model: NameModel, n: int = 2000) -> dict[str, float]:
-    """Nats per letter (end included) of up to `n` of the style's corpus names (every name read
-    with the first label), read letter by letter by the sampler's float32 and int8 steps: how
-    much the int8 matmul moves the probabilities names are drawn with."""
+    """Up to `n` of the style's corpus names (every name read with the first label), read
+    letter by letter by the sampler's float32 and int8 steps, all in one batch: nats per letter
+    (end included) under each, and how far int8 moves a letter's log-probability (mean, 99th
+    percentile and most, in nats)."""
     names = random.Random(0).sample(sorted(model.corpus_names), min(n, len(model.corpus_names)))
     ids = [[*model.vocab.encode(name), EOS] for name in names]
     width = max(map(len, ids))
     targets = torch.tensor([r + [PAD] * (width - len(r)) for r in ids])
     labels = torch.zeros(len(ids), dtype=torch.long)
-    out = {}
+    logps: dict[str, torch.Tensor] = {}
     for key, exact in (("float32", True), ("int8", False)):
-        step, state = _Stepper(model.net, exact=exact), None
-        x, total = torch.full((len(ids),), BOS), 0.0
+        step, state, x, out = (
+            _Stepper(model.net, exact=exact),
+            None,
+            torch.full((len(ids),), BOS),
+            [],
+        )
         for t in range(width):
             logits, state = step(x, labels, state)
             y = targets[:, t]
-            nll = torch.nn.functional.cross_entropy(logits, y, ignore_index=PAD, reduction="sum")
-            total += float(nll)
+            out.append(torch.log_softmax(logits, -1).gather(1, y.clamp(min=0)[:, None])[:, 0])
             x = torch.where(y == PAD, BOS, y)
-        out[key] = round(total / int((targets != PAD).sum()), 5)
-    out["change"] = round(out["int8"] - out["float32"], 5)
-    return out
+        logps[key] = torch.stack(out, 1)[targets != PAD]
+    diff = (logps["int8"] - logps["float32"]).abs()
+    return {
+        "float32": round(-float(logps["float32"].mean()), 5),
+        "int8": round(-float(logps["int8"].mean()), 5),
+        "letter_logp_change_mean": round(float(diff.mean()), 4),
+        "letter_logp_change_p99": round(float(diff.quantile(0.99)), 4),
+        "letter_logp_change_max": round(float(diff.max()), 4),
+    }
 
 
 def resident(which: str) -> dict[str, float]:
@@ -232,16 +284,17 @@ if "{which}" == "today":
     from benchmarks.before import per_style_models
     models = per_style_models()
 else:
-    from engine.serving.registry import PACKAGED_MODELS, load_folder
+    from engine.serving import sampling
+from engine.serving.registry import PACKAGED_MODELS, load_folder
     models = load_folder(PACKAGED_MODELS)
 loaded = rss()
 from engine.corpora.recipes import FIRST_STYLES
 exact = "{which}" == "today"  # today's sampler: float32 matmuls
 for style in FIRST_STYLES:  # the twenty styles today serves
-    generate(models[style], GenerationRequest(style=style, count=20, seed=1, exact=exact))
+    generate(models[style], GenerationRequest(style=style, count=20, seed=1), exact=exact)
 twenty = rss()
 for style, m in models.items():
-    generate(m, GenerationRequest(style=style, count=20, seed=1, exact=exact))
+    generate(m, GenerationRequest(style=style, count=20, seed=1), exact=exact)
 print(json.dumps({{"styles": len(models), "loaded": round(loaded - base, 1),
                   "after_sampling_today_s_20": round(twenty - base, 1),
                   "after_sampling_all": round(rss() - base, 1), "process": round(rss(), 1)}}))

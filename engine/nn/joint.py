@@ -133,8 +133,11 @@ def view(
     out = CharRNN(config, rnn=net.rnn)  # the shared recurrent layer, not a copy
     weight, bias = head if head is not None else (net.head.weight, net.head.bias)
     if own_rows is not None:
+        if head is not None:
+            raise ValueError("a view takes a head or its own rows, not both")
         if own_rows[0].shape[0] != len(ids) or own_rows[1].shape != own_rows[0].shape[:1]:
             raise ValueError("own head rows do not fit the view's letters")
+        # The same storage as the shared model's: a view's head is never changed in place.
         weight, bias = own_rows
     else:
         weight, bias = weight[ids].detach().clone(), bias[ids].detach().clone()

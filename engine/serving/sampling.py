@@ -16,6 +16,7 @@ model of its family names, both taken from the registry (engine.serving.registry
 
 from __future__ import annotations
 
+import logging
 import math
 import random
 import threading
@@ -47,6 +48,8 @@ from engine.nn.model import CharRNN, State, select_state
 from engine.nn.vocab import BOS, EOS, PAD
 from engine.serving.scoring import name_logliks
 from engine.serving.trained import NameModel
+
+log = logging.getLogger(__name__)
 
 MAX_ROUNDS = 6
 # Clean sampling (GenerationRequest.clean): a letter is drawn only if, before the temperature, it
@@ -89,9 +92,6 @@ class GenerationRequest:
     # (min-p) and a name the model itself finds less likely than nearly every corpus name is
     # drawn again (a plausibility floor). False samples the raw distribution (benchmarks).
     clean: bool = True
-    # Run the recurrent matmuls in float32, as the sampler before the shared model did; False
-    # runs them in int8, about three times faster (_Linear). Requests in one batch share it.
-    exact: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,9 +236,11 @@ class _Linear:
     ("hh_l0": weight_hh_l0 and bias_hh_l0; "" for a Linear's own). Exact: in float32, reading
     the transposed weight as it lies. Else in int8 (fbgemm's dynamically quantised matmul, one
     weight scale per output row, activations scaled per call), with the outputs in `order` (an
-    LSTM stepper puts its three sigmoid gates first): about three times faster for the shared
-    model's 512-unit cell at a request's 10 to 20 rows, which keeps it as quick as today's
-    320-unit models, and its names as likely to the third decimal (benchmarks/sampling.py)."""
+    LSTM stepper puts its three sigmoid gates first): the matmul about three times faster for
+    the shared model's 512-unit cell at a request's 10 to 20 rows, which keeps a request as
+    quick as with today's 320-unit models. A letter's log-probability moves by 0.005 nats on
+    average (at most about 0.1), and, the activations' scale being the batch's, a little with
+    the other rows of the batch (benchmarks/sampling.py, `int8_nll`)."""
 
     def __init__(
         self, layer: nn.Module, name: str, order: Tensor | None = None, *, exact: bool
@@ -269,15 +271,16 @@ def _weights(layer: nn.Module, name: str) -> tuple[Tensor, Tensor]:
 def _int8_packed(layer: nn.Module, name: str, order: Tensor | None) -> object | None:
     """`layer`'s weight `name`, its rows in `order`, packed for fbgemm in int8, per output row:
     shared by every stepper over the same layer (a shared model's views share their recurrent
-    layer), packed again when it changes in place. None where this torch has no fbgemm (the
-    matmul stays float32)."""
+    layer), packed again when the weight is replaced or changed in place by autograd-visible
+    ops (an optimizer step, load_state_dict; served weights are frozen once loaded). None, and
+    the matmul stays float32, where this torch cannot pack it (no fbgemm: an ARM build)."""
     weight, bias = _weights(layer, name)
     if order is None:
         order = torch.arange(weight.shape[0])
-    key = (weight._version, bias._version, tuple(order.tolist()))
-    # One thread packs at a time (sampling runs in a thread pool): a weight is packed once,
-    # and catch_warnings, which swaps the process's warning filters, is never nested.
-    with _PACK_LOCK:
+    key = (
+        weight.data_ptr(), weight._version, bias.data_ptr(), bias._version, tuple(order.tolist())
+    )  # fmt: skip
+    with _PACK_LOCK:  # one thread packs a weight, once (sampling runs in a thread pool)
         cached = _PACKS.setdefault(layer, {}).get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
@@ -286,11 +289,12 @@ def _int8_packed(layer: nn.Module, name: str, order: Tensor | None) -> object | 
         w = weight.detach().float().index_select(0, order)
         scales = (w.abs().amax(dim=1) / 127).clamp_(min=1e-12).double()
         zeros = torch.zeros(w.shape[0], dtype=torch.long)
-        with warnings.catch_warnings():
-            # torch 2.13 marks quantised tensors deprecated (in favour of torchao); pinned.
-            warnings.simplefilter("ignore", UserWarning)
+        try:
             qweight = torch.quantize_per_channel(w, scales, zeros, 0, torch.qint8)
             packed: object = torch.ops.quantized.linear_prepack(qweight, bias.detach()[order])
+        except (RuntimeError, NotImplementedError) as e:  # a quantized engine that cannot
+            log.warning("sampling stays in float32: int8 packing failed (%s)", e)
+            packed = None
         _PACKS[layer][name] = (key, packed)
         return packed
 
@@ -398,19 +402,25 @@ class _Stepper:
             hs.append(h)
             x = h
         logits = self.head(x).add_(self.net.logit_mask)  # (b, vocab)
-
-        def layers(xs: list[Tensor]) -> Tensor:
-            return xs[0][None] if len(xs) == 1 else torch.stack(xs)
-
         if isinstance(state, tuple):
-            return logits, (layers(hs), layers(cs))
-        return logits, layers(hs)
+            return logits, (_layers(hs), _layers(cs))
+        return logits, _layers(hs)
+
+
+def _layers(xs: list[Tensor]) -> Tensor:
+    """Per-layer states stacked (n_layers, b, h): one layer is a view, not a copy."""
+    return xs[0][None] if len(xs) == 1 else torch.stack(xs)
 
 
 MAX_STEPPERS = 4  # a stepper rebuilt costs 0.4-0.8 ms, against 5-6 ms for a 10-name request
 _STEPPERS: OrderedDict[tuple[int, bool], tuple[CharRNN, tuple[bool, int], _Stepper]] = OrderedDict()
 _STEPPERS_LOCK = threading.Lock()
 _PACK_LOCK = threading.Lock()
+# torch 2.13 marks quantised tensors deprecated in favour of torchao (warned once a process);
+# the pinned torch has them. Only that message is silenced.
+warnings.filterwarnings(
+    "ignore", message="torch.quantize_per_tensor, torch.quantize_per_channel", category=UserWarning
+)
 # Int8 weights by the layer and name they were packed from, with their versions (_int8_packed).
 _PACKS: weakref.WeakKeyDictionary[nn.Module, dict[str, tuple[tuple[object, ...], object]]] = (
     weakref.WeakKeyDictionary()
@@ -535,10 +545,15 @@ def draw_rows(
 
 
 def generate(
-    model: NameModel, request: GenerationRequest, family: NameModel | None = None
+    model: NameModel,
+    request: GenerationRequest,
+    family: NameModel | None = None,
+    *,
+    exact: bool = False,
 ) -> GenerationResult:
-    """One request; repeatable when `request.seed` is set. `family`: as for `generate_many`."""
-    return generate_many(model, [request], seed=request.seed, family=family)[0]
+    """One request; repeatable when `request.seed` is set. `family`, `exact`: as for
+    `generate_many`."""
+    return generate_many(model, [request], seed=request.seed, family=family, exact=exact)[0]
 
 
 def generate_many(
@@ -547,11 +562,15 @@ def generate_many(
     seed: int | None = None,
     words: WordFilter | None = None,
     family: NameModel | None = None,
+    *,
+    exact: bool = False,
 ) -> list[GenerationResult]:
     """Serve several requests to one model together, sharing every batch between them.
     `words` is the word filter for requests that ask for one (default: WordFilter.default());
     `family` the model of the style's family names, which full names need (the caller takes it
-    from the registry, as it took `model`)."""
+    from the registry, as it took `model`). `exact` runs the recurrent matmuls in float32, as
+    the sampler before the shared model did, instead of int8 (_Linear): benchmarks use it for
+    today's side."""
     plans = [plan(model, r, family) for r in requests]
     words = words or WordFilter.default()
     gen = torch.Generator().manual_seed(seed if seed is not None else random.getrandbits(63))
@@ -609,7 +628,7 @@ def generate_many(
             gen,
             model.case_mask,
             torch.cat(p_mins),
-            exact=any(p.request.exact for p in plans),
+            exact=exact,
         )
         start = 0
         for i, n in zip(todo, rows_for, strict=True):
@@ -650,13 +669,13 @@ def generate_many(
     for i, p in enumerate(plans):
         if p.request.full and found[i] and p.request.style in families.MADE:
             seed_i = int(torch.randint(2**62, (1,), generator=gen))
-            found[i] = _with_made_family(model, p.request, found[i], words, seed_i)
+            found[i] = _with_made_family(model, p.request, found[i], words, seed_i, exact)
             real.append(frozenset())
         elif p.request.full and found[i]:
             assert family is not None  # plan() refuses full names without it
             seed_i = int(torch.randint(2**62, (1,), generator=gen))
             found[i], blocked, real_full = _with_family(
-                model, family, p.request, found[i], found_labels[i], words, seed_i
+                model, family, p.request, found[i], found_labels[i], words, seed_i, exact
             )
             withheld[i] += blocked
             real.append(real_full)
@@ -732,7 +751,12 @@ def _likest(names: list[str], labels: list[int], p: _Plan) -> tuple[list[str], l
 
 
 def _with_made_family(
-    model: NameModel, r: GenerationRequest, given: list[str], words: WordFilter, seed: int
+    model: NameModel,
+    r: GenerationRequest,
+    given: list[str],
+    words: WordFilter,
+    seed: int,
+    exact: bool,
 ) -> list[str]:
     """Full names for a fantasy style without a list of family names (engine.corpora.families):
     a clan name joined from two words, or a house named by another name of the style."""
@@ -742,7 +766,7 @@ def _with_made_family(
             style=r.style, temperature=r.temperature, count=len(given), new_only=True,
             filter=r.filter, exclude=frozenset(given),
         )  # fmt: skip
-        (houses,) = generate_many(model, [ask], seed, words)
+        (houses,) = generate_many(model, [ask], seed, words, exact=exact)
         pairs = zip(given, houses.names, strict=False)
         full = [f"{name} {families.house(r.style, house)}" for name, house in pairs]
     else:
@@ -758,6 +782,7 @@ def _with_family(
     labels: list[int],
     words: WordFilter,
     seed: int,
+    exact: bool,
 ) -> tuple[list[str], int, frozenset[str]]:
     """Give each name a family name of the same gender when the family names have genders;
     returns the full names, how many the word filter withheld as a whole, and the full names
@@ -778,7 +803,8 @@ def _with_family(
         for gender, ks in by_label.items()
     ]
     surnames: dict[int, str] = {}
-    for ks, res in zip(by_label.values(), generate_many(family, asks, seed, words), strict=True):
+    drawn = generate_many(family, asks, seed, words, exact=exact)
+    for ks, res in zip(by_label.values(), drawn, strict=True):
         surnames.update(zip(ks, res.names, strict=False))
     full = {f"{name} {surnames[k]}": (name, surnames[k]) for k, name in enumerate(given)
             if k in surnames}  # fmt: skip

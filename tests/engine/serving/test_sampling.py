@@ -5,6 +5,7 @@ import re
 from dataclasses import replace
 
 import pytest
+import torch
 
 from engine.corpora import corpus
 from engine.errors import RequestError
@@ -135,7 +136,8 @@ def test_fused_step_equals_the_model(cell: str, layers: int) -> None:
     net = CharRNN(config).eval()
     exact, int8 = _Stepper(net, exact=True), _Stepper(net)
     assert exact.fast and int8.fast
-    assert all(lin.packed is not None for lin in int8.hidden)  # int8 where fbgemm is
+    packs = "fbgemm" in torch.backends.quantized.supported_engines
+    assert all((lin.packed is not None) == packs for lin in int8.hidden)  # int8 where it can
     tokens, labels = torch.randint(3, 11, (5,)), torch.tensor([0, 1, 2, 1, 0])
     state_a = state_b = state_c = None
     for _ in range(4):
@@ -147,7 +149,7 @@ def test_fused_step_equals_the_model(cell: str, layers: int) -> None:
         # int8 weights and activations: close, not equal (the shared model's figures in
         # benchmarks/sampling.py)
         torch.testing.assert_close(c, a, rtol=0, atol=0.02)
-        assert not torch.equal(c, a)
+        assert torch.equal(c, a) != packs
         tokens = a.argmax(-1)
 
 
@@ -200,9 +202,63 @@ def test_without_fbgemm_the_int8_step_falls_back_to_float32_in_its_own_gate_orde
 def test_exact_sampling_runs_in_float32_and_seeds_repeat_either_way(
     tiny_model: NameModel,
 ) -> None:
+    from engine.serving import sampling
+
     for exact in (False, True):
-        ask = GenerationRequest(count=10, seed=11, exact=exact)
-        assert generate(tiny_model, ask).names == generate(tiny_model, ask).names
+        ask = GenerationRequest(count=10, seed=11)
+        first = generate(tiny_model, ask, exact=exact).names
+        assert generate(tiny_model, ask, exact=exact).names == first
+        stepper = sampling._STEPPERS[(id(tiny_model.net), exact)][2]
+        assert (stepper.hidden[0].packed is None) == (
+            exact or "fbgemm" not in torch.backends.quantized.supported_engines
+        )
+
+
+def test_a_weight_that_cannot_be_packed_leaves_sampling_in_float32_with_a_warning(
+    tiny_model: NameModel, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import copy
+
+    from engine.serving import sampling
+
+    def refuse(*args: object) -> None:
+        raise RuntimeError("no engine for this")
+
+    monkeypatch.setattr(torch, "quantize_per_channel", refuse)
+    net = copy.deepcopy(tiny_model.net)
+    assert sampling._Stepper(net).hidden[0].packed is None
+    assert "int8 packing failed (no engine for this)" in caplog.text
+    model = replace(tiny_model, net=net)
+    assert len(generate(model, GenerationRequest(count=5, seed=2)).names) == 5
+
+
+def test_threads_that_meet_a_new_layer_pack_it_once_and_a_replaced_weight_again(
+    tiny_model: NameModel,
+) -> None:
+    """Sampling runs in a thread pool: the first requests of many styles of one shared layer
+    arrive together and all get the same int8 copy; a weight replaced outright (a reload) is
+    packed anew."""
+    import copy
+    from concurrent.futures import ThreadPoolExecutor
+
+    from torch import nn
+
+    from engine.serving import sampling
+
+    if "fbgemm" not in torch.backends.quantized.supported_engines:
+        pytest.skip("this torch has no fbgemm: nothing is packed")
+    base = copy.deepcopy(tiny_model.net)
+    views = []
+    for _ in range(8):
+        view = copy.deepcopy(base)
+        view.rnn = base.rnn
+        views.append(view)
+    with ThreadPoolExecutor(8) as pool:
+        packs = list(pool.map(lambda v: sampling._Stepper(v).hidden[0].packed, views))
+    assert packs[0] is not None and all(p is packs[0] for p in packs)
+    with torch.no_grad():
+        base.rnn.weight_hh_l0 = nn.Parameter(base.rnn.weight_hh_l0.detach() * -1.0)
+    assert sampling._Stepper(base).hidden[0].packed is not packs[0]
 
 
 def test_sampling_follows_the_model_distribution() -> None:
