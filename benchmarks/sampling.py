@@ -284,8 +284,7 @@ if "{which}" == "today":
     from benchmarks.before import per_style_models
     models = per_style_models()
 else:
-    from engine.serving import sampling
-from engine.serving.registry import PACKAGED_MODELS, load_folder
+    from engine.serving.registry import PACKAGED_MODELS, load_folder
     models = load_folder(PACKAGED_MODELS)
 loaded = rss()
 from engine.corpora.recipes import FIRST_STYLES
