@@ -127,8 +127,8 @@ def main() -> None:
     ap.add_argument("--latency-runs", type=int, default=300)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    model = load_folder(PACKAGED_MODELS)[args.style]
-    today = per_style_models()[args.style]
+    models, todays = load_folder(PACKAGED_MODELS), per_style_models()
+    model, today = models[args.style], todays[args.style]
     side = today_vs_now(today, model, args.latency_runs)
 
     single, _ = rate(one_at_a_time, model, 200, 2)
@@ -167,7 +167,7 @@ def main() -> None:
         "novelty": round(sum(n not in model.corpus_names for n in sample) / len(sample), 3),
         "duplicate_rate": round(1 - len(set(sample)) / len(sample), 3),
         "today_vs_now": side,
-        "rotating": rotating(per_style_models(), load_folder(PACKAGED_MODELS), args.latency_runs),
+        "rotating": rotating(todays, models, args.latency_runs),
         "int8_nll": int8_nll_change(model),
         "resident_mb": {"today": resident("today"), "now": resident("now")},
     }

@@ -275,11 +275,11 @@ def _int8_packed(layer: nn.Module, name: str, order: Tensor | None) -> object | 
     ops (an optimizer step, load_state_dict; served weights are frozen once loaded). None, and
     the matmul stays float32, where this torch cannot pack it (no fbgemm: an ARM build)."""
     weight, bias = _weights(layer, name)
+    # A layer is always packed in one order (an LSTM's reordered, else its own), so whether it
+    # is reordered is all the key needs of it.
+    key = (weight.data_ptr(), weight._version, bias.data_ptr(), bias._version, order is None)
     if order is None:
         order = torch.arange(weight.shape[0])
-    key = (
-        weight.data_ptr(), weight._version, bias.data_ptr(), bias._version, tuple(order.tolist())
-    )  # fmt: skip
     with _PACK_LOCK:  # one thread packs a weight, once (sampling runs in a thread pool)
         cached = _PACKS.setdefault(layer, {}).get(name)
         if cached is not None and cached[0] == key:
