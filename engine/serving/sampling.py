@@ -235,20 +235,15 @@ class _Linear:
     """`x @ weight.T + bias` for inference, of the weight and bias `layer` holds under `name`
     ("hh_l0": weight_hh_l0 and bias_hh_l0; "" for a Linear's own). Exact: in float32, reading
     the transposed weight as it lies. Else in int8 (fbgemm's dynamically quantised matmul, one
-    weight scale per output row, activations scaled per call), with the outputs in `order` (an
-    LSTM stepper puts its three sigmoid gates first): the matmul about three times faster for
-    the shared model's 512-unit cell at a request's 10 to 20 rows, which keeps a request as
-    quick as with today's 320-unit models. A letter's log-probability moves by 0.005 nats on
-    average (at most about 0.1), and, the activations' scale being the batch's, a little with
-    the other rows of the batch (benchmarks/sampling.py, `int8_nll`)."""
+    weight scale per output row, activations scaled per call): the matmul about three times
+    faster for the shared model's 512-unit cell at a request's 10 to 20 rows, which keeps a
+    request as quick as with today's 320-unit models. A letter's log-probability moves by 0.005
+    nats on average (at most about 0.1), and, the activations' scale being the batch's, a little
+    with the other rows of the batch (benchmarks/sampling.py, `int8_nll`)."""
 
-    def __init__(
-        self, layer: nn.Module, name: str, order: Tensor | None = None, *, exact: bool
-    ) -> None:
+    def __init__(self, layer: nn.Module, name: str, *, exact: bool) -> None:
         weight, bias = _weights(layer, name)
-        self.packed = None if exact else _int8_packed(layer, name, order)
-        if self.packed is None and order is not None:
-            weight, bias = weight.index_select(0, order), bias.index_select(0, order)
+        self.packed = None if exact else _int8_packed(layer, name)
         # A view's head may be held in float16 (CharRNN.logits): widened once, here.
         self.weight_t, self.bias = weight.float().T, bias.float()
 
@@ -268,30 +263,28 @@ def _weights(layer: nn.Module, name: str) -> tuple[Tensor, Tensor]:
     return weight, bias
 
 
-def _int8_packed(layer: nn.Module, name: str, order: Tensor | None) -> object | None:
-    """`layer`'s weight `name`, its rows in `order`, packed for fbgemm in int8, per output row:
-    shared by every stepper over the same layer (a shared model's views share their recurrent
-    layer), packed again when the weight is replaced or changed in place by autograd-visible
-    ops (an optimizer step, load_state_dict; served weights are frozen once loaded). None, and
-    the matmul stays float32, where this torch cannot pack it (no fbgemm: an ARM build)."""
+def _int8_packed(layer: nn.Module, name: str) -> object | None:
+    """`layer`'s weight `name` packed for fbgemm in int8, per output row: shared by every
+    stepper over the same layer (a shared model's views share their recurrent layer), packed
+    again when the weight is replaced or changed in place by autograd-visible ops (an optimizer
+    step, load_state_dict; served weights are frozen once loaded). None, and the matmul stays
+    float32, where this torch cannot pack it (no fbgemm: an ARM build)."""
     weight, bias = _weights(layer, name)
-    # A layer is always packed in one order (an LSTM's reordered, else its own), so whether it
-    # is reordered is all the key needs of it.
-    key = (weight.data_ptr(), weight._version, bias.data_ptr(), bias._version, order is None)
-    if order is None:
-        order = torch.arange(weight.shape[0])
+    key = (weight.data_ptr(), weight._version, bias.data_ptr(), bias._version)
     with _PACK_LOCK:  # one thread packs a weight, once (sampling runs in a thread pool)
         cached = _PACKS.setdefault(layer, {}).get(name)
         if cached is not None and cached[0] == key:
             return cached[1]
         if "fbgemm" not in torch.backends.quantized.supported_engines:
             return None
-        w = weight.detach().float().index_select(0, order)
-        scales = (w.abs().amax(dim=1) / 127).clamp_(min=1e-12).double()
+        # No float copy of the weight is made: a temporary of its size (4 MB for the shared
+        # model's cell) would stay in the allocator's heap for good, resident but unused.
+        w = weight.detach().float()
+        scales = (torch.linalg.vector_norm(w, float("inf"), dim=1) / 127).clamp_(min=1e-12)
         zeros = torch.zeros(w.shape[0], dtype=torch.long)
         try:
-            qweight = torch.quantize_per_channel(w, scales, zeros, 0, torch.qint8)
-            packed: object = torch.ops.quantized.linear_prepack(qweight, bias.detach()[order])
+            qweight = torch.quantize_per_channel(w, scales.double(), zeros, 0, torch.qint8)
+            packed: object = torch.ops.quantized.linear_prepack(qweight, bias.detach().float())
         except (RuntimeError, NotImplementedError) as e:  # a quantized engine that cannot
             log.warning("sampling stays in float32: int8 packing failed (%s)", e)
             packed = None
@@ -314,33 +307,23 @@ class _Stepper:
             return
         rnn = net.rnn
         h = c.n_hidden
-        # An LSTM's gates: torch's order is i, f, g, o. The int8 matmul writes them as i, f, o, g,
-        # so that one sigmoid covers three gates; float32 reads torch's weights as they lie.
-        reorder = c.cell == "lstm" and not exact
-        self.order = (
-            torch.cat([torch.arange(2 * h), torch.arange(3 * h, 4 * h), torch.arange(2 * h, 3 * h)])
-            if reorder
-            else None
-        )
-        i, f, g, o = (slice(k * h, (k + 1) * h) for k in ((0, 1, 3, 2) if reorder else range(4)))
-        self.ifgo = (i, f, g, o)
-        self.sigmoid_spans = [slice(0, 3 * h)] if reorder else [slice(0, 2 * h), o]
-        w_ih0, b_ih0 = rnn.weight_ih_l0, rnn.bias_ih_l0  # (gates * h, n_embd + n_label_embd)
-        if self.order is not None:
-            w_ih0, b_ih0 = w_ih0.index_select(0, self.order), b_ih0.index_select(0, self.order)
-        tok = net.embed.weight @ w_ih0[:, : c.n_embd].T  # (vocab, gates * h)
-        lab = net.label_embed.weight @ w_ih0[:, c.n_embd :].T + b_ih0  # (labels, gates * h)
+        # An LSTM's gates, in torch's order i, f, g, o: i and f lie together, one sigmoid.
+        self.ifgo = tuple(slice(k * h, (k + 1) * h) for k in range(4))
+        self.sigmoid_spans = (slice(0, 2 * h), self.ifgo[3])
+        w_ih0, b_ih0 = rnn.weight_ih_l0.detach(), rnn.bias_ih_l0.detach()  # (gates * h, n_in)
+        embed, labels = net.embed.weight.detach(), net.label_embed.weight.detach()
         # Rows of characters, then rows of labels, summed per step by one embedding_bag (several
         # times quicker than two gathers and an add at a thousand rows). A (labels × vocab)
         # table of sums would cost megabytes per style (towns: 13 countries × 80 letters ×
-        # 2,048 gates) for the one add it saves.
-        self.table = torch.cat([tok, lab])
-        self.n_tok = tok.shape[0]
+        # 2,048 gates) for the one add it saves. Written in place: a temporary of each part
+        # would leave holes in the heap that the next style's table does not fit.
+        self.n_tok = embed.shape[0]
+        self.table = torch.empty(self.n_tok + labels.shape[0], w_ih0.shape[0])
+        torch.mm(embed, w_ih0[:, : c.n_embd].T, out=self.table[: self.n_tok])
+        torch.addmm(b_ih0, labels, w_ih0[:, c.n_embd :].T, out=self.table[self.n_tok :])
         # Per layer: the hidden projection, and (above the first) the input projection.
-        self.hidden = [_Linear(rnn, f"hh_l{k}", self.order, exact=exact) for k in range(c.n_layers)]
-        self.inputs = [
-            _Linear(rnn, f"ih_l{k}", self.order, exact=exact) for k in range(1, c.n_layers)
-        ]
+        self.hidden = [_Linear(rnn, f"hh_l{k}", exact=exact) for k in range(c.n_layers)]
+        self.inputs = [_Linear(rnn, f"ih_l{k}", exact=exact) for k in range(1, c.n_layers)]
         # The head stays float32: int8 saved nothing measurable at its size (512 × ~60).
         self.head = _Linear(net.head, "", exact=True)
 
@@ -382,7 +365,7 @@ class _Stepper:
         for k, hidden in enumerate(self.hidden):
             if k > 0:
                 x = self.inputs[k - 1](x)  # (b, gates * h)
-            if isinstance(state, tuple):  # LSTM, gates in the order i, f, o, g (self.order)
+            if isinstance(state, tuple):  # LSTM
                 gates = hidden(state[0][k]).add_(x)  # a new tensor: the cell works in place
                 for span in self.sigmoid_spans:
                     torch.sigmoid_(gates[:, span])

@@ -177,11 +177,11 @@ def test_int8_weights_are_packed_once_per_layer_and_again_when_they_change(
     assert generate(model, GenerationRequest(count=8, seed=5)).names != before
 
 
-def test_without_fbgemm_the_int8_step_falls_back_to_float32_in_its_own_gate_order(
+def test_without_fbgemm_the_int8_step_falls_back_to_float32(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """Where torch has no fbgemm (an ARM build), the step stays float32, its LSTM gates still
-    in the order the cell reads them: the same logits as the model's own step."""
+    """Where torch has no fbgemm (an ARM build), the step stays float32: the same logits as
+    the model's own step."""
     import torch
 
     from engine.nn.model import CharRNN, ModelConfig
@@ -191,7 +191,7 @@ def test_without_fbgemm_the_int8_step_falls_back_to_float32_in_its_own_gate_orde
     torch.manual_seed(0)
     net = CharRNN(ModelConfig(vocab_size=9, n_labels=2, n_hidden=16)).eval()
     step = sampling._Stepper(net)
-    assert step.order is not None and step.hidden[0].packed is None
+    assert step.hidden[0].packed is None
     tokens, labels = torch.randint(3, 9, (4,)), torch.tensor([0, 1, 1, 0])
     with torch.inference_mode():
         a, _ = net.step(tokens, labels, None)
