@@ -117,7 +117,9 @@ def view(
     embedding and head are the rows of its letters. `head` (weight, bias) over the whole joint
     vocabulary replaces the shared head (a blend of heads, a voice's). `own_rows` (weight, bias)
     are the view's head rows already (the special tokens, then `chars`: a style's own head as
-    the shared model holds it, in float16), used as they are, not copied."""
+    the shared model holds it, in float16), used as they are, not copied. Rows copied are held
+    in float16 where that is exact (the weights as the shared file keeps them), and widened per
+    call (CharRNN): half the memory, the same results."""
     c = net.config
     ids = torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
     config = ModelConfig(
@@ -140,10 +142,18 @@ def view(
         # The same storage as the shared model's: a view's head is never changed in place.
         weight, bias = own_rows
     else:
-        weight, bias = weight[ids].detach().clone(), bias[ids].detach().clone()
+        weight, bias = _narrow(weight.detach()[ids]), _narrow(bias.detach()[ids])
     with torch.no_grad():
-        out.embed.weight = nn.Parameter(net.embed.weight[ids].clone(), requires_grad=False)
+        out.embed.weight = nn.Parameter(
+            _narrow(net.embed.weight.detach()[ids]), requires_grad=False
+        )
         out.label_embed.weight = nn.Parameter(conds.detach().clone(), requires_grad=False)
         out.head.weight = nn.Parameter(weight.detach(), requires_grad=False)
         out.head.bias = nn.Parameter(bias.detach(), requires_grad=False)
     return out.eval()
+
+
+def _narrow(rows: Tensor) -> Tensor:
+    """`rows` (a copy) in float16 where that holds them exactly, else as they are."""
+    half = rows.half()
+    return half if torch.equal(half.float(), rows) else rows

@@ -61,8 +61,9 @@ class CharRNN(nn.Module):
         self.register_buffer("logit_mask", mask, persistent=False)
 
     def _inputs(self, tokens: Tensor, labels: Tensor) -> Tensor:
-        x = self.embed(tokens)  # (b, t, n_embd)
         lab = self.label_embed(labels)[:, None, :].expand(-1, tokens.shape[1], -1)  # (b, t, n_lab)
+        # A view of a shared model may hold its letters in float16 (engine.nn.joint.view).
+        x = self.embed(tokens).to(lab.dtype)  # (b, t, n_embd)
         out: Tensor = self.drop(torch.cat([x, lab], dim=-1))  # (b, t, n_in)
         return out
 
@@ -89,8 +90,8 @@ class CharRNN(nn.Module):
 
     def logits(self, out: Tensor) -> Tensor:
         """The head over recurrent outputs, special tokens masked. The head may be held in
-        float16 (a view of a shared model keeps a style's own head as its file does): it is
-        widened per call, exactly."""
+        float16 (a view of a shared model, engine.nn.joint.view): it is widened per call,
+        exactly."""
         w, b = self.head.weight, self.head.bias
         logits: Tensor = F.linear(out, w.to(out.dtype), b.to(out.dtype)) + self.logit_mask
         return logits

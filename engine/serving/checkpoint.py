@@ -20,6 +20,7 @@ from engine.errors import CheckpointError
 from engine.nn.model import CharRNN, ModelConfig
 from engine.nn.vocab import Vocabulary
 from engine.serving.nameset import NameSet
+from engine.serving.quantiles import Quantiles
 from engine.serving.scoring import corpus_quantiles
 from engine.serving.trained import NameModel, Voice
 
@@ -44,7 +45,7 @@ def build(
         corpus_name=corpus.name,
         corpus_fingerprint=corpus.fingerprint,
         corpus_names=NameSet(names),
-        score_quantiles=(),
+        score_quantiles=Quantiles(),
         capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
         max_len=max(len(n) for n in names),
         metrics=metrics,
@@ -70,7 +71,7 @@ def save(model: NameModel, path: str | Path) -> Path:
             "fingerprint": model.corpus_fingerprint,
             "names": model.corpus_names.joined(),
         },
-        "score_quantiles": torch.tensor(model.score_quantiles, dtype=torch.float32),
+        "score_quantiles": torch.tensor(list(model.score_quantiles), dtype=torch.float32),
         "capitalized": model.capitalized,
         "max_len": model.max_len,
         "metrics": dict(model.metrics),
@@ -138,7 +139,7 @@ def load(path: str | Path) -> NameModel:
             corpus_name=corpus["name"],
             corpus_fingerprint=corpus["fingerprint"],
             corpus_names=NameSet(corpus["names"].split("\n")),
-            score_quantiles=tuple(payload["score_quantiles"].tolist()),
+            score_quantiles=Quantiles(payload["score_quantiles"].tolist()),
             capitalized=bool(payload["capitalized"]),
             max_len=int(payload["max_len"]),
             metrics=dict(payload["metrics"]),

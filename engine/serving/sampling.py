@@ -311,7 +311,8 @@ class _Stepper:
         self.ifgo = tuple(slice(k * h, (k + 1) * h) for k in range(4))
         self.sigmoid_spans = (slice(0, 2 * h), self.ifgo[3])
         w_ih0, b_ih0 = rnn.weight_ih_l0.detach(), rnn.bias_ih_l0.detach()  # (gates * h, n_in)
-        embed, labels = net.embed.weight.detach(), net.label_embed.weight.detach()
+        # A view may hold its letters in float16 (engine.nn.joint.view): widened here, exactly.
+        embed, labels = net.embed.weight.detach().float(), net.label_embed.weight.detach()
         # Rows of characters, then rows of labels, summed per step by one embedding_bag (several
         # times quicker than two gathers and an add at a thousand rows). A (labels × vocab)
         # table of sums would cost megabytes per style (towns: 13 countries × 80 letters ×

@@ -13,6 +13,7 @@ import torch
 from engine.corpora.corpus import MAX_NAME_LEN
 from engine.errors import RequestError
 from engine.nn.train import encode, name_nll
+from engine.serving.quantiles import Quantiles
 from engine.serving.trained import NameModel
 
 N_QUANTILES = 1001
@@ -69,9 +70,9 @@ def mean_nll(model: NameModel, names: Sequence[str]) -> float:
     return -total / sum(len(n) + 1 for n in names)
 
 
-def corpus_quantiles(model: NameModel, names: Sequence[str]) -> tuple[float, ...]:
+def corpus_quantiles(model: NameModel, names: Sequence[str]) -> Quantiles:
     scores = loglik_per_token(model, names)
-    return tuple(float(q) for q in np.quantile(scores, np.linspace(0, 1, N_QUANTILES)))
+    return Quantiles(float(q) for q in np.quantile(scores, np.linspace(0, 1, N_QUANTILES)))
 
 
 def score(model: NameModel, name: str, label: str | None = None) -> Score:

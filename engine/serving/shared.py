@@ -35,6 +35,7 @@ from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
 from engine.nn.model import CharRNN
 from engine.nn.vocab import BOS, EOS, N_SPECIAL, PAD, Vocabulary
 from engine.serving.nameset import NameSet
+from engine.serving.quantiles import Quantiles
 from engine.serving.scoring import corpus_quantiles, mean_nll
 from engine.serving.trained import NameModel, Voice
 
@@ -56,7 +57,7 @@ class StyleEntry:
     corpus_name: str
     corpus_fingerprint: str
     corpus_names: NameSet = field(repr=False)
-    score_quantiles: tuple[float, ...] = field(repr=False)
+    score_quantiles: Quantiles = field(repr=False)
     capitalized: bool = True
     max_len: int = 32
     metrics: dict[str, Any] = field(default_factory=dict)
@@ -80,7 +81,7 @@ class StyleEntry:
             corpus_name=corpus.name,
             corpus_fingerprint=corpus.fingerprint,
             corpus_names=NameSet(names),
-            score_quantiles=(),
+            score_quantiles=Quantiles(),
             capitalized=sum(n[0].isupper() for n in names) >= 0.95 * len(names),
             max_len=max(len(n) for n in names),
             metrics=metrics or {},
@@ -272,7 +273,7 @@ class SharedModel:
                 (self.fingerprint + name + repr(key[2])).encode()
             ).hexdigest()[:16],
             corpus_names=NameSet(n for e in entries for n in e.corpus_names),
-            score_quantiles=(),
+            score_quantiles=Quantiles(),
             capitalized=all(e.capitalized for e in entries),
             max_len=max(e.max_len for e in entries),
             description=blend.describe(),
@@ -404,7 +405,7 @@ def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
                 **{k: v for k, v in asdict(e).items() if k not in ("corpus_names", "labels")},
                 "labels": list(e.labels),
                 "label_prior": list(e.label_prior),
-                "score_quantiles": torch.tensor(e.score_quantiles, dtype=torch.float32),
+                "score_quantiles": torch.tensor(list(e.score_quantiles), dtype=torch.float32),
                 "corpus_names": e.corpus_names.joined(),
             }
             for s, e in entries.items()
@@ -457,7 +458,7 @@ def load(path: str | Path) -> SharedModel:
                 corpus_name=e["corpus_name"],
                 corpus_fingerprint=e["corpus_fingerprint"],
                 corpus_names=NameSet(e["corpus_names"].split("\n")),
-                score_quantiles=tuple(e["score_quantiles"].tolist()),
+                score_quantiles=Quantiles(e["score_quantiles"].tolist()),
                 capitalized=bool(e["capitalized"]),
                 max_len=int(e["max_len"]),
                 metrics=dict(e["metrics"]),

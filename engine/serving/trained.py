@@ -16,6 +16,7 @@ from engine.nn.casing import CaseMask, CaseRules
 from engine.nn.model import CharRNN
 from engine.nn.vocab import Vocabulary
 from engine.serving.nameset import NameSet
+from engine.serving.quantiles import Quantiles
 
 
 class Blender(Protocol):
@@ -47,7 +48,7 @@ class NameModel:
     corpus_name: str
     corpus_fingerprint: str
     corpus_names: NameSet = field(repr=False)  # the real names: `new` and the ✓ marks
-    score_quantiles: tuple[float, ...] = field(repr=False)  # corpus log-lik/token, ascending
+    score_quantiles: Quantiles = field(repr=False)  # corpus log-lik/token, ascending
     capitalized: bool = True  # corpus names start with a capital: "eld" is read as "Eld"
     max_len: int = 32  # longest name in the corpus
     metrics: dict[str, Any] = field(default_factory=dict)

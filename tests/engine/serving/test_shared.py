@@ -12,6 +12,7 @@ from engine.errors import CheckpointError, RequestError, UnknownStyle
 from engine.nn.jointtrain import encode
 from engine.serving import checkpoint, shared
 from engine.serving.generator import NameEngine
+from engine.serving.quantiles import Quantiles
 from engine.serving.registry import load_folder
 from engine.serving.sampling import GenerationRequest, generate
 from engine.serving.shared import SharedModel
@@ -49,6 +50,7 @@ def test_the_file_round_trips_in_half_precision(tiny_shared: SharedModel, tmp_pa
     assert generate(a, req).names == generate(b, req).names  # float16 changes no draw here
     assert b.corpus_names == a.corpus_names and b.description == "tiny elf"
     assert b.score_quantiles == pytest.approx(a.score_quantiles, abs=1e-5)
+    assert isinstance(b.score_quantiles, Quantiles) and len(b.score_quantiles) == 1001
 
 
 @pytest.mark.parametrize("junk", [b"", b"\x00" * 100, b"PK\x03\x04 truncated"])
@@ -214,8 +216,10 @@ def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
     tiny_shared: SharedModel,
 ) -> None:
     """A view keeps a style's own head as the shared model holds it (float16, the rows of its
-    letters), widened per call: the same likelihoods and the same names as a float32 copy,
-    and no copy held."""
+    letters), and the rows it copies (its letters, the shared head's rows) in float16 too where
+    that is exact, widened per call: the same likelihoods and the same names as float32, with
+    half the memory; rows float16 would round (a network in training) stay float32."""
+    import copy
     from dataclasses import replace
 
     from engine.nn.joint import view
@@ -228,11 +232,9 @@ def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
     half = replace(tiny_shared, heads={**tiny_shared.heads, "elf": own}).model("elf")
     assert half.net.head.weight.dtype == torch.float16
     assert half.net.head.weight.data_ptr() == own[0].data_ptr()  # the same storage
-    vec = tiny_shared.net.style_embed.weight[tiny_shared.style_index["elf"]]
-    conds, _ = tiny_shared._conds(vec, e.labels)
-    widened = shared._full_head(tiny_shared.net, tiny_shared.vocab, e.chars, *own)
-    full = replace(half, net=view(tiny_shared.net, tiny_shared.vocab, e.chars, conds, widened))
-    assert full.net.head.weight.dtype == torch.float32
+    assert half.net.embed.weight.dtype == torch.float16  # the file's weights: exact
+    full = replace(half, net=copy.deepcopy(half.net).float())
+    assert full.net.head.weight.dtype == full.net.embed.weight.dtype == torch.float32
     names = ["Elowen", "Galadriel", "Arwen"]
     for label in range(len(half.labels)):
         assert (
@@ -240,6 +242,17 @@ def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
         )
     req = GenerationRequest(style="elf", count=8, seed=2)
     assert generate(half, req).names == generate(full, req).names
+    vec = tiny_shared.net.style_embed.weight[tiny_shared.style_index["elf"]]
+    conds, _ = tiny_shared._conds(vec, e.labels)
+    shared_rows = view(tiny_shared.net, tiny_shared.vocab, e.chars, conds)
+    assert shared_rows.head.weight.dtype == torch.float16
+    assert torch.equal(shared_rows.head.weight.float(), tiny_shared.net.head.weight[rows])
+    training = copy.deepcopy(tiny_shared.net)
+    with torch.no_grad():
+        training.head.weight.add_(1e-4)  # no longer what float16 holds
+        training.embed.weight.add_(1e-4)
+    rounded = view(training, tiny_shared.vocab, e.chars, conds)
+    assert rounded.head.weight.dtype == rounded.embed.weight.dtype == torch.float32
     with pytest.raises(ValueError, match="do not fit"):
         view(
             tiny_shared.net, tiny_shared.vocab, e.chars, conds, own_rows=(own[0][:-1], own[1][:-1])
