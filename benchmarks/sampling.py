@@ -13,10 +13,13 @@ Measured in the same run, on the same model:
   as served now (clean sampling: min-p, the plausibility floor; int8 recurrent matmuls),
   alternating runs in one process: names/s of 1,000 rows and one 10-name request's median
   latency;
-- `rotating`: the median latency of 10-name requests for each style in turn (today's twenty,
-  every 10th of them served already; the shared model's 78), so that the fused steps kept for
-  the last MAX_STEPPERS styles are rebuilt as a busy chat makes them; today's sampler kept a
-  step for every style, which today's side is given;
+- `per_style`: one 10-name request's median latency for each of today's twenty styles, today
+  (its own model, of 96 to 320 units) and now alternating request by request;
+- `rotating`: the median latency of 10-name requests going round today's twenty styles, on
+  both sides, in alternating rounds: the fused steps are kept for the last MAX_STEPPERS styles,
+  so that they are rebuilt as a busy chat makes them; today's sampler kept a step for every
+  style, which today's side is given. And, for the record, the shared model going round all
+  of its 78 styles;
 - `int8_nll`: nats per letter of the style's own names as the sampler's float32 and int8 steps
   read them, and how far int8 moves a letter's log-probability (the int8 matmul's effect on
   the probabilities names are drawn with);
@@ -167,6 +170,7 @@ def main() -> None:
         "novelty": round(sum(n not in model.corpus_names for n in sample) / len(sample), 3),
         "duplicate_rate": round(1 - len(set(sample)) / len(sample), 3),
         "today_vs_now": side,
+        "per_style": per_style(todays, models, 41),
         "rotating": rotating(todays, models, args.latency_runs),
         "int8_nll": int8_nll_change(model),
         "resident_mb": {"today": resident("today"), "now": resident("now")},
@@ -202,37 +206,83 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
 
 
 @torch.inference_mode()
+def per_style(
+    today: dict[str, NameModel], now: dict[str, NameModel], runs: int
+) -> dict[str, object]:
+    """The `per_style` measure (module docstring): one 10-name request's median latency for
+    each of today's styles, today and now alternating request by request, every step kept."""
+    kept = sampling.MAX_STEPPERS
+    out: dict[str, object] = {}
+    within = []
+    try:
+        sampling.MAX_STEPPERS = 2 * len(today)
+        for style in today:
+            lat: dict[str, list[float]] = {"today": [], "now": []}
+            for i in range(runs):
+                for key, model, exact in (
+                    ("today", today[style], True),
+                    ("now", now[style], False),
+                ):
+                    ask = GenerationRequest(style=style, count=10, seed=i, clean=not exact)
+                    t0 = time.perf_counter()
+                    generate(model, ask, exact=exact)
+                    lat[key].append((time.perf_counter() - t0) * 1000)
+            a, b = statistics.median(lat["today"][1:]), statistics.median(lat["now"][1:])
+            c = today[style].net.config
+            out[style] = {
+                "today_model": f"{c.cell} {c.n_hidden}",
+                "today_ms": round(a, 2),
+                "now_ms": round(b, 2),
+                "ratio": round(b / a, 2),
+            }
+            within.append(b <= 1.1 * a)
+    finally:
+        sampling.MAX_STEPPERS = kept
+    out["styles_within_10_percent"] = sum(within)
+    return out
+
+
+@torch.inference_mode()
 def rotating(
     today: dict[str, NameModel], now: dict[str, NameModel], runs: int
 ) -> dict[str, object]:
-    """The `rotating` measure (module docstring)."""
-    out: dict[str, object] = {}
+    """The `rotating` measure (module docstring): 10-name requests going round today's styles,
+    on both sides in alternating blocks of one round each (so both see the same machine), and,
+    for the record, the shared model going round all of its styles."""
     kept = sampling.MAX_STEPPERS
+    styles = list(today)
+    lat: dict[str, list[float]] = {"today": [], "now": [], "now_all": []}
+
+    def go_round(key: str, models: dict[str, NameModel], exact: bool, first: int) -> None:
+        for i, style in enumerate(models):
+            t0 = time.perf_counter()
+            ask = GenerationRequest(style=style, count=10, seed=first + i)
+            generate(models[style], ask, exact=exact)
+            lat[key].append((time.perf_counter() - t0) * 1000)
+
     try:
-        for key, models, exact in (("today", today, True), ("now", now, False)):
-            sampling.MAX_STEPPERS = len(today) if key == "today" else kept
-            styles = list(models)
-            lat = []
-            for i in range(runs + len(styles)):
-                style = styles[i % len(styles)]
-                t0 = time.perf_counter()
-                generate(
-                    models[style], GenerationRequest(style=style, count=10, seed=i), exact=exact
-                )
-                if i >= len(styles):  # the first round only warms today's steps up
-                    lat.append((time.perf_counter() - t0) * 1000)
-            out[key] = {
-                "styles": len(styles),
-                "request_10_names_ms_median": round(statistics.median(lat), 2),
-            }
+        for r in range(max(1, runs // len(styles))):
+            # Today's sampler kept a step for every style; the first round after the shared
+            # model's turn only builds today's steps again, and is not counted.
+            sampling.MAX_STEPPERS = len(styles)
+            counted = len(lat["today"])
+            go_round("today", today, True, r * len(styles))
+            del lat["today"][counted:]
+            go_round("today", today, True, r * len(styles))
+            sampling.MAX_STEPPERS = kept
+            go_round("now", {s: now[s] for s in styles}, False, r * len(styles))
+        go_round("now_all", now, False, 0)
     finally:
         sampling.MAX_STEPPERS = kept
-    a, b = out["today"], out["now"]
-    assert isinstance(a, dict) and isinstance(b, dict)
-    out["latency_ratio"] = round(
-        b["request_10_names_ms_median"] / a["request_10_names_ms_median"], 3
-    )
-    return out
+    a, b = statistics.median(lat["today"]), statistics.median(lat["now"])
+    return {
+        "styles": len(styles),
+        "today_request_10_names_ms_median": round(a, 2),
+        "now_request_10_names_ms_median": round(b, 2),
+        "latency_ratio": round(b / a, 3),
+        "now_all_styles": len(now),
+        "now_all_request_10_names_ms_median": round(statistics.median(lat["now_all"]), 2),
+    }
 
 
 @torch.inference_mode()
