@@ -36,14 +36,18 @@ class Quantiles(Sequence[float]):
         return iter(self._values)
 
     def __eq__(self, other: object) -> bool:
+        """Equal to the same values as Quantiles or as a tuple (what they replaced)."""
         if isinstance(other, Quantiles):
             return self._values == other._values
-        if isinstance(other, Sequence) and not isinstance(other, str):
-            return tuple(self._values) == tuple(other)
+        if isinstance(other, tuple):
+            return tuple(self._values) == other
         return NotImplemented
 
     def __hash__(self) -> int:
         return hash(tuple(self._values))
+
+    def __reduce__(self) -> tuple[type[Quantiles], tuple[list[float]]]:
+        return Quantiles, (self._values.tolist(),)  # every pickle protocol, and copy
 
     def __repr__(self) -> str:
         return f"Quantiles({len(self)} values)"
