@@ -256,7 +256,7 @@ def rotating(
     def go_round(key: str, models: dict[str, NameModel], exact: bool, first: int) -> None:
         for i, style in enumerate(models):
             t0 = time.perf_counter()
-            ask = GenerationRequest(style=style, count=10, seed=first + i)
+            ask = GenerationRequest(style=style, count=10, seed=first + i, clean=not exact)
             generate(models[style], ask, exact=exact)
             lat[key].append((time.perf_counter() - t0) * 1000)
 
