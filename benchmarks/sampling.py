@@ -40,7 +40,8 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import torch
 
@@ -205,17 +206,26 @@ def today_vs_now(today: NameModel, now: NameModel, runs: int) -> dict[str, objec
     return out
 
 
+@contextmanager
+def steps_kept(n: int) -> Iterator[None]:
+    """Keep fused steps for the last `n` styles (sampling.MAX_STEPPERS) inside the block."""
+    kept = sampling.MAX_STEPPERS
+    sampling.MAX_STEPPERS = n
+    try:
+        yield
+    finally:
+        sampling.MAX_STEPPERS = kept
+
+
 @torch.inference_mode()
 def per_style(
     today: dict[str, NameModel], now: dict[str, NameModel], runs: int
 ) -> dict[str, object]:
     """The `per_style` measure (module docstring): one 10-name request's median latency for
     each of today's styles, today and now alternating request by request, every step kept."""
-    kept = sampling.MAX_STEPPERS
     out: dict[str, object] = {}
     within = []
-    try:
-        sampling.MAX_STEPPERS = 2 * len(today)
+    with steps_kept(2 * len(today)):
         for style in today:
             lat: dict[str, list[float]] = {"today": [], "now": []}
             for i in range(runs):
@@ -236,8 +246,6 @@ def per_style(
                 "ratio": round(b / a, 2),
             }
             within.append(b <= 1.1 * a)
-    finally:
-        sampling.MAX_STEPPERS = kept
     out["styles_within_10_percent"] = sum(within)
     return out
 
@@ -249,7 +257,6 @@ def rotating(
     """The `rotating` measure (module docstring): 10-name requests going round today's styles,
     on both sides in alternating blocks of one round each (so both see the same machine), and,
     for the record, the shared model going round all of its styles."""
-    kept = sampling.MAX_STEPPERS
     styles = list(today)
     lat: dict[str, list[float]] = {"today": [], "now": [], "now_all": []}
 
@@ -260,20 +267,16 @@ def rotating(
             generate(models[style], ask, exact=exact)
             lat[key].append((time.perf_counter() - t0) * 1000)
 
-    try:
-        for r in range(max(1, runs // len(styles))):
-            # Today's sampler kept a step for every style; the first round after the shared
-            # model's turn only builds today's steps again, and is not counted.
-            sampling.MAX_STEPPERS = len(styles)
+    for r in range(max(1, runs // len(styles))):
+        # Today's sampler kept a step for every style; the first round after the shared
+        # model's turn only builds today's steps again, and is not counted.
+        with steps_kept(len(styles)):
             counted = len(lat["today"])
             go_round("today", today, True, r * len(styles))
             del lat["today"][counted:]
             go_round("today", today, True, r * len(styles))
-            sampling.MAX_STEPPERS = kept
-            go_round("now", {s: now[s] for s in styles}, False, r * len(styles))
-        go_round("now_all", now, False, 0)
-    finally:
-        sampling.MAX_STEPPERS = kept
+        go_round("now", {s: now[s] for s in styles}, False, r * len(styles))
+    go_round("now_all", now, False, 0)
     a, b = statistics.median(lat["today"]), statistics.median(lat["now"])
     return {
         "styles": len(styles),
@@ -298,12 +301,8 @@ def int8_nll_change(model: NameModel, n: int = 2000) -> dict[str, float]:
     labels = torch.zeros(len(ids), dtype=torch.long)
     logps: dict[str, torch.Tensor] = {}
     for key, exact in (("float32", True), ("int8", False)):
-        step, state, x, out = (
-            _Stepper(model.net, exact=exact),
-            None,
-            torch.full((len(ids),), BOS),
-            [],
-        )
+        step, state = _Stepper(model.net, exact=exact), None
+        x, out = torch.full((len(ids),), BOS), []
         for t in range(width):
             logits, state = step(x, labels, state)
             y = targets[:, t]
