@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Retrain the shipped model exactly as it was made (engine/make_models.py; about an hour on two cores).
+# Retrain the shipped model exactly as it was made (engine/make_models.py; about 70 minutes on one core).
 models: $(STAMP)
 	$(BIN)/python -m engine.make_models
 
