@@ -143,16 +143,12 @@ def _concat(parts: Sequence[Rows]) -> Rows:
 
 
 def param_groups(net: JointCharRNN, config: JointTrainConfig) -> list[dict[str, Any]]:
-    """AdamW's groups: weight decay on the matrices; not on biases, nor on the embeddings unless
+    """AdamW's groups (train.adamw_groups): the embeddings spared unless
     `config.decay_embeddings`."""
-    embeddings = {net.embed.weight, net.style_embed.weight, net.label_embed.weight}
-    spared = set() if config.decay_embeddings else embeddings
-    decay = [p for p in net.parameters() if p.dim() >= 2 and p not in spared]
-    no_decay = [p for p in net.parameters() if p.dim() < 2 or p in spared]
-    return [
-        {"params": decay, "weight_decay": config.weight_decay},
-        {"params": no_decay, "weight_decay": 0.0},
-    ]
+    embeddings = (net.embed.weight, net.style_embed.weight, net.label_embed.weight)
+    return train.adamw_groups(
+        net, config.weight_decay, () if config.decay_embeddings else embeddings
+    )
 
 
 @torch.inference_mode()

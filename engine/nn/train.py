@@ -7,13 +7,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import torch
-from torch import Tensor
+from torch import Tensor, nn
 from torch.optim.swa_utils import AveragedModel
 
 from engine.nn.model import CharRNN, ModelConfig
@@ -146,6 +146,20 @@ def _batches(lengths: np.ndarray, batch_size: int, rng: np.random.Generator) -> 
     return batches
 
 
+def adamw_groups(
+    net: nn.Module, weight_decay: float, spared: Collection[Tensor] = ()
+) -> list[dict[str, Any]]:
+    """AdamW's parameter groups: weight decay on the weight matrices, none on biases nor on the
+    `spared` ones."""
+    spare = {id(p) for p in spared}
+    decay = [p for p in net.parameters() if p.dim() >= 2 and id(p) not in spare]
+    no_decay = [p for p in net.parameters() if p.dim() < 2 or id(p) in spare]
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
 def _ema(decay: float) -> Callable[[Sequence[Tensor], Sequence[Tensor], Tensor | int], None]:
     """An exponential moving average whose decay warms up, (1 + n) / (10 + n) capped at
     `decay`, so a short run is not averaged towards its random initial weights."""
@@ -195,15 +209,7 @@ def train(
     )
     lengths = train_set.lengths.numpy()
 
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
-    opt = torch.optim.AdamW(
-        [
-            {"params": decay, "weight_decay": config.weight_decay},
-            {"params": no_decay, "weight_decay": 0.0},
-        ],
-        lr=config.lr,
-    )
+    opt = torch.optim.AdamW(adamw_groups(model, config.weight_decay), lr=config.lr)
 
     def fraction(step: int, elapsed: float) -> float:
         if config.max_steps:
