@@ -10,9 +10,11 @@ and english, which the issue's targets are about, ended worse: README, Benchmark
 The weights kept are the exponential average that scored best on the mean of the styles'
 validation losses, each style counting once.
 
-Phase 2 freezes the shared network and fits each style's output layer alone on that style's
-names, keeping it only where it beats the shared head on the style's validation names by
-`head_margin` (a head costs about 60 KB of the shipped file).
+Phase 2 rounds the shared network to the float16 the file keeps, freezes it, and fits each
+style's output layer alone on that style's names (on the features served, not on weights the
+file never holds). A style keeps its own head where it beats the shared head on the style's
+validation names by `head_min_gain`; the heads that gain most are kept first, as long as they
+fit in `head_bytes` (a head costs 1 KB per letter of its style in the shipped file).
 
 Bounded by steps and seeded, so the same torch build gives the same weights.
 """
@@ -22,7 +24,7 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -35,7 +37,7 @@ from torch.optim.swa_utils import AveragedModel
 from engine.nn import train
 from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask
 from engine.nn.train import _ema
-from engine.nn.vocab import EOS, PAD, Vocabulary
+from engine.nn.vocab import EOS, N_SPECIAL, PAD, Vocabulary
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +77,12 @@ class JointTrainConfig:
     head_patience: int = 8
     head_dropout: float = 0.25
     head_lr: float = 1e-3
-    # A style's own head costs ~60 KB of the shipped file: kept only where it beats the shared
-    # head by this much on the style's validation names (0.029 keeps the file under 8 MB; no
-    # style's gain lies within a rounding of it, so a rerun decides every head the same way).
-    head_margin: float = 0.029
+    # Own heads: kept where they beat the shared head by at least head_min_gain nats, the largest
+    # gains first, while their float16 rows fit in head_bytes (which keeps the file under 8 MB:
+    # the rest of it is 4.7 MB). A fixed margin of 0.029 instead left out elf's head (0.027) and
+    # room for six more.
+    head_min_gain: float = 0.01
+    head_bytes: int = 3_250_000
     seed: int = 1337
     # The same weights on every run with the same thread count (checked). At this batch size a
     # second thread gains little: 25,500 steps took 53 minutes on one core while another run
@@ -161,6 +165,24 @@ def name_nll(net: JointCharRNN, rows: Rows, batch_size: int = 2048) -> Tensor:
     )  # fmt: skip
 
 
+def style_rows(
+    sets: Sequence[StyleSet], vocab: Vocabulary, labels: Sequence[str]
+) -> tuple[list[Rows], list[Rows]]:
+    """Each style's training and validation rows, style k as index k."""
+    lab_ix = {lab: i for i, lab in enumerate(labels)}
+
+    def rows(k: int, idx: Sequence[int]) -> Rows:
+        s = sets[k]
+        return encode(
+            vocab, [s.names[i] for i in idx], [k] * len(idx), [lab_ix[s.labels[i]] for i in idx]
+        )
+
+    return (
+        [rows(k, s.train_idx) for k, s in enumerate(sets)],
+        [rows(k, s.val_idx) for k, s in enumerate(sets)],
+    )
+
+
 def train_joint(
     sets: Sequence[StyleSet],
     config: JointTrainConfig = JointTrainConfig(),
@@ -185,14 +207,7 @@ def train_joint(
     with torch.no_grad():
         net.style_mask.copy_(letter_mask(vocab, [s.names for s in sets]))
 
-    def rows(k: int, idx: Sequence[int]) -> Rows:
-        s = sets[k]
-        return encode(
-            vocab, [s.names[i] for i in idx], [k] * len(idx), [lab_ix[s.labels[i]] for i in idx]
-        )
-
-    parts = [rows(k, s.train_idx) for k, s in enumerate(sets)]
-    vals = [rows(k, s.val_idx) for k, s in enumerate(sets)]
+    parts, vals = style_rows(sets, vocab, labels)
     tr, va = _concat(parts), _concat(vals)
     va_style = va.styles.numpy()
     va_len = va.lengths.numpy().astype(np.float64)
@@ -299,24 +314,66 @@ def train_joint(
             on_progress(JointProgress(step, config.steps, elapsed, macro, note))
 
     net.load_state_dict(best_state)
-    net.eval()
-    heads, val, shared_val = {}, {}, {}
-    for k, s in enumerate(sets):
-        head, shared, own = fit_head(net, parts[k], vals[k], config)
-        shared_val[s.style] = shared
-        keep = own < shared - config.head_margin
-        val[s.style] = own if keep else shared
-        if keep:
-            heads[s.style] = head
-        if on_progress is not None:
-            note = f"{s.style}: own head {own:.4f}, shared {shared:.4f}"
-            on_progress(
-                JointProgress(config.steps, config.steps, time.monotonic() - start, None, note)
-            )
+    heads, val, shared_val = fit_heads(net, styles, parts, vals, config, on_progress, start)
     return JointTrainResult(
         net, vocab, styles, labels, heads, val, shared_val, best_step,
         time.monotonic() - start, history,
     )  # fmt: skip
+
+
+def fit_heads(
+    net: JointCharRNN,
+    styles: Sequence[str],
+    parts: Sequence[Rows],
+    vals: Sequence[Rows],
+    config: JointTrainConfig,
+    on_progress: Callable[[JointProgress], None] | None = None,
+    start: float | None = None,
+) -> tuple[dict[str, tuple[Tensor, Tensor]], dict[str, float], dict[str, float]]:
+    """Phase 2 on the network phase 1 kept (`net`, rounded here to float16 as the file keeps
+    it): each style's own head, fitted on its training rows (`parts`), and kept as
+    `choose_heads` decides. Returns (kept heads, each style's validation NLL with the head it
+    is served with, with the shared head)."""
+    start = time.monotonic() if start is None else start
+    # Its own random stream (the heads' dropout), so that phase 2 run again on a shipped file's
+    # network (engine.make_models --phase2-from) gives what the whole run gave.
+    torch.manual_seed(config.seed)
+    with torch.no_grad():
+        for p in net.parameters():
+            p.copy_(p.half().float())
+    net.eval()
+    fitted, own, shared_val, cost = {}, {}, {}, {}
+    for k, style in enumerate(styles):
+        fitted[style], shared_val[style], own[style] = fit_head(net, parts[k], vals[k], config)
+        # The file keeps a head's rows for the style's letters and the special tokens.
+        rows = int(torch.isfinite(net.style_mask[k]).sum()) + N_SPECIAL - 1
+        cost[style] = rows * (net.config.n_hidden + 1) * 2
+        if on_progress is not None:
+            note = f"{style}: own head {own[style]:.4f}, shared {shared_val[style]:.4f}"
+            on_progress(
+                JointProgress(config.steps, config.steps, time.monotonic() - start, None, note)
+            )
+    gains = {s: shared_val[s] - own[s] for s in styles}
+    kept = choose_heads(gains, cost, config.head_min_gain, config.head_bytes)
+    val = {s: own[s] if s in kept else shared_val[s] for s in styles}
+    return {s: fitted[s] for s in styles if s in kept}, val, shared_val
+
+
+def choose_heads(
+    gains: Mapping[str, float], cost: Mapping[str, int], min_gain: float, budget: int
+) -> set[str]:
+    """The styles that keep their own head: those gaining at least `min_gain`, the largest
+    gains first (ties by name), each taken while the heads' bytes together stay within
+    `budget`."""
+    kept: set[str] = set()
+    spent = 0
+    for style in sorted(gains, key=lambda s: (-round(gains[s], 6), s)):
+        if gains[style] < min_gain:
+            break
+        if spent + cost[style] <= budget:
+            kept.add(style)
+            spent += cost[style]
+    return kept
 
 
 def fit_head(
