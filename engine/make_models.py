@@ -19,6 +19,7 @@ import json
 import sys
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import torch
@@ -84,17 +85,26 @@ def refit_heads(source: Path, out: Path, config: JointTrainConfig, styles: list[
     """Phase 2 again on the network `source` holds; its phase 1 history and step are kept."""
     sets, corpora = style_sets(styles)
     old = shared.load(source)
-    meta = torch.load(source, map_location="cpu", weights_only=True)["meta"]
+    try:
+        meta = torch.load(source, map_location="cpu", weights_only=True)["meta"]
+        fields = JointTrainConfig.__dataclass_fields__
+        # Phase 1's settings as the source ran them; phase 2's as given now.
+        phase1 = JointTrainConfig(**{k: v for k, v in meta["config"].items() if k in fields})
+        best_step, seconds, history = meta["best_step"], meta["seconds"], meta["history"]
+    except (KeyError, TypeError) as exc:
+        raise SystemExit(f"{source}: no training record of make_models in it") from exc
+    config = replace(phase1, **{k: getattr(config, k) for k in fields if k.startswith("head_")})
     labels = [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
     vocab = Vocabulary.from_names(n for s in sets for n in s.names)
-    if (vocab.chars, labels, list(old.style_index)) != (old.vocab.chars, list(old.labels), styles):
-        raise SystemExit(f"{source}: trained on other styles, letters or labels than these")
+    same = (vocab.chars, labels, list(old.style_index)) == (old.vocab.chars, [*old.labels], styles)
+    if not same or any(old.entries[s].corpus_fingerprint != corpora[s].fingerprint for s in styles):
+        raise SystemExit(f"{source}: trained on other styles, names or labels than these")
     torch.set_num_threads(config.threads)
     parts, vals = style_rows(sets, vocab, labels)
     heads, val, shared_val = fit_heads(old.net, styles, parts, vals, config, _report(True))
     result = JointTrainResult(
-        old.net, vocab, styles, labels, heads, val, shared_val, int(meta["best_step"]),
-        float(meta["seconds"]), json.loads(meta["history"]),
+        old.net, vocab, styles, labels, heads, val, shared_val, int(best_step),
+        float(seconds), json.loads(history),
     )  # fmt: skip
     return _save(result, corpora, config, out)
 

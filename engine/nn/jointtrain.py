@@ -335,8 +335,9 @@ def fit_heads(
     `choose_heads` decides. Returns (kept heads, each style's validation NLL with the head it
     is served with, with the shared head)."""
     start = time.monotonic() if start is None else start
-    # Its own random stream (the heads' dropout), so that phase 2 run again on a shipped file's
-    # network (engine.make_models --phase2-from) gives what the whole run gave.
+    # The heads' dropout draws from torch's random stream, reseeded here, so that phase 2 run
+    # again on a shipped file's network (engine.make_models --phase2-from) gives what the whole
+    # run gave, whatever was drawn before.
     torch.manual_seed(config.seed)
     with torch.no_grad():
         for p in net.parameters():
@@ -367,9 +368,8 @@ def choose_heads(
     `budget`."""
     kept: set[str] = set()
     spent = 0
-    for style in sorted(gains, key=lambda s: (-round(gains[s], 6), s)):
-        if gains[style] < min_gain:
-            break
+    worthy = [s for s in gains if gains[s] >= min_gain]
+    for style in sorted(worthy, key=lambda s: (-round(gains[s], 6), s)):
         if spent + cost[style] <= budget:
             kept.add(style)
             spent += cost[style]

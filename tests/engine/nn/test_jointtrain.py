@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from engine.corpora.corpus import Corpus, clean
+from engine.make_models import refit_heads
 from engine.nn.joint import NONE, JointCharRNN, JointConfig
 from engine.nn.jointtrain import (
     JointTrainConfig,
@@ -32,14 +33,50 @@ def test_the_embeddings_are_decayed_only_when_asked(decay_embeddings: bool) -> N
     assert sum(len(g["params"]) for g in groups) == len(list(net.parameters()))
 
 
-def test_heads_are_kept_by_gain_largest_first_within_the_byte_budget() -> None:
-    gains = {"a": 0.20, "b": 0.05, "c": 0.03, "d": 0.009, "e": 0.04}
-    cost = {"a": 600, "b": 300, "c": 100, "d": 10, "e": 500}
-    # a (600) and b (300) fit in 1,000; e (500) would not, c (100) still does; d gains too little.
-    assert choose_heads(gains, cost, min_gain=0.01, budget=1_000) == {"a", "b", "c"}
-    assert choose_heads(gains, cost, min_gain=0.01, budget=10_000) == {"a", "b", "c", "e"}
-    assert choose_heads(gains, cost, min_gain=0.1, budget=10_000) == {"a"}
-    assert choose_heads(gains, cost, min_gain=0.01, budget=0) == set()
+GAINS = {"a": 0.20, "b": 0.05, "c": 0.03, "d": 0.009, "e": 0.04}
+COST = {"a": 600, "b": 300, "c": 100, "d": 10, "e": 500}
+
+
+@pytest.mark.parametrize(
+    ("min_gain", "budget", "kept"),
+    [
+        # a (600) and b (300) fit in 1,000; e (500) would not, c (100) still does.
+        (0.01, 1_000, {"a", "b", "c"}),
+        (0.01, 10_000, {"a", "b", "c", "e"}),  # d gains less than the floor
+        (0.1, 10_000, {"a"}),
+        (0.01, 0, set()),
+    ],
+)
+def test_heads_are_kept_by_gain_largest_first_within_the_byte_budget(
+    min_gain: float, budget: int, kept: set[str]
+) -> None:
+    assert choose_heads(GAINS, COST, min_gain, budget) == kept
+
+
+def test_a_head_at_the_floor_is_kept_whatever_its_name_sorts_after() -> None:
+    gains = {"a": 0.01 - 1e-12, "b": 0.01 + 1e-12}
+    assert choose_heads(gains, {"a": 1, "b": 1}, 0.01, 10) == {"b"}
+
+
+@pytest.mark.parametrize(
+    ("meta", "styles", "said"),
+    [
+        ({"note": "test"}, ["english", "elf", "italian-surnames"], "no training record"),
+        (
+            {"config": {}, "best_step": 1, "seconds": 1.0, "history": "[]"},
+            ["english"],
+            "other styles, names or labels",
+        ),
+    ],
+)
+def test_phase2_from_refuses_a_file_it_cannot_redo(
+    tiny_shared: shared.SharedModel, tmp_path: Path, meta: dict[str, object], styles: list[str],
+    said: str,
+) -> None:  # fmt: skip
+    source = shared.save(tiny_shared, tmp_path / "m.pt", meta)
+    with pytest.raises(SystemExit, match=said):
+        refit_heads(source, tmp_path / "out.pt", JointTrainConfig(), styles)
+    assert not (tmp_path / "out.pt").exists()
 
 
 def _corpora() -> dict[str, Corpus]:
