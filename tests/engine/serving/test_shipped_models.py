@@ -7,6 +7,7 @@ import pytest
 
 from engine.corpora import corpus, sources
 from engine.corpora.recipes import FAMILY, STYLES
+from engine.nn.jointtrain import JointTrainConfig
 from engine.serving import shared
 from engine.serving.registry import PACKAGED_MODELS, load_folder
 from engine.serving.sampling import GenerationRequest, generate, similarity
@@ -37,6 +38,22 @@ def test_a_styles_own_head_is_held_for_its_letters_only() -> None:
     for style, (weight, bias) in model.heads.items():
         assert weight.shape[0] == bias.shape[0] == len(model.entries[style].chars) + 3
         assert model.head(style)[0].shape == model.net.head.weight.shape
+
+
+def test_the_shipped_heads_are_the_ones_phase_2_keeps() -> None:
+    """As engine.nn.jointtrain.choose_heads keeps them: every kept head gains at least the floor
+    on its style's validation names, and their rows together fit the byte budget."""
+    model = shared.load(PACKAGED_MODELS / shared.SHARED_FILE)
+    config = JointTrainConfig()
+    spent = sum(w.numel() * 2 + b.numel() * 2 for w, b in model.heads.values())
+    assert spent <= config.head_bytes
+    for style, entry in model.entries.items():
+        gain = entry.metrics["shared_head_val_nll"] - entry.metrics["val_nll"]
+        assert entry.metrics["own_head"] == (style in model.heads)
+        if style in model.heads:
+            assert gain >= config.head_min_gain - 1e-4  # the metrics are rounded to 1e-4
+        else:
+            assert gain == 0
 
 
 @pytest.mark.parametrize("style", sorted(STYLES))
