@@ -35,10 +35,10 @@ from engine.nn.jointtrain import (
     StyleSet,
     fit_heads,
     style_rows,
+    tables,
     train_joint,
 )
 from engine.nn.train import split
-from engine.nn.vocab import Vocabulary
 from engine.serving import shared
 from engine.serving.registry import PACKAGED_MODELS
 
@@ -94,8 +94,7 @@ def refit_heads(source: Path, out: Path, config: JointTrainConfig, styles: list[
     except (KeyError, TypeError) as exc:
         raise SystemExit(f"{source}: no training record of make_models in it") from exc
     config = replace(phase1, **{k: getattr(config, k) for k in fields if k.startswith("head_")})
-    labels = [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
-    vocab = Vocabulary.from_names(n for s in sets for n in s.names)
+    vocab, labels = tables(sets)
     same = (vocab.chars, labels, list(old.style_index)) == (old.vocab.chars, [*old.labels], styles)
     if not same or any(old.entries[s].corpus_fingerprint != corpora[s].fingerprint for s in styles):
         raise SystemExit(f"{source}: trained on other styles, names or labels than these")

@@ -165,6 +165,12 @@ def name_nll(net: JointCharRNN, rows: Rows, batch_size: int = 2048) -> Tensor:
     )  # fmt: skip
 
 
+def tables(sets: Sequence[StyleSet]) -> tuple[Vocabulary, list[str]]:
+    """The joint network's letters and labels (NONE first) for these styles."""
+    vocab = Vocabulary.from_names(n for s in sets for n in s.names)
+    return vocab, [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
+
+
 def style_rows(
     sets: Sequence[StyleSet], vocab: Vocabulary, labels: Sequence[str]
 ) -> tuple[list[Rows], list[Rows]]:
@@ -194,8 +200,7 @@ def train_joint(
     torch.manual_seed(config.seed)
     rng = np.random.default_rng(config.seed)
     styles = [s.style for s in sets]
-    vocab = Vocabulary.from_names(n for s in sets for n in s.names)
-    labels = [NONE, *sorted({lab for s in sets for lab in s.labels} - {NONE})]
+    vocab, labels = tables(sets)
     lab_ix = {lab: i for i, lab in enumerate(labels)}
     mc = replace(
         model_config or JointConfig(vocab_size=0, n_styles=0, n_labels=0),
