@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor, nn
@@ -110,16 +111,16 @@ def view(
     conds: Tensor,
     head: tuple[Tensor, Tensor] | None = None,
     *,
-    own_rows: tuple[Tensor, Tensor] | None = None,
+    own_rows: PackedRows | None = None,
 ) -> CharRNN:
     """A plain CharRNN over `chars` (a subset of `vocab`) whose labels are the conditioning rows
     `conds` (k, n_cond). It shares the joint network's recurrent weights (no copy); its
     embedding and head are the rows of its letters. `head` (weight, bias) over the whole joint
-    vocabulary replaces the shared head (a blend of heads, a voice's). `own_rows` (weight, bias)
-    are the view's head rows already (the special tokens, then `chars`: a style's own head as
-    the shared model holds it, in float16), used as they are, not copied. Rows copied are held
-    in float16 where that is exact (the weights as the shared file keeps them), and widened per
-    call (CharRNN): half the memory, the same results."""
+    vocabulary replaces the shared head (a blend of heads, a voice's). `own_rows` is the view's
+    head already (its rows: the special tokens, then `chars`; a style's own head as the shared
+    model holds it, packed), used as it is, not copied. Rows copied are held in float16 where
+    that is exact (the weights as the shared file keeps them), and widened per call (CharRNN):
+    half the memory, the same results."""
     c = net.config
     ids = torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
     config = ModelConfig(
@@ -133,23 +134,23 @@ def view(
         weight_drop=0.0,
     )
     out = CharRNN(config, rnn=net.rnn)  # the shared recurrent layer, not a copy
-    weight, bias = head if head is not None else (net.head.weight, net.head.bias)
     if own_rows is not None:
         if head is not None:
             raise ValueError("a view takes a head or its own rows, not both")
-        if own_rows[0].shape[0] != len(ids) or own_rows[1].shape != own_rows[0].shape[:1]:
+        if own_rows.q.shape[0] != len(ids):
             raise ValueError("own head rows do not fit the view's letters")
-        # The same storage as the shared model's: a view's head is never changed in place.
-        weight, bias = own_rows
+        # The shared model's very module: a view's head is never changed in place.
+        out.head = own_rows  # type: ignore[assignment]
     else:
-        weight, bias = _narrow(weight.detach()[ids]), _narrow(bias.detach()[ids])
+        weight, bias = head if head is not None else (net.head.weight, net.head.bias)
+        with torch.no_grad():
+            out.head.weight = nn.Parameter(_narrow(weight.detach()[ids]), requires_grad=False)
+            out.head.bias = nn.Parameter(_narrow(bias.detach()[ids]), requires_grad=False)
     with torch.no_grad():
         out.embed.weight = nn.Parameter(
             _narrow(net.embed.weight.detach()[ids]), requires_grad=False
         )
         out.label_embed.weight = nn.Parameter(conds.detach().clone(), requires_grad=False)
-        out.head.weight = nn.Parameter(weight.detach(), requires_grad=False)
-        out.head.bias = nn.Parameter(bias.detach(), requires_grad=False)
     return out.eval()
 
 
@@ -157,3 +158,70 @@ def _narrow(rows: Tensor) -> Tensor:
     """`rows` (a copy) in float16 where that holds them exactly, else as they are."""
     half = rows.half()
     return half if torch.equal(half.float(), rows) else rows
+
+
+# A style's own head is kept in the shipped file as int8 rows, each with a power-of-two scale
+# (its exponent, one byte): half the bytes of float16, so every head that helps fits. The scale
+# is a power of two so that the rounding is its own fixed point: a head rounded here, held in
+# float16 (exactly: q * 2**e with |q| <= 127 is a float16 wherever e >= -24) and packed again
+# gives the same bytes, and what phase 2 measures is what a process loading the file serves.
+_Q = 127
+_MIN_EXP, _MAX_EXP = -24, 15
+
+
+def pack_rows(w: Tensor) -> tuple[Tensor, Tensor]:
+    """Rows (r, n) as int8 (r, n) and a power-of-two exponent per row (r,), int8."""
+    w = w.detach().float()
+    top = w.abs().amax(dim=1).clamp_min(2.0**_MIN_EXP * _Q)
+    exp = torch.ceil(torch.log2(top / _Q)).clamp(_MIN_EXP, _MAX_EXP)
+    q = torch.round(w * torch.exp2(-exp)[:, None]).clamp(-_Q, _Q)
+    return q.to(torch.int8), exp.to(torch.int8)
+
+
+def unpack_rows(q: Tensor, exp: Tensor) -> Tensor:
+    """The float16 rows `pack_rows` packed (exactly what they stand for)."""
+    return (q.float() * torch.exp2(exp.float())[:, None]).half()
+
+
+def round_rows(w: Tensor) -> Tensor:
+    """`w` as the shipped file keeps a head's rows (float32 values, packed and unpacked)."""
+    return unpack_rows(*pack_rows(w)).float()
+
+
+class PackedRows(nn.Module):
+    """A linear layer held as `pack_rows` packs its weight (int8 rows, a power-of-two scale
+    each), with its bias in float16: a style's own head as the shared model keeps it, in half
+    the memory of float16. Reading `weight` widens it (to float16, exactly); its state_dict is
+    a Linear's (weight, bias), so a view holding it saves and loads as any CharRNN."""
+
+    q: Tensor
+    exp: Tensor
+    bias: Tensor
+
+    def __init__(self, q: Tensor, exp: Tensor, bias: Tensor) -> None:
+        super().__init__()
+        if q.dtype != torch.int8 or q.dim() != 2 or exp.shape != q.shape[:1]:
+            raise ValueError("packed rows are int8 rows with an exponent each")
+        if bias.shape != q.shape[:1]:
+            raise ValueError("packed rows need a bias per row")
+        self.register_buffer("q", q)
+        self.register_buffer("exp", exp.to(torch.int8))
+        self.register_buffer("bias", bias.half())
+        self.register_state_dict_post_hook(_as_linear)  # type: ignore[no-untyped-call]
+
+    @classmethod
+    def of(cls, weight: Tensor, bias: Tensor) -> PackedRows:
+        return cls(*pack_rows(weight), bias.detach())
+
+    @property
+    def weight(self) -> Tensor:
+        return unpack_rows(self.q, self.exp)
+
+    def forward(self, x: Tensor) -> Tensor:
+        return F.linear(x, self.weight.to(x.dtype), self.bias.to(x.dtype))
+
+
+def _as_linear(module: nn.Module, state: dict[str, Any], prefix: str, _meta: Any) -> None:
+    assert isinstance(module, PackedRows)
+    del state[prefix + "q"], state[prefix + "exp"]
+    state[prefix + "weight"] = module.weight

@@ -12,9 +12,10 @@ validation losses, each style counting once.
 
 Phase 2 rounds the shared network to the float16 the file keeps, freezes it, and fits each
 style's output layer alone on that style's names (on the features served, not on weights the
-file never holds). A style keeps its own head where it beats the shared head on the style's
+file never holds), then rounds it to the int8 rows the file keeps (engine.nn.joint.pack_rows)
+and scores it so. A style keeps its own head where it beats the shared head on the style's
 validation names by `head_min_gain`; the heads that gain most are kept first, as long as they
-fit in `head_bytes` (a head costs 1 KB per letter of its style in the shipped file).
+fit in `head_bytes` (a head costs half a kilobyte per letter of its style in the shipped file).
 
 Bounded by steps and seeded, so the same torch build gives the same weights.
 """
@@ -35,7 +36,7 @@ from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel
 
 from engine.nn import train
-from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask
+from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask, round_rows
 from engine.nn.train import _ema
 from engine.nn.vocab import EOS, N_SPECIAL, PAD, Vocabulary
 
@@ -78,9 +79,11 @@ class JointTrainConfig:
     head_dropout: float = 0.25
     head_lr: float = 1e-3
     # Own heads: kept where they beat the shared head by at least head_min_gain nats, the largest
-    # gains first, while their float16 rows fit in head_bytes (which keeps the file under 8 MB:
+    # gains first, while their int8 rows fit in head_bytes (which keeps the file under 8 MB:
     # the rest of it is 4.7 MB). A fixed margin of 0.029 instead left out elf's head (0.027) and
-    # room for six more.
+    # room for six more; float16 rows left out three that gain 0.015-0.018 (spanish, danish,
+    # surnames), which int8 rows let in (they move a style's validation NLL by 0.0003 on
+    # average, 0.0011 at most: goblin).
     head_min_gain: float = 0.01
     head_bytes: int = 3_250_000
     seed: int = 1337
@@ -351,9 +354,10 @@ def fit_heads(
     fitted, own, shared_val, cost = {}, {}, {}, {}
     for k, style in enumerate(styles):
         fitted[style], shared_val[style], own[style] = fit_head(net, parts[k], vals[k], config)
-        # The file keeps a head's rows for the style's letters and the special tokens.
+        # The file keeps a head's rows for the style's letters and the special tokens: int8
+        # weights, a one-byte scale and a float16 bias each (engine.nn.joint.pack_rows).
         rows = int(torch.isfinite(net.style_mask[k]).sum()) + N_SPECIAL - 1
-        cost[style] = rows * (net.config.n_hidden + 1) * 2
+        cost[style] = rows * (net.config.n_hidden + 1 + 2)
         if on_progress is not None:
             note = f"{style}: own head {own[style]:.4f}, shared {shared_val[style]:.4f}"
             on_progress(
@@ -384,8 +388,9 @@ def choose_heads(
 def fit_head(
     net: JointCharRNN, train: Rows, val: Rows, config: JointTrainConfig
 ) -> tuple[tuple[Tensor, Tensor], float, float]:
-    """A style's own output layer on the frozen network: returns (weight, bias), the validation
-    NLL with the shared head, and with the style's own (best epoch)."""
+    """A style's own output layer on the frozen network: returns (weight, bias) of the best
+    epoch rounded as the file keeps them, the validation NLL with the shared head, and with
+    the style's own as rounded."""
     style = int(train.styles[0])
     mask = net.style_mask[style] + net.logit_mask
 
@@ -394,7 +399,7 @@ def fit_head(
         return net.features(r.inputs, net.cond(r.styles, r.labels)).clone()
 
     f_tr, f_va = features(train), features(val)
-    head = copy.deepcopy(net.head)
+    head = copy.deepcopy(net.head).float()  # a loaded network holds it in float16
     head.requires_grad_(True)
 
     def loss(f: Tensor, targets: Tensor, training: bool) -> Tensor:
@@ -424,6 +429,12 @@ def fit_head(
             bad += 1
             if bad >= config.head_patience:
                 break
+    # As the file keeps it (engine.nn.joint.pack_rows; the bias in float16), and scored so.
+    best_w = (round_rows(best_w[0]), best_w[1].half().float())
+    with torch.no_grad():
+        head.weight.copy_(best_w[0])
+        head.bias.copy_(best_w[1])
+        best = float(loss(f_va, val.targets, False))
     return best_w, shared, best
 
 
@@ -471,7 +482,7 @@ def fit_style(
     vec = torch.nn.Parameter(
         (init if init is not None else net.style_embed.weight.mean(0)).detach().clone()
     )
-    head = copy.deepcopy(net.head)
+    head = copy.deepcopy(net.head).float()  # a loaded network holds it in float16
     if init_head is not None:
         with torch.no_grad():
             head.weight.copy_(init_head[0])

@@ -2,8 +2,8 @@
 out of it — one per style, and blends of several made on request.
 
 The file (`_shared.pt`, a name no style can have) holds the network in float16, each style's
-letters, labels, corpus names, own head where it has one, and score quantiles. Loading it gives
-an ordinary `NameModel` per style whose network is a view of the shared one
+letters, labels, corpus names, own head where it has one (int8 rows), and score quantiles.
+Loading it gives an ordinary `NameModel` per style whose network is a view of the shared one
 (engine.nn.joint.view): the recurrent weights are held once, however many styles and blends
 are served.
 
@@ -30,7 +30,7 @@ from torch import Tensor
 from engine.blends import Blend
 from engine.corpora.corpus import Corpus
 from engine.errors import CheckpointError, RequestError
-from engine.nn.joint import NONE, JointCharRNN, JointConfig, view
+from engine.nn.joint import NONE, JointCharRNN, JointConfig, PackedRows, view
 from engine.nn.jointtrain import JointTrainResult, StyleFit, fit_style
 from engine.nn.model import CharRNN
 from engine.nn.vocab import BOS, EOS, N_SPECIAL, PAD, Vocabulary
@@ -40,7 +40,10 @@ from engine.serving.scoring import corpus_quantiles, mean_nll
 from engine.serving.trained import NameModel, Voice
 
 FORMAT = "namesmith-shared"
-FORMAT_VERSION = 1
+# 2: a style's own head as int8 rows with a power-of-two scale each (engine.nn.joint.pack_rows);
+# 1 kept them in float16, and is still read (packed as it is read: a letter's log-probability
+# moves by about a thousandth of a nat).
+FORMAT_VERSION = 2
 SHARED_FILE = "_shared.pt"
 NEAREST_SAMPLE = 100  # training names a new style's nearest shipped style is judged on (~1 s)
 NEUTRAL_FROM = ("female", "male")  # a neutral conditioning is the mean of these two labels
@@ -99,9 +102,8 @@ class SharedModel:
     entries: dict[str, StyleEntry]
     style_index: dict[str, int]
     # A style's own output layer, where it has one: its rows only (the special tokens, then its
-    # letters: `_rows`), in float16, as the file keeps them; `head` places them in the shared
-    # layer.
-    heads: dict[str, tuple[Tensor, Tensor]]
+    # letters: `_rows`), packed as the file keeps them; `head` places them in the shared layer.
+    heads: dict[str, PackedRows]
     fingerprint: str
     _blends: OrderedDict[tuple[str, str | None, tuple[tuple[str, str], ...]], NameModel] = field(
         default_factory=OrderedDict, repr=False
@@ -129,9 +131,9 @@ class SharedModel:
         the shared layer's elsewhere. Built when asked (a copy of the shared layer is over a
         megabyte), never kept."""
         if style not in self.heads:
-            return self.net.head.weight, self.net.head.bias
-        w, b = self.heads[style]
-        return _full_head(self.net, self.vocab, self.entries[style].chars, w, b)
+            return self.net.head.weight.float(), self.net.head.bias.float()
+        own = self.heads[style]
+        return _full_head(self.net, self.vocab, self.entries[style].chars, own.weight, own.bias)
 
     # -- models ------------------------------------------------------------------------------
 
@@ -358,7 +360,9 @@ def build(
         entries=entries,
         style_index={s: i for i, s in enumerate(result.styles)},
         heads={
-            s: (w[_rows(result.vocab, entries[s].chars)], b[_rows(result.vocab, entries[s].chars)])
+            s: PackedRows.of(
+                w[_rows(result.vocab, entries[s].chars)], b[_rows(result.vocab, entries[s].chars)]
+            )
             for s, (w, b) in result.heads.items()
         },
         fingerprint="",
@@ -371,17 +375,17 @@ def build(
 
 
 def _as_saved(model: SharedModel) -> None:
-    """Round the weights to what the file keeps (float16), so that what is computed from them
-    here (the score quantiles) is what a process loading the file computes."""
+    """Round the weights to what the file keeps (float16; own heads are packed already), so
+    that what is computed from them here (the score quantiles) is what a process loading the
+    file computes."""
     with torch.no_grad():
         for p in model.net.parameters():
             p.copy_(p.half().float())
-        for style, (w, b) in model.heads.items():
-            model.heads[style] = (w.half(), b.half())
 
 
 def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
-    """Write the shared file atomically; weights in float16 (their NLL changes by < 1e-4)."""
+    """Write the shared file atomically; weights in float16 (their NLL changes by < 1e-4), own
+    heads as packed int8 rows (engine.nn.joint.pack_rows: phase 2 scores them so)."""
     path = Path(path)
     net, vocab, entries = model.net, model.vocab, model.entries
     styles = sorted(model.style_index, key=model.style_index.__getitem__)
@@ -399,7 +403,7 @@ def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
         "labels": list(model.labels),
         "styles": styles,
         "state_dict": half,
-        "heads": {s: (w.half(), b.half()) for s, (w, b) in model.heads.items()},
+        "heads": {s: (h.q, h.exp, h.bias) for s, h in model.heads.items()},
         "entries": {
             s: {
                 **{k: v for k, v in asdict(e).items() if k not in ("corpus_names", "labels")},
@@ -448,6 +452,9 @@ def load(path: str | Path) -> SharedModel:
         state["style_mask"] = torch.where(allowed, 0.0, float("-inf"))
         net.load_state_dict(state)
         net.requires_grad_(False)
+        # The shared head in float16, as the file keeps it (0.6 MB instead of 1.3): views copy
+        # its rows in float16 anyway, and `head` widens it when a blend or a new voice needs it.
+        net.head.half()
         entries = {}
         for style, e in payload["entries"].items():
             entries[style] = StyleEntry(
@@ -471,7 +478,7 @@ def load(path: str | Path) -> SharedModel:
             labels=tuple(payload["labels"]),
             entries=entries,
             style_index={s: i for i, s in enumerate(styles)},
-            heads={s: _stored_head(w, b, entries[s]) for s, (w, b) in payload["heads"].items()},
+            heads={s: _stored_head(h, entries[s]) for s, h in payload["heads"].items()},
             fingerprint=digest[:16],
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
@@ -485,11 +492,13 @@ def _rows(vocab: Vocabulary, chars: str) -> Tensor:
     return torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
 
 
-def _stored_head(w: Tensor, b: Tensor, entry: StyleEntry) -> tuple[Tensor, Tensor]:
-    """A style's own head as the file keeps it: a row per special token and letter."""
-    if w.shape[0] != len(entry.chars) + N_SPECIAL or b.shape != w.shape[:1]:
+def _stored_head(stored: Sequence[Tensor], entry: StyleEntry) -> PackedRows:
+    """A style's own head from the file: a row per special token and letter, packed (int8 rows,
+    their exponents, the bias) or, in a version 1 file, float16 (weight, bias), packed here."""
+    own = PackedRows(*stored) if len(stored) == 3 else PackedRows.of(*stored)
+    if own.q.shape[0] != len(entry.chars) + N_SPECIAL:
         raise ValueError(f"the {entry.style} head does not fit its letters")
-    return w.half(), b.half()
+    return own
 
 
 def _full_head(
@@ -497,6 +506,7 @@ def _full_head(
 ) -> tuple[Tensor, Tensor]:
     """A style's stored head rows placed into a copy of the shared head."""
     rows = _rows(vocab, chars)
-    weight, bias = net.head.weight.detach().clone(), net.head.bias.detach().clone()
+    weight = net.head.weight.detach().to(torch.float32, copy=True)
+    bias = net.head.bias.detach().to(torch.float32, copy=True)
     weight[rows], bias[rows] = w.float(), b.float()
     return weight, bias

@@ -53,6 +53,36 @@ def test_the_file_round_trips_in_half_precision(tiny_shared: SharedModel, tmp_pa
     assert isinstance(b.score_quantiles, Quantiles) and len(b.score_quantiles) == 1001
 
 
+def test_own_heads_are_packed_in_the_file_and_read_back_exactly(
+    tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    """The file keeps an own head as int8 rows (half of float16's bytes); a process loading it
+    holds exactly the rows the model that wrote it scored its quantiles with."""
+    assert tiny_shared.heads
+    path = shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {})
+    stored = torch.load(path, weights_only=True)["heads"]
+    again = shared.load(path)
+    for style, own in tiny_shared.heads.items():
+        q, exp, bias = stored[style]
+        assert (q.dtype, exp.dtype, bias.dtype) == (torch.int8, torch.int8, torch.float16)
+        for a, b in zip(again.heads[style].buffers(), own.buffers(), strict=True):
+            assert torch.equal(a, b)
+
+
+def test_a_version_1_file_with_float16_heads_is_still_read(
+    tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    path = shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {})
+    payload = torch.load(path, weights_only=True)
+    payload["version"] = 1
+    payload["heads"] = {s: (h.weight, h.bias) for s, h in tiny_shared.heads.items()}
+    torch.save(payload, path)
+    again = shared.load(path)
+    for style, own in tiny_shared.heads.items():
+        assert torch.equal(again.heads[style].weight, own.weight)
+        assert torch.equal(again.heads[style].bias, own.bias)
+
+
 @pytest.mark.parametrize("junk", [b"", b"\x00" * 100, b"PK\x03\x04 truncated"])
 def test_a_damaged_file_is_refused_by_name(tmp_path: Path, junk: bytes) -> None:
     (tmp_path / shared.SHARED_FILE).write_bytes(junk)
@@ -212,36 +242,46 @@ def test_a_style_retrained_on_the_shared_model_blends_as_itself(
         )
 
 
-def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
-    tiny_shared: SharedModel,
+def test_a_style_s_own_head_is_served_as_its_packed_rows_without_a_copy(
+    tiny_shared: SharedModel, tmp_path: Path
 ) -> None:
-    """A view keeps a style's own head as the shared model holds it (float16, the rows of its
-    letters), and the rows it copies (its letters, the shared head's rows) in float16 too where
-    that is exact, widened per call: the same likelihoods and the same names as float32, with
-    half the memory; rows float16 would round (a network in training) stay float32."""
+    """A view keeps a style's own head as the shared model holds it (int8 rows of its letters,
+    packed), and the rows it copies (its letters, the shared head's rows) in float16 where that
+    is exact, widened per call: the same likelihoods and the same names as float32, in a
+    quarter or half the memory; rows float16 would round (a network in training) stay float32.
+    A view saved (the rollback copy of a shipped style) is an ordinary checkpoint."""
     import copy
     from dataclasses import replace
 
-    from engine.nn.joint import view
+    from torch import nn
+
+    from engine.nn.joint import PackedRows, view
     from engine.serving.scoring import name_logliks
 
     e = tiny_shared.entries["elf"]
     w, b = tiny_shared.head("elf")
     rows = shared._rows(tiny_shared.vocab, e.chars)
-    own = (w[rows].half(), b[rows].half())
+    own = PackedRows.of(w[rows], b[rows])
     half = replace(tiny_shared, heads={**tiny_shared.heads, "elf": own}).model("elf")
-    assert half.net.head.weight.dtype == torch.float16
-    assert half.net.head.weight.data_ptr() == own[0].data_ptr()  # the same storage
+    served: nn.Module = half.net.head
+    assert served is own and own.q.dtype == torch.int8  # the same module, not a copy
     assert half.net.embed.weight.dtype == torch.float16  # the file's weights: exact
     full = replace(half, net=copy.deepcopy(half.net).float())
+    full.net.head = nn.Linear(w.shape[1], len(rows))
+    with torch.no_grad():
+        full.net.head.weight.copy_(own.weight.float())
+        full.net.head.bias.copy_(own.bias.float())
     assert full.net.head.weight.dtype == full.net.embed.weight.dtype == torch.float32
+    saved = checkpoint.load(checkpoint.save(half, tmp_path / "elf.pt"))
+    assert isinstance(saved.net.head, nn.Linear)
+    assert torch.equal(saved.net.head.weight.float(), full.net.head.weight)
     names = ["Elowen", "Galadriel", "Arwen"]
     for label in range(len(half.labels)):
         assert (
             name_logliks(half, names, label).tolist() == name_logliks(full, names, label).tolist()
         )
     req = GenerationRequest(style="elf", count=8, seed=2)
-    assert generate(half, req).names == generate(full, req).names
+    assert generate(half, req).names == generate(full, req).names == generate(saved, req).names
     vec = tiny_shared.net.style_embed.weight[tiny_shared.style_index["elf"]]
     conds, _ = tiny_shared._conds(vec, e.labels)
     shared_rows = view(tiny_shared.net, tiny_shared.vocab, e.chars, conds)
@@ -254,6 +294,5 @@ def test_a_style_s_own_head_is_served_as_its_float16_rows_without_a_copy(
     rounded = view(training, tiny_shared.vocab, e.chars, conds)
     assert rounded.head.weight.dtype == rounded.embed.weight.dtype == torch.float32
     with pytest.raises(ValueError, match="do not fit"):
-        view(
-            tiny_shared.net, tiny_shared.vocab, e.chars, conds, own_rows=(own[0][:-1], own[1][:-1])
-        )
+        cut = PackedRows(own.q[:-1], own.exp[:-1], own.bias[:-1])
+        view(tiny_shared.net, tiny_shared.vocab, e.chars, conds, own_rows=cut)

@@ -4,6 +4,7 @@ job; blends, neutral names and names like a given one from it."""
 from __future__ import annotations
 
 import pytest
+import torch
 
 from engine.corpora import corpus, sources
 from engine.corpora.recipes import FAMILY, STYLES
@@ -35,8 +36,8 @@ def test_a_styles_own_head_is_held_for_its_letters_only() -> None:
     megabyte per style, 75 MB in all; its own letters' rows are a tenth of that."""
     model = shared.load(PACKAGED_MODELS / shared.SHARED_FILE)
     assert model.heads
-    for style, (weight, bias) in model.heads.items():
-        assert weight.shape[0] == bias.shape[0] == len(model.entries[style].chars) + 3
+    for style, own in model.heads.items():
+        assert own.weight.shape[0] == own.bias.shape[0] == len(model.entries[style].chars) + 3
         assert model.head(style)[0].shape == model.net.head.weight.shape
 
 
@@ -45,7 +46,9 @@ def test_the_shipped_heads_are_the_ones_phase_2_keeps() -> None:
     on its style's validation names, and their rows together fit the byte budget."""
     model = shared.load(PACKAGED_MODELS / shared.SHARED_FILE)
     config = JointTrainConfig()
-    spent = sum(w.numel() * 2 + b.numel() * 2 for w, b in model.heads.values())
+    stored = torch.load(PACKAGED_MODELS / shared.SHARED_FILE, weights_only=True)["heads"]
+    assert stored.keys() == model.heads.keys()
+    spent = sum(t.numel() * t.element_size() for packed in stored.values() for t in packed)
     assert spent <= config.head_bytes
     for style, entry in model.entries.items():
         gain = entry.metrics["shared_head_val_nll"] - entry.metrics["val_nll"]
