@@ -84,10 +84,10 @@ class JointCharRNN(nn.Module):
 
     def forward(self, tokens: Tensor, styles: Tensor, labels: Tensor) -> Tensor:
         """Next-character logits (b, t, vocab) for tokens (b, t), styles (b,), labels (b,)."""
-        out = self.features(tokens, self.cond(styles, labels))
-        logits: Tensor = (
-            self.head(self.drop(out)) + self.logit_mask + self.style_mask[styles][:, None]
-        )
+        out = self.drop(self.features(tokens, self.cond(styles, labels)))
+        # A loaded network holds its head in float16 (engine.serving.shared.load): widened here.
+        w, b = self.head.weight.to(out.dtype), self.head.bias.to(out.dtype)
+        logits: Tensor = F.linear(out, w, b) + self.logit_mask + self.style_mask[styles][:, None]
         return logits
 
     def loss(self, tokens: Tensor, styles: Tensor, labels: Tensor, targets: Tensor) -> Tensor:
@@ -163,15 +163,19 @@ def _narrow(rows: Tensor) -> Tensor:
 # A style's own head is kept in the shipped file as int8 rows, each with a power-of-two scale
 # (its exponent, one byte): half the bytes of float16, so every head that helps fits. The scale
 # is a power of two so that the rounding is its own fixed point: a head rounded here, held in
-# float16 (exactly: q * 2**e with |q| <= 127 is a float16 wherever e >= -24) and packed again
-# gives the same bytes, and what phase 2 measures is what a process loading the file serves.
+# float16 (exactly: q * 2**e with |q| <= 127 is a float16 for -24 <= e <= 9; 127 * 2**9 =
+# 65,024 is under float16's largest, 65,504) and packed again gives the same bytes, and what
+# phase 2 measures is what a process loading the file serves. Larger weights saturate there
+# (a head's are under 10).
 _Q = 127
-_MIN_EXP, _MAX_EXP = -24, 15
+_MIN_EXP, _MAX_EXP = -24, 9
 
 
 def pack_rows(w: Tensor) -> tuple[Tensor, Tensor]:
     """Rows (r, n) as int8 (r, n) and a power-of-two exponent per row (r,), int8."""
     w = w.detach().float()
+    if not bool(torch.isfinite(w).all()):
+        raise ValueError("cannot pack rows holding inf or nan")
     top = w.abs().amax(dim=1).clamp_min(2.0**_MIN_EXP * _Q)
     exp = torch.ceil(torch.log2(top / _Q)).clamp(_MIN_EXP, _MAX_EXP)
     q = torch.round(w * torch.exp2(-exp)[:, None]).clamp(-_Q, _Q)
@@ -191,8 +195,10 @@ def round_rows(w: Tensor) -> Tensor:
 class PackedRows(nn.Module):
     """A linear layer held as `pack_rows` packs its weight (int8 rows, a power-of-two scale
     each), with its bias in float16: a style's own head as the shared model keeps it, in half
-    the memory of float16. Reading `weight` widens it (to float16, exactly); its state_dict is
-    a Linear's (weight, bias), so a view holding it saves and loads as any CharRNN."""
+    the memory of float16. Reading `weight` widens it (to float16, exactly). Its state_dict is
+    a Linear's (weight, bias), so a view holding it saves as any CharRNN, and the checkpoint
+    loads into a fresh one. The shared model hands the same module to every view of its style:
+    never convert a view's network in place (`.float()`, `.to()`); copy it first."""
 
     q: Tensor
     exp: Tensor
@@ -211,6 +217,7 @@ class PackedRows(nn.Module):
 
     @classmethod
     def of(cls, weight: Tensor, bias: Tensor) -> PackedRows:
+        """`weight` (r, n) packed (rounded: `round_rows`) and `bias` (r,) in float16."""
         return cls(*pack_rows(weight), bias.detach())
 
     @property

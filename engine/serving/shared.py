@@ -478,7 +478,7 @@ def load(path: str | Path) -> SharedModel:
             labels=tuple(payload["labels"]),
             entries=entries,
             style_index={s: i for i, s in enumerate(styles)},
-            heads={s: _stored_head(h, entries[s]) for s, h in payload["heads"].items()},
+            heads={s: _stored_head(h, entries[s], version) for s, h in payload["heads"].items()},
             fingerprint=digest[:16],
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
@@ -492,10 +492,12 @@ def _rows(vocab: Vocabulary, chars: str) -> Tensor:
     return torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
 
 
-def _stored_head(stored: Sequence[Tensor], entry: StyleEntry) -> PackedRows:
+def _stored_head(stored: Sequence[Tensor], entry: StyleEntry, version: int) -> PackedRows:
     """A style's own head from the file: a row per special token and letter, packed (int8 rows,
     their exponents, the bias) or, in a version 1 file, float16 (weight, bias), packed here."""
-    own = PackedRows(*stored) if len(stored) == 3 else PackedRows.of(*stored)
+    if len(stored) != (2 if version == 1 else 3):
+        raise ValueError(f"the {entry.style} head is not what format {version} keeps")
+    own = PackedRows.of(*stored) if version == 1 else PackedRows(*stored)
     if own.q.shape[0] != len(entry.chars) + N_SPECIAL:
         raise ValueError(f"the {entry.style} head does not fit its letters")
     return own

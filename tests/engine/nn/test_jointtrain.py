@@ -8,7 +8,7 @@ import torch
 
 from engine.corpora.corpus import Corpus, clean
 from engine.make_models import refit_heads
-from engine.nn.joint import NONE, JointCharRNN, JointConfig
+from engine.nn.joint import NONE, JointCharRNN, JointConfig, round_rows
 from engine.nn.jointtrain import (
     JointTrainConfig,
     StyleSet,
@@ -105,6 +105,8 @@ def test_phase_2_run_again_on_the_saved_network_gives_the_whole_runs_heads(tmp_p
     )  # fmt: skip
     result = train_joint(sets, config, model_config)
     assert set(result.heads) == {"style0", "style1"}
+    for w, b in result.heads.values():  # scored as the file will keep them: packed
+        assert torch.equal(round_rows(w), w) and torch.equal(b.half().float(), b)
     path = shared.save(shared.build(result, corpora, {}), tmp_path / "m.pt", {})
     net = shared.load(path).net
     torch.manual_seed(99)  # whatever the process drew before

@@ -72,15 +72,47 @@ def test_own_heads_are_packed_in_the_file_and_read_back_exactly(
 def test_a_version_1_file_with_float16_heads_is_still_read(
     tiny_shared: SharedModel, tmp_path: Path
 ) -> None:
+    """Format 1 kept own heads in float16, off the int8 grid: they are packed as they are read,
+    each weight within half a step of the file's."""
+    from engine.nn.joint import PackedRows
+
     path = shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {})
     payload = torch.load(path, weights_only=True)
     payload["version"] = 1
-    payload["heads"] = {s: (h.weight, h.bias) for s, h in tiny_shared.heads.items()}
+    torch.manual_seed(0)
+    v1 = {
+        s: ((h.weight.float() + 1e-3 * torch.randn(h.weight.shape)).half(), h.bias)
+        for s, h in tiny_shared.heads.items()
+    }
+    payload["heads"] = v1
     torch.save(payload, path)
     again = shared.load(path)
-    for style, own in tiny_shared.heads.items():
-        assert torch.equal(again.heads[style].weight, own.weight)
-        assert torch.equal(again.heads[style].bias, own.bias)
+    for style, (w, b) in v1.items():
+        expected = PackedRows.of(w, b)
+        for got, want in zip(again.heads[style].buffers(), expected.buffers(), strict=True):
+            assert torch.equal(got, want)
+        step = torch.exp2(expected.exp.float())[:, None]
+        assert bool(((again.heads[style].weight.float() - w.float()).abs() <= step / 2).all())
+    payload["heads"] = {s: (h.q, h.exp, h.bias) for s, h in tiny_shared.heads.items()}
+    torch.save(payload, path)  # a format 1 file with format 2's heads is not a model
+    with pytest.raises(CheckpointError, match="incomplete or inconsistent"):
+        shared.load(path)
+
+
+def test_a_loaded_network_holds_its_shared_head_in_float16_and_still_reads_names(
+    tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    """The joint network's shared head, as the file keeps it: half the memory of float32, and
+    the network's own forward widens it per call."""
+    path = shared.save(tiny_shared, tmp_path / shared.SHARED_FILE, {})
+    net = shared.load(path).net
+    assert net.head.weight.dtype == net.head.bias.dtype == torch.float16
+    style = tiny_shared.style_index["english"]
+    rows = encode(tiny_shared.vocab, ["Anna", "Zoe"], [style] * 2, [0, 0])
+    with torch.inference_mode():
+        loaded = net.loss(rows.inputs, rows.styles, rows.labels, rows.targets)
+        built = tiny_shared.net.loss(rows.inputs, rows.styles, rows.labels, rows.targets)
+    assert float(loaded) == pytest.approx(float(built), abs=1e-4)
 
 
 @pytest.mark.parametrize("junk", [b"", b"\x00" * 100, b"PK\x03\x04 truncated"])
