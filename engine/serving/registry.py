@@ -23,7 +23,7 @@ from pathlib import Path
 
 from engine.errors import CheckpointError, RequestError, UnknownStyle
 from engine.limits import STYLE_NAME
-from engine.serving import checkpoint, shared
+from engine.serving import checkpoint, heap, shared
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ def load_folder(folder: Path, *, strict: bool = True) -> dict[str, NameModel]:
             if strict:
                 raise
             log.warning("skipping model %s: %s", path, exc)
+    heap.release()  # what reading the files left behind (a few megabytes)
     return models
 
 

@@ -46,6 +46,7 @@ from engine.limits import (
 from engine.nn.casing import CaseMask
 from engine.nn.model import CharRNN, State, select_state
 from engine.nn.vocab import BOS, EOS, PAD
+from engine.serving import heap
 from engine.serving.scoring import name_logliks
 from engine.serving.trained import NameModel
 
@@ -330,7 +331,9 @@ class _Stepper:
 
     @staticmethod
     def version(net: CharRNN) -> tuple[bool, int]:
-        """Changes whenever the weights change in place (training) or the mode flips."""
+        """Changes whenever the weights change in place (training) or the mode flips. Buffers
+        are not counted: a style's own packed head (engine.nn.joint.PackedRows) is never
+        trained in place."""
         return net.training, sum(p._version for p in net.parameters())
 
     @classmethod
@@ -349,8 +352,10 @@ class _Stepper:
         with _STEPPERS_LOCK:
             _STEPPERS[slot] = (net, key, stepper)  # the net is held: its id stays its own
             _STEPPERS.move_to_end(slot)
-            while len(_STEPPERS) > MAX_STEPPERS:
-                _STEPPERS.popitem(last=False)
+            old = [_STEPPERS.popitem(last=False) for _ in range(len(_STEPPERS) - MAX_STEPPERS)]
+        if old:
+            del old  # freed here, outside the lock; their pages go back now and then
+            heap.dropped()
         return stepper
 
     def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:

@@ -376,14 +376,22 @@ def test_a_result_says_which_names_are_real(tiny_model: NameModel) -> None:
 
 
 def test_the_fused_steps_of_the_styles_used_last_are_kept_and_no_more(
-    tiny_model: NameModel,
+    tiny_model: NameModel, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """78 styles need not hold 78 steppers' tables: the last MAX_STEPPERS are kept, and a
-    style whose stepper was let go samples exactly as before."""
+    """78 styles need not hold 78 steppers' tables: the last MAX_STEPPERS are kept, a style
+    whose stepper was let go samples exactly as before, and each stepper let go is counted
+    towards handing its pages back (engine.serving.heap)."""
     import copy
 
-    from engine.serving import sampling
+    from engine.serving import heap, sampling
 
+    counted: list[int] = []
+
+    def dropped(count: int = 1) -> bool:
+        counted.append(count)
+        return False
+
+    monkeypatch.setattr(heap, "dropped", dropped)
     request = GenerationRequest(count=5, seed=3)
     first = generate(tiny_model, request).names
     others = [copy.deepcopy(tiny_model.net) for _ in range(sampling.MAX_STEPPERS + 6)]
@@ -391,4 +399,5 @@ def test_the_fused_steps_of_the_styles_used_last_are_kept_and_no_more(
         generate(replace(tiny_model, net=net), request)
     assert len(sampling._STEPPERS) <= sampling.MAX_STEPPERS
     assert (id(tiny_model.net), False) not in sampling._STEPPERS
+    assert sum(counted) >= 7  # the first and the others: MAX_STEPPERS + 7 made, at most 4 kept
     assert generate(tiny_model, request).names == first
