@@ -4,9 +4,11 @@ glibc keeps freed memory in the heap, resident, and returns pages only from the 
 serving process makes and drops a stepper's tables (half a megabyte to a megabyte each) as
 requests go round the styles, and loads and drops whole models on a retrain; the holes they
 leave stay resident, and how many depends on the order things happened in. Measured with the
-shipped model (benchmarks/sampling.py's `resident_mb` loop, 2026-12-08): 43.6–45.4 MB after
-sampling every style once, 37.7 MB with the free pages handed back; one `malloc_trim(0)` takes
-about 0.3 ms. Where the C library has no `malloc_trim` (musl, macOS) `release` does nothing.
+shipped model (benchmarks/sampling.py's `resident_mb` loop, 2026-12-08): 42.4–45.4 MB after
+sampling every style once; 40.6–41.1 MB with a release after loading and every EVERY steppers
+dropped (37.7 with one after every request, which would cost each request 0.3 ms: the time one
+`malloc_trim(0)` takes). Where the C library has no `malloc_trim` (musl, macOS) `release` does
+nothing.
 """
 
 from __future__ import annotations

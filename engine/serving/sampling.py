@@ -354,8 +354,9 @@ class _Stepper:
             _STEPPERS.move_to_end(slot)
             old = [_STEPPERS.popitem(last=False) for _ in range(len(_STEPPERS) - MAX_STEPPERS)]
         if old:
-            del old  # freed here, outside the lock; their pages go back now and then
-            heap.dropped()
+            n = len(old)
+            del old  # freed here, outside the lock (unless a draw still holds one)
+            heap.dropped(n)  # and their pages handed back now and then
         return stepper
 
     def __call__(self, tokens: Tensor, labels: Tensor, state: State | None) -> tuple[Tensor, State]:
