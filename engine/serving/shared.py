@@ -368,6 +368,7 @@ def build(
         fingerprint="",
     )
     _as_saved(model)
+    model.fingerprint = _fingerprint(_half_state(model.net), model.vocab.chars, model.labels)
     for style in result.styles:
         q = corpus_quantiles(model.model(style), list(corpora[style].names))
         entries[style] = replace(entries[style], score_quantiles=q)
@@ -389,11 +390,7 @@ def save(model: SharedModel, path: str | Path, meta: Mapping[str, Any]) -> Path:
     path = Path(path)
     net, vocab, entries = model.net, model.vocab, model.entries
     styles = sorted(model.style_index, key=model.style_index.__getitem__)
-    half = {
-        k: v.half() if v.is_floating_point() and k != "style_mask" else v
-        for k, v in net.state_dict().items()
-    }
-    half["style_mask"] = net.style_mask == 0  # bool: the letters each style writes
+    half = _half_state(net)
     payload = {
         "format": FORMAT,
         "version": FORMAT_VERSION,
@@ -433,9 +430,7 @@ def load(path: str | Path) -> SharedModel:
     """Read a shared file; anything truncated, foreign or from a newer Namesmith is refused."""
     path = Path(path)
     try:
-        with path.open("rb") as f:  # read once: no copy of the whole file held meanwhile
-            digest = hashlib.file_digest(f, "sha256").hexdigest()
-            f.seek(0)
+        with path.open("rb") as f:
             payload = torch.load(f, map_location="cpu", weights_only=True)
     except Exception as exc:
         raise CheckpointError(f"{path.name}: not a readable Namesmith shared model") from exc
@@ -479,12 +474,32 @@ def load(path: str | Path) -> SharedModel:
             entries=entries,
             style_index={s: i for i, s in enumerate(styles)},
             heads={s: _stored_head(h, entries[s], version) for s, h in payload["heads"].items()},
-            fingerprint=digest[:16],
+            fingerprint=_fingerprint(payload["state_dict"], payload["chars"], payload["labels"]),
         )
     except (KeyError, TypeError, ValueError, RuntimeError, AttributeError) as exc:
         raise CheckpointError(
             f"{path.name}: the shared model is incomplete or inconsistent"
         ) from exc
+
+
+def _half_state(net: JointCharRNN) -> dict[str, Tensor]:
+    """The network as the file keeps it: float16 weights, each style's letters as booleans."""
+    half = {
+        k: v.half() if v.is_floating_point() and k != "style_mask" else v
+        for k, v in net.state_dict().items()
+    }
+    half["style_mask"] = net.style_mask == 0  # bool: the letters each style writes
+    return half
+
+
+def _fingerprint(half: Mapping[str, Tensor], chars: str, labels: Sequence[str]) -> str:
+    """Names the network a new voice is learned on (its base): a hash of its weights as the
+    file keeps them, its letters and labels; not of the styles' own heads, so a voice stays
+    blendable when only those are fitted again (make_models --phase2-from)."""
+    h = hashlib.sha256(repr((chars, list(labels), sorted(half))).encode())
+    for key in sorted(half):
+        h.update(half[key].contiguous().numpy().tobytes())
+    return h.hexdigest()[:16]
 
 
 def _rows(vocab: Vocabulary, chars: str) -> Tensor:

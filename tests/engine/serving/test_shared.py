@@ -99,6 +99,34 @@ def test_a_version_1_file_with_float16_heads_is_still_read(
         shared.load(path)
 
 
+def test_the_base_a_voice_names_is_the_network_not_the_file(
+    tiny_shared: SharedModel, tmp_path: Path
+) -> None:
+    """A voice records the shared model it was learned on; a file whose own heads were fitted
+    again (the same network) still serves it in blends, a file with other weights does not."""
+    import copy
+    from dataclasses import replace
+
+    from engine.nn.joint import PackedRows
+
+    first = shared.load(shared.save(tiny_shared, tmp_path / "a" / shared.SHARED_FILE, {}))
+    assert first.fingerprint == tiny_shared.fingerprint  # as built, as loaded
+    heads = {s: PackedRows.of(h.weight.float() * 0.5, h.bias) for s, h in tiny_shared.heads.items()}
+    refit = replace(tiny_shared, heads=heads)
+    second = shared.load(shared.save(refit, tmp_path / "b" / shared.SHARED_FILE, {}))
+    assert (tmp_path / "a" / shared.SHARED_FILE).read_bytes() != (
+        tmp_path / "b" / shared.SHARED_FILE
+    ).read_bytes()
+    assert second.fingerprint == first.fingerprint
+    net = copy.deepcopy(tiny_shared.net)
+    with torch.no_grad():
+        net.embed.weight[3, 0] += 0.5  # a letter's embedding: a voice reads it
+    other = shared.load(
+        shared.save(replace(tiny_shared, net=net), tmp_path / "c" / shared.SHARED_FILE, {})
+    )
+    assert other.fingerprint != first.fingerprint
+
+
 def test_a_loaded_network_holds_its_shared_head_in_float16_and_still_reads_names(
     tiny_shared: SharedModel, tmp_path: Path
 ) -> None:
