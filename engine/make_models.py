@@ -2,9 +2,9 @@
 
 One shared network learns every style in engine.corpora.recipes.STYLES together
 (engine.nn.jointtrain), each style on the same train/validation split its own recipe names; the
-result is written to engine/models/_shared.pt. Bounded by steps and seeded: the same torch
-build gives the same weights. About 70 minutes on one core (two candidates can train side by
-side on two).
+result is written to engine/models/_shared.pt. Bounded by steps and seeded, with torch's kernels
+pinned to one instruction set (KERNELS): the same torch build gives the same weights. About 70
+minutes on one core (two candidates can train side by side on two).
 
 `--steps N` and `--head-epochs N` shorten the phases (for a quick look; not what ships).
 `--phase2-from FILE` runs phase 2 alone on the network of a file this code's phase 1 wrote (its
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -108,7 +109,28 @@ def refit_heads(source: Path, out: Path, config: JointTrainConfig, styles: list[
     return _save(result, corpora, config, out)
 
 
+# The kernels torch picks follow the CPU's instruction set, and so do the last bits of their
+# sums: with the same torch build and seed, a 300-step run here (an AVX-512 CPU) gave other
+# weights under each of these settings, and the network shipped before them, trained on another
+# machine, was not reproduced here past step 3,500. Pinned to AVX2, which any x86-64 CPU of the
+# last decade has, so a rerun on another machine draws the same sums.
+KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+
+
+def _pinned_kernels(argv: list[str]) -> None:
+    """Run again with KERNELS set (they are read when torch first computes, so they must be
+    there before this process imported it); returns when they already are."""
+    if all(os.environ.get(k) == v for k, v in KERNELS.items()):
+        return
+    os.execve(
+        sys.executable,
+        [sys.executable, "-m", "engine.make_models", *argv],
+        {**os.environ, **KERNELS},
+    )
+
+
 def main(argv: list[str]) -> int:
+    _pinned_kernels(argv)
     ap = argparse.ArgumentParser(prog="python -m engine.make_models", description=__doc__)
     ap.add_argument("--out", type=Path, default=PACKAGED_MODELS / shared.SHARED_FILE)
     ap.add_argument("--steps", type=int, default=JointTrainConfig().steps)
