@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
 import sys
 import time
 from collections.abc import Callable
@@ -119,8 +120,18 @@ KERNELS = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "ONEDNN_MAX_CPU_IS
 
 def _pinned_kernels(argv: list[str]) -> None:
     """Run again with KERNELS set (they are read when torch first computes, so they must be
-    there before this process imported it); returns when they already are."""
+    there before this process imported it). Returns when they are set; and, with a warning that
+    the weights will not be the shipped ones, when they are set otherwise (yours to choose) or
+    the CPU cannot run them (not x86-64 with AVX2: pinning there would crash or do nothing)."""
     if all(os.environ.get(k) == v for k, v in KERNELS.items()):
+        return
+    other = [k for k in KERNELS if os.environ.get(k, KERNELS[k]) != KERNELS[k]]
+    able = platform.machine().lower() in ("x86_64", "amd64") and (
+        torch.backends.cpu.get_cpu_capability() in ("AVX2", "AVX512")
+    )
+    if other or not able:
+        why = f"{', '.join(other)} set otherwise" if other else "this CPU has no AVX2"
+        print(f"make models: kernels not pinned ({why}): the weights will differ", file=sys.stderr)  # noqa: T201
         return
     os.execve(
         sys.executable,

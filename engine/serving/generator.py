@@ -35,6 +35,7 @@ from engine.serving import sampling, scoring
 from engine.serving.registry import ModelRegistry
 from engine.serving.sampling import GenerationRequest, GenerationResult
 from engine.serving.scoring import Score
+from engine.serving.shared import network_of
 from engine.serving.trained import NameModel
 
 log = logging.getLogger(__name__)
@@ -234,13 +235,14 @@ def blend_of(blend: Blend, models: Mapping[str, NameModel]) -> NameModel:
             "the shipped one again)"
         )
     voices = {s: m for s, m in parts.items() if m.shared is None}
-    bases = {id(m.shared): m.shared for m in parts.values() if m.shared is not None}
+    # Keyed by network: two files of one network (own heads fitted again) are one base.
+    bases = {m.shared.fingerprint: m.shared for m in parts.values() if m.shared is not None}
     if len(bases) > 1:
         raise RequestError(f"{blend.key} mixes styles of different shared models")
     if not bases:  # every part is retrained: the shared model they were learned on
-        want = {m.voice.base for m in voices.values() if m.voice is not None}
+        want = {network_of(m.voice.base) for m in voices.values() if m.voice is not None}
         bases = {
-            id(m.shared): m.shared
+            m.shared.fingerprint: m.shared
             for m in models.values()
             if m.shared is not None and m.shared.fingerprint in want
         }

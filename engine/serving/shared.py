@@ -47,6 +47,19 @@ FORMAT_VERSION = 2
 SHARED_FILE = "_shared.pt"
 NEAREST_SAMPLE = 100  # training names a new style's nearest shipped style is judged on (~1 s)
 NEUTRAL_FROM = ("female", "male")  # a neutral conditioning is the mean of these two labels
+# A voice's base named the file's digest until 2026-12-08, the network's hash since: the files
+# shipped before then, by digest, and the network each holds, so that voices learned on them
+# still blend wherever that network is served.
+EARLIER_FILES = {
+    "08941017beae268b": "f0280cf252a69ffd",  # 2026-12-07, commit 580b2ec
+    "e39c4f7f40ce895e": "f0280cf252a69ffd",  # 2026-12-08, 3ea13fb
+    "c83f6237ad33e81c": "f0280cf252a69ffd",  # 2026-12-08, 2841446
+}
+
+
+def network_of(base: str) -> str:
+    """The network a voice's recorded base names (an earlier file's digest: its network)."""
+    return EARLIER_FILES.get(base, base)
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,7 +250,9 @@ class SharedModel:
         parts = blend.parts
         voices = {s: m for s, m in (voices or {}).items() if s in blend.styles}
         foreign = [
-            s for s, m in voices.items() if m.voice is None or m.voice.base != self.fingerprint
+            s
+            for s, m in voices.items()
+            if m.voice is None or network_of(m.voice.base) != self.fingerprint
         ]
         if foreign:
             raise RequestError(

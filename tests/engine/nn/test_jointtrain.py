@@ -1,13 +1,11 @@
 from __future__ import annotations
 
-import os
 import random
 from pathlib import Path
 
 import pytest
 import torch
 
-from engine import make_models
 from engine.corpora.corpus import Corpus, clean
 from engine.make_models import refit_heads
 from engine.nn.joint import NONE, JointCharRNN, JointConfig, round_rows
@@ -117,30 +115,3 @@ def test_phase_2_run_again_on_the_saved_network_gives_the_whole_runs_heads(tmp_p
     assert (val, shared_val) == (result.val, result.shared_val)
     for style, (w, b) in result.heads.items():
         assert torch.equal(heads[style][0], w) and torch.equal(heads[style][1], b)
-
-
-def test_make_models_runs_with_its_kernels_pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without KERNELS in its environment `make models` runs itself again with them (they are
-    read when torch first computes); with them it goes on."""
-    runs: list[tuple[str, list[str], dict[str, str]]] = []
-
-    class Ran(Exception):
-        pass
-
-    def execve(path: str, args: list[str], env: dict[str, str]) -> None:
-        runs.append((path, args, env))
-        raise Ran
-
-    monkeypatch.setattr(os, "execve", execve)
-    for key in make_models.KERNELS:
-        monkeypatch.delenv(key, raising=False)
-    with pytest.raises(Ran):
-        make_models.main(["--steps", "5"])
-    ((exe, args, env),) = runs
-    assert exe == args[0]
-    assert args[1:] == ["-m", "engine.make_models", "--steps", "5"]
-    assert all(env[k] == v for k, v in make_models.KERNELS.items())
-    for key, value in make_models.KERNELS.items():
-        monkeypatch.setenv(key, value)
-    make_models._pinned_kernels(["--steps", "5"])  # returns: nothing to run again
-    assert len(runs) == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ctypes
 import platform
 
 import pytest
@@ -16,6 +17,12 @@ def test_release_hands_pages_back_where_the_c_library_can() -> None:
 
 
 def test_release_does_nothing_without_malloc_trim(monkeypatch: pytest.MonkeyPatch) -> None:
+    class Musl:  # a C library without malloc_trim: ctypes raises AttributeError
+        def __getattr__(self, name: str) -> object:
+            raise AttributeError(name)
+
+    monkeypatch.setattr(ctypes, "CDLL", lambda _name: Musl())
+    assert heap._malloc_trim() is None
     monkeypatch.setattr(heap, "_TRIM", None)
     assert heap.release() is False
 

@@ -392,12 +392,15 @@ def test_the_fused_steps_of_the_styles_used_last_are_kept_and_no_more(
         return False
 
     monkeypatch.setattr(heap, "dropped", dropped)
+    monkeypatch.setattr(sampling, "_STEPPERS", type(sampling._STEPPERS)())
     request = GenerationRequest(count=5, seed=3)
     first = generate(tiny_model, request).names
     others = [copy.deepcopy(tiny_model.net) for _ in range(sampling.MAX_STEPPERS + 6)]
     for net in others:
         generate(replace(tiny_model, net=net), request)
-    assert len(sampling._STEPPERS) <= sampling.MAX_STEPPERS
+    assert len(sampling._STEPPERS) == sampling.MAX_STEPPERS
     assert (id(tiny_model.net), False) not in sampling._STEPPERS
-    assert sum(counted) >= 7  # the first and the others: MAX_STEPPERS + 7 made, at most 4 kept
+    assert counted == [1] * 7  # MAX_STEPPERS + 7 made, the last MAX_STEPPERS kept
+    monkeypatch.setattr(sampling, "MAX_STEPPERS", 1)
     assert generate(tiny_model, request).names == first
+    assert counted[7:] == [4]  # four let go at once count as four

@@ -127,6 +127,18 @@ def test_the_base_a_voice_names_is_the_network_not_the_file(
     assert other.fingerprint != first.fingerprint
 
 
+@pytest.mark.parametrize(
+    ("base", "network"),
+    [
+        ("e39c4f7f40ce895e", "f0280cf252a69ffd"),  # a file shipped before: its network
+        ("f0280cf252a69ffd", "f0280cf252a69ffd"),  # a network's own hash
+        ("0123456789abcdef", "0123456789abcdef"),  # anything else names itself
+    ],
+)
+def test_a_voice_s_base_names_a_network(base: str, network: str) -> None:
+    assert shared.network_of(base) == network
+
+
 def test_a_loaded_network_holds_its_shared_head_in_float16_and_still_reads_names(
     tiny_shared: SharedModel, tmp_path: Path
 ) -> None:
@@ -263,7 +275,7 @@ def test_names_like_one_typed_in_capitals_keep_the_style_s_casing(
 
 
 def test_a_style_retrained_on_the_shared_model_blends_as_itself(
-    tiny_shared: SharedModel, tmp_path: Path
+    tiny_shared: SharedModel, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A retrained style (a new voice of the shipped network) blends with the shipped styles,
     in memory and after its checkpoint is read back (a models folder, a replica)."""
@@ -296,6 +308,13 @@ def test_a_style_retrained_on_the_shared_model_blends_as_itself(
     with pytest.raises(RequestError, match="learned on another shipped model"):
         stale = replace(model, voice=replace(model.voice, base="0123456789abcdef"))
         blend_of(parse_blend("elf+english"), {**tiny_shared.models(), "elf": stale})
+    # A voice saved before bases named the network names an earlier file by its digest.
+    monkeypatch.setitem(shared.EARLIER_FILES, "0123456789abcdef", tiny_shared.fingerprint)
+    older = blend_of(parse_blend("elf+english"), {**tiny_shared.models(), "elf": stale})
+    assert older.description == mixed.description
+    both_older = blend_of(parse_blend("elf+elf2"), {**tiny_shared.models(), "elf": stale,
+                                                   "elf2": model})  # fmt: skip
+    assert both_older.labels == ("female",)
     with pytest.raises(RequestError, match="elf cannot be blended: it was trained from scratch"):
         blend_of(
             parse_blend("elf+english"), {**tiny_shared.models(), "elf": replace(model, voice=None)}
