@@ -33,7 +33,7 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-# Retrain the shipped model exactly as it was made (engine/make_models.py, kernels pinned to AVX2; about 70 minutes on one core).
+# Retrain the shipped model (engine/make_models.py, kernels pinned to AVX2; about 75 minutes on one core).
 models: $(STAMP)
 	$(BIN)/python -m engine.make_models
 

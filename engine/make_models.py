@@ -3,7 +3,7 @@
 One shared network learns every style in engine.corpora.recipes.STYLES together
 (engine.nn.jointtrain), each style on the same train/validation split its own recipe names; the
 result is written to engine/models/_shared.pt. Bounded by steps and seeded, with torch's kernels
-pinned to one instruction set (KERNELS): the same torch build gives the same weights. About 70
+pinned to one instruction set (KERNELS): the same torch build gives the same weights. About 75
 minutes on one core (two candidates can train side by side on two).
 
 `--steps N` and `--head-epochs N` shorten the phases (for a quick look; not what ships).
