@@ -187,6 +187,12 @@ def unpack_rows(q: Tensor, exp: Tensor) -> Tensor:
     return (q.float() * torch.exp2(exp.float())[:, None]).half()
 
 
+def packed_bytes(rows: int, width: int) -> int:
+    """What `rows` rows of `width` weights take packed: int8 weights, an int8 exponent and a
+    float16 bias each."""
+    return rows * (width + 1 + 2)
+
+
 def round_rows(w: Tensor) -> Tensor:
     """`w` as the shipped file keeps a head's rows (float32 values, packed and unpacked)."""
     return unpack_rows(*pack_rows(w)).float()

@@ -36,7 +36,14 @@ from torch.nn import functional as F
 from torch.optim.swa_utils import AveragedModel
 
 from engine.nn import train
-from engine.nn.joint import NONE, JointCharRNN, JointConfig, letter_mask, round_rows
+from engine.nn.joint import (
+    NONE,
+    JointCharRNN,
+    JointConfig,
+    letter_mask,
+    packed_bytes,
+    round_rows,
+)
 from engine.nn.train import _ema
 from engine.nn.vocab import EOS, N_SPECIAL, PAD, Vocabulary
 
@@ -354,10 +361,9 @@ def fit_heads(
     fitted, own, shared_val, cost = {}, {}, {}, {}
     for k, style in enumerate(styles):
         fitted[style], shared_val[style], own[style] = fit_head(net, parts[k], vals[k], config)
-        # The file keeps a head's rows for the style's letters and the special tokens: int8
-        # weights, a one-byte scale and a float16 bias each (engine.nn.joint.pack_rows).
+        # The file keeps a head's rows for the style's letters and the special tokens, packed.
         rows = int(torch.isfinite(net.style_mask[k]).sum()) + N_SPECIAL - 1
-        cost[style] = rows * (net.config.n_hidden + 1 + 2)
+        cost[style] = packed_bytes(rows, net.config.n_hidden)
         if on_progress is not None:
             note = f"{style}: own head {own[style]:.4f}, shared {shared_val[style]:.4f}"
             on_progress(

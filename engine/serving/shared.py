@@ -375,10 +375,7 @@ def build(
         entries=entries,
         style_index={s: i for i, s in enumerate(result.styles)},
         heads={
-            s: PackedRows.of(
-                w[_rows(result.vocab, entries[s].chars)], b[_rows(result.vocab, entries[s].chars)]
-            )
-            for s, (w, b) in result.heads.items()
+            s: _packed_head(result.vocab, entries[s].chars, *h) for s, h in result.heads.items()
         },
         fingerprint="",
     )
@@ -520,6 +517,12 @@ def _fingerprint(half: Mapping[str, Tensor], chars: str, labels: Sequence[str]) 
 def _rows(vocab: Vocabulary, chars: str) -> Tensor:
     """The head rows of a style: the special tokens, then its letters."""
     return torch.tensor([PAD, BOS, EOS, *vocab.encode(chars)])
+
+
+def _packed_head(vocab: Vocabulary, chars: str, w: Tensor, b: Tensor) -> PackedRows:
+    """A style's own head over the whole vocabulary, as the shared model keeps it: its rows."""
+    rows = _rows(vocab, chars)
+    return PackedRows.of(w[rows], b[rows])
 
 
 def _stored_head(stored: Sequence[Tensor], entry: StyleEntry, version: int) -> PackedRows:
